@@ -1,0 +1,8 @@
+import { defineConfig } from 'prisma/config';
+import { loadConfig } from './src/config.ts';
+
+export default defineConfig({
+  schema: 'prisma/schema.prisma',
+  migrations: { path: 'prisma/migrations' },
+  datasource: { url: loadConfig().databaseUrl },
+});

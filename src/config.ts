@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/hookpost'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  HOOKPOST_REDIS_PREFIX: z.string().min(1).default('hookpost'),
+  HOOKPOST_ADMIN_KEY: z.string().min(16).optional(),
+  HOOKPOST_USER_AGENT: z.string().min(1).default('Hookpost-Webhooks/1.0'),
+  HOOKPOST_HEADER_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'a header name prefix such as X-Hookpost')
+    .default('X-Hookpost'),
+  HOOKPOST_SIGNATURE_FORMAT: z.enum(['hex', 'sha256=hex']).default('sha256=hex'),
+  HOOKPOST_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  HOOKPOST_ENCRYPTION_KEY: z.string().optional(),
+  HOOKPOST_ENCRYPTION_KEY_FILE: z.string().default('.hookpost/encryption.key'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  adminKey: string | undefined;
+  logLevel: string;
+  encryption: { key: string | undefined; keyFile: string };
+  delivery: {
+    userAgent: string;
+    headerPrefix: string;
+    signatureFormat: 'hex' | 'sha256=hex';
+    concurrency: number;
+  };
+}
+
+/** The one place that reads the environment; everything else takes a Config. */
+export function loadConfig(env: Env = process.env, overrides: Env = {}): Config {
+  const merged = { ...env, ...overrides };
+  // An empty variable means "unset", as in most shells' `FOO= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.HOOKPOST_REDIS_PREFIX,
+    adminKey: e.HOOKPOST_ADMIN_KEY,
+    logLevel: e.LOG_LEVEL,
+    encryption: { key: e.HOOKPOST_ENCRYPTION_KEY, keyFile: e.HOOKPOST_ENCRYPTION_KEY_FILE },
+    delivery: {
+      userAgent: e.HOOKPOST_USER_AGENT,
+      headerPrefix: e.HOOKPOST_HEADER_PREFIX,
+      signatureFormat: e.HOOKPOST_SIGNATURE_FORMAT,
+      concurrency: e.HOOKPOST_WORKER_CONCURRENCY,
+    },
+  };
+}
+

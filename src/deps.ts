@@ -1,0 +1,52 @@
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { type Authenticator, createAuthenticator } from './auth/apiKeys.ts';
+import { type Broadcaster, createBroadcaster } from './broadcaster.ts';
+import type { Config } from './config.ts';
+import { resolveEncryptionKeys } from './crypto/encryptionKeys.ts';
+import { createSecretBox, type SecretBox } from './crypto/secretBox.ts';
+import { createDb, type Db } from './db/client.ts';
+import { createDeliveryQueue, type DeliveryQueue } from './queue/deliveryQueue.ts';
+
+/** Everything the API and the worker need from the outside world, built once per process. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  redis: Redis;
+  secretBox: SecretBox;
+  queue: DeliveryQueue;
+  broadcaster: Broadcaster;
+  authenticate: Authenticator;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export function createRedis(url: string): Redis {
+  // BullMQ needs maxRetriesPerRequest: null so that blocking commands survive a Redis restart.
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+}
+
+export async function createDeps(config: Config, logger?: Logger): Promise<AppDeps> {
+  const log = logger ?? pino({ level: config.logLevel, base: { service: 'hookpost' } });
+  const db = createDb(config.databaseUrl);
+  const redis = createRedis(config.redisUrl);
+  const subscriber = createRedis(config.redisUrl);
+  const publisher = createRedis(config.redisUrl);
+  const secretBox = createSecretBox(await resolveEncryptionKeys(config));
+  const queue = createDeliveryQueue(redis, config.redisPrefix);
+  return {
+    config,
+    db,
+    redis,
+    secretBox,
+    queue,
+    broadcaster: createBroadcaster(publisher, subscriber, config.redisPrefix),
+    authenticate: createAuthenticator(db, config.adminKey),
+    logger: log,
+    async close() {
+      await queue.close();
+      await Promise.allSettled([redis.quit(), subscriber.quit(), publisher.quit()]);
+      await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './types/project.ts';
+import './types/delivery.ts';
+import './types/webhook.ts';
+import './types/event.ts';
+import './subscriptions.ts';
+
+export const schema = builder.toSchema();
+
+/** The SDL checked in as schema.graphql (sorted, so the file diffs cleanly). */
+export function printHookpostSchema(): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

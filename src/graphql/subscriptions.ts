@@ -1,0 +1,51 @@
+import { filter, pipe } from 'graphql-yoga';
+import { requireViewer, targetProjectId } from '../auth/access.ts';
+import type { Viewer } from '../auth/apiKeys.ts';
+import type { Topics } from '../broadcaster.ts';
+import { loadWebhook } from '../services/webhooks.ts';
+import { builder } from './builder.ts';
+import type { GraphQLContext } from './context.ts';
+
+interface Scope {
+  webhookId?: string | null;
+  projectId?: string | null;
+}
+
+/**
+ * Checks the arguments up front (a foreign webhook or project is refused before anything streams),
+ * then narrows the stream to what the key may see.
+ */
+async function scopedFilter(ctx: GraphQLContext, args: Scope) {
+  const viewer: Viewer = requireViewer(ctx.viewer);
+  if (args.webhookId) await loadWebhook(ctx.deps, viewer, args.webhookId);
+  const projectId =
+    args.projectId || viewer.scope === 'PROJECT' ? targetProjectId(viewer, args.projectId) : undefined;
+  return (msg: { webhookId: string; projectId: string }) =>
+    (!projectId || msg.projectId === projectId) && (!args.webhookId || msg.webhookId === args.webhookId);
+}
+
+function stream<K extends keyof Topics>(ctx: GraphQLContext, topic: K, keep: (msg: Topics[K]) => boolean) {
+  return pipe(ctx.deps.broadcaster.subscribe(topic), filter(keep));
+}
+
+builder.subscriptionFields((t) => ({
+  deliveryAttemptCreated: t.prismaField({
+    type: 'DeliveryAttempt',
+    nullable: true,
+    args: { webhookId: t.arg.id(), projectId: t.arg.id() },
+    subscribe: async (_root, args, ctx) => stream(ctx, 'deliveryAttemptCreated', await scopedFilter(ctx, args)),
+    resolve: (query, msg: Topics['deliveryAttemptCreated'], _args, ctx) =>
+      ctx.deps.db.deliveryAttempt.findUnique({ ...query, where: { id: msg.attemptId } }),
+  }),
+  deliveryUpdated: t.prismaField({
+    type: 'Delivery',
+    nullable: true,
+    args: { deliveryId: t.arg.id(), webhookId: t.arg.id(), projectId: t.arg.id() },
+    subscribe: async (_root, args, ctx) => {
+      const keep = await scopedFilter(ctx, args);
+      return stream(ctx, 'deliveryUpdated', (msg) => keep(msg) && (!args.deliveryId || msg.deliveryId === args.deliveryId));
+    },
+    resolve: (query, msg: Topics['deliveryUpdated'], _args, ctx) =>
+      ctx.deps.db.delivery.findUnique({ ...query, where: { id: msg.deliveryId } }),
+  }),
+}));

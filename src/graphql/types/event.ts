@@ -1,0 +1,79 @@
+import { requireViewer, targetProjectId } from '../../auth/access.ts';
+import { publishEvent, sendTestEvent } from '../../services/events.ts';
+import { visibleOrNotFound } from '../../services/access.ts';
+import { builder } from '../builder.ts';
+import { DeliveryConnection, DeliveryRef, DeliveryStatusEnum } from './delivery.ts';
+
+export const EventRef = builder.prismaNode('Event', {
+  id: { field: 'id' },
+  nullable: true,
+  fields: (t) => ({
+    type: t.exposeString('type'),
+    data: t.expose('data', { type: 'JSON' }),
+    timestamp: t.expose('timestamp', { type: 'DateTime' }),
+    project: t.relation('project'),
+    deliveries: t.relatedConnection('deliveries', {
+      cursor: 'id',
+      args: { status: t.arg({ type: DeliveryStatusEnum }) },
+      query: ({ status }) => ({ where: status ? { status } : {}, orderBy: { id: 'desc' } }),
+    }, DeliveryConnection),
+  }),
+});
+
+const EventConnection = builder.connectionObject({ type: EventRef, name: 'EventConnection' });
+
+builder.queryFields((t) => ({
+  events: t.prismaConnection({
+    type: 'Event',
+    cursor: 'id',
+    args: { projectId: t.arg.id(), type: t.arg.string() },
+    resolve: (query, _root, args, ctx) => {
+      const projectId = targetProjectId(ctx.viewer, args.projectId);
+      return ctx.deps.db.event.findMany({
+        ...query,
+        where: { projectId, ...(args.type ? { type: args.type } : {}) },
+        orderBy: { id: 'desc' },
+      });
+    },
+  }, EventConnection),
+  event: t.prismaField({
+    type: 'Event',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      requireViewer(ctx.viewer);
+      const row = await ctx.deps.db.event.findUnique({ ...query, where: { id } });
+      return visibleOrNotFound(ctx.viewer, 'event', id, row);
+    },
+  }),
+}));
+
+builder.relayMutationField(
+  'publishEvent',
+  {
+    inputFields: (t) => ({
+      projectId: t.id(),
+      type: t.string({ required: true, description: 'A dot-separated event type, e.g. "order.shipped"' }),
+      data: t.field({ type: 'JSON', required: true, description: 'A JSON object of at most 256 KiB' }),
+    }),
+  },
+  { resolve: (_root, { input }, ctx) => publishEvent(ctx.deps, ctx.viewer, input) },
+  {
+    outputFields: (t) => ({
+      event: t.field({ type: EventRef, resolve: (r) => r.event }),
+      deliveryCount: t.int({ resolve: (r) => r.deliveryCount }),
+    }),
+  },
+);
+
+builder.relayMutationField(
+  'sendTestEvent',
+  {
+    inputFields: (t) => ({
+      webhookId: t.id({ required: true }),
+      eventType: t.string({ description: 'Defaults to "webhook.test"' }),
+      data: t.field({ type: 'JSON', description: 'Sample data; `"test": true` is always added' }),
+    }),
+  },
+  { resolve: (_root, { input }, ctx) => sendTestEvent(ctx.deps, ctx.viewer, input) },
+  { outputFields: (t) => ({ delivery: t.field({ type: DeliveryRef, resolve: (d) => d }) }) },
+);

@@ -1,0 +1,99 @@
+import { targetProjectId } from '../../auth/access.ts';
+import { createWebhook, deleteWebhook, loadWebhook, updateWebhook } from '../../services/webhooks.ts';
+import { builder } from '../builder.ts';
+import { DeliveryConnection, DeliveryStatusEnum } from './delivery.ts';
+
+export const WebhookRef = builder.prismaNode('Webhook', {
+  id: { field: 'id' },
+  nullable: true,
+  fields: (t) => ({
+    name: t.exposeString('name', { nullable: true }),
+    description: t.exposeString('description', { nullable: true }),
+    url: t.exposeString('url'),
+    events: t.exposeStringList('events'),
+    active: t.exposeBoolean('active'),
+    headers: t.expose('headers', { type: 'JSON' }),
+    timeoutSeconds: t.exposeInt('timeoutSeconds'),
+    secretHint: t.exposeString('secretHint', { description: 'The last 4 characters of the signing secret' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    project: t.relation('project'),
+    deliveries: t.relatedConnection('deliveries', {
+      cursor: 'id',
+      args: { status: t.arg({ type: DeliveryStatusEnum }) },
+      query: ({ status }) => ({ where: status ? { status } : {}, orderBy: { id: 'desc' } }),
+    }, DeliveryConnection),
+  }),
+});
+
+const WebhookConnection = builder.connectionObject({ type: WebhookRef, name: 'WebhookConnection' });
+
+builder.queryFields((t) => ({
+  webhooks: t.prismaConnection({
+    type: 'Webhook',
+    cursor: 'id',
+    args: { projectId: t.arg.id() },
+    resolve: (query, _root, args, ctx) => {
+      const projectId = targetProjectId(ctx.viewer, args.projectId);
+      return ctx.deps.db.webhook.findMany({ ...query, where: { projectId }, orderBy: { id: 'desc' } });
+    },
+  }, WebhookConnection),
+  webhook: t.prismaField({
+    type: 'Webhook',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_query, _root, { id }, ctx) => loadWebhook(ctx.deps, ctx.viewer, id),
+  }),
+}));
+
+builder.relayMutationField(
+  'createWebhook',
+  {
+    inputFields: (t) => ({
+      projectId: t.id(),
+      url: t.string({ required: true }),
+      events: t.stringList({ required: true, description: 'Event types; `*` is a wildcard segment ("order.*", "*")' }),
+      name: t.string(),
+      description: t.string(),
+      secret: t.string({ description: 'Defaults to a new `whsec_` secret. Returned once, never again.' }),
+      active: t.boolean(),
+      headers: t.field({ type: 'JSON', description: 'Extra request headers, an object of name to value' }),
+      timeoutSeconds: t.int(),
+    }),
+  },
+  { resolve: (_root, { input }, ctx) => createWebhook(ctx.deps, ctx.viewer, input) },
+  {
+    outputFields: (t) => ({
+      webhook: t.field({ type: WebhookRef, resolve: (r) => r.webhook }),
+      secret: t.string({ description: 'The signing secret. It is shown only here.', resolve: (r) => r.secret }),
+    }),
+  },
+);
+
+builder.relayMutationField(
+  'updateWebhook',
+  {
+    inputFields: (t) => ({
+      id: t.id({ required: true }),
+      url: t.string(),
+      events: t.stringList(),
+      name: t.string(),
+      description: t.string(),
+      active: t.boolean(),
+      headers: t.field({ type: 'JSON' }),
+      timeoutSeconds: t.int(),
+    }),
+  },
+  { resolve: async (_root, { input }, ctx) => (await updateWebhook(ctx.deps, ctx.viewer, input)).webhook },
+  { outputFields: (t) => ({ webhook: t.field({ type: WebhookRef, resolve: (w) => w }) }) },
+);
+
+builder.relayMutationField(
+  'deleteWebhook',
+  { inputFields: (t) => ({ id: t.id({ required: true }) }) },
+  {
+    resolve: async (_root, { input }, ctx) => ({
+      deletedWebhookId: await deleteWebhook(ctx.deps, ctx.viewer, input.id),
+    }),
+  },
+  { outputFields: (t) => ({ deletedWebhookId: t.id({ resolve: (r) => r.deletedWebhookId }) }) },
+);

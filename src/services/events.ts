@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { Viewer } from '../auth/apiKeys.ts';
+import { targetProjectId } from '../auth/access.ts';
+import type { AppDeps } from '../deps.ts';
+import { notFound } from '../errors.ts';
+import { subscribesTo } from '../eventTypes.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { newId } from '../ids.ts';
+import { loadWebhook } from './webhooks.ts';
+import { eventData, eventType, parseInput } from './validation.ts';
+
+export interface PublishEventInput {
+  projectId?: string | null;
+  type: string;
+  data?: unknown;
+}
+
+const publishSchema = z.object({ type: eventType, data: eventData });
+
+/**
+ * Commits the event and one delivery per active subscribed webhook before any job exists, so that a
+ * queue outage can delay a delivery but never lose it (the worker's reconciler re-enqueues).
+ */
+export async function publishEvent(deps: AppDeps, viewer: Viewer | null, input: PublishEventInput) {
+  const projectId = targetProjectId(viewer, input.projectId);
+  const { type, data } = parseInput(publishSchema, input);
+  const { event, deliveryIds } = await deps.db.$transaction(async (tx) => {
+    const project = await tx.project.findUnique({ where: { id: projectId }, select: { id: true } });
+    if (!project) throw notFound('project', projectId);
+    const event = await tx.event.create({
+      data: { id: newId('Event'), projectId, type, data: data as Prisma.InputJsonObject },
+    });
+    const webhooks = await tx.webhook.findMany({
+      where: { projectId, active: true },
+      select: { id: true, events: true },
+    });
+    const deliveryIds = webhooks
+      .filter((w) => subscribesTo(w.events, type))
+      .map((w) => ({ id: newId('Delivery'), projectId, eventId: event.id, webhookId: w.id }));
+    if (deliveryIds.length) await tx.delivery.createMany({ data: deliveryIds });
+    return { event, deliveryIds: deliveryIds.map((d) => d.id) };
+  });
+  await enqueueQuietly(deps, deliveryIds);
+  return { event, deliveryCount: deliveryIds.length };
+}
+
+export interface SendTestEventInput {
+  webhookId: string;
+  eventType?: string | null;
+  data?: unknown;
+}
+
+export const TEST_EVENT_TYPE = 'webhook.test';
+
+/** A real event, signed and logged like any other, sent to one webhook only; its data says `test: true`. */
+export async function sendTestEvent(deps: AppDeps, viewer: Viewer | null, input: SendTestEventInput) {
+  const webhook = await loadWebhook(deps, viewer, input.webhookId);
+  const parsed = parseInput(
+    z.object({ eventType: eventType.nullish(), data: eventData.nullish() }),
+    { eventType: input.eventType, data: input.data },
+  );
+  const type = parsed.eventType ?? TEST_EVENT_TYPE;
+  const data = { ...(parsed.data ?? { message: `A test ${type} event from Hookpost` }), test: true };
+  const delivery = await deps.db.$transaction(async (tx) => {
+    const event = await tx.event.create({
+      data: { id: newId('Event'), projectId: webhook.projectId, type, data },
+    });
+    return tx.delivery.create({
+      data: { id: newId('Delivery'), projectId: webhook.projectId, eventId: event.id, webhookId: webhook.id },
+    });
+  });
+  await enqueueQuietly(deps, [delivery.id]);
+  return delivery;
+}
+
+/** A failed enqueue is not the caller's failure: the deliveries are committed and the reconciler finds them. */
+export async function enqueueQuietly(deps: AppDeps, deliveryIds: string[]): Promise<void> {
+  try {
+    await deps.queue.enqueue(deliveryIds.map((id) => ({ id })));
+  } catch (err) {
+    deps.logger.warn({ err, count: deliveryIds.length }, 'enqueue failed; the reconciler will pick these up');
+  }
+}

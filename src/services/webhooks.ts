@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import type { Viewer } from '../auth/apiKeys.ts';
+import { targetProjectId } from '../auth/access.ts';
+import type { AppDeps } from '../deps.ts';
+import { reservedHeaderNames } from '../delivery/request.ts';
+import { generateWebhookSecret } from '../delivery/signing.ts';
+import { notFound } from '../errors.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { newId } from '../ids.ts';
+import { visibleOrNotFound } from './access.ts';
+import {
+  customHeaders,
+  eventPatterns,
+  parseInput,
+  timeoutSeconds,
+  webhookSecret,
+  webhookUrl,
+} from './validation.ts';
+
+function webhookFields(deps: AppDeps) {
+  return {
+    url: webhookUrl,
+    events: eventPatterns,
+    name: z.string().trim().max(200).nullish(),
+    description: z.string().max(2000).nullish(),
+    active: z.boolean().nullish(),
+    headers: customHeaders(reservedHeaderNames(deps.config.delivery.headerPrefix)).nullish(),
+    timeoutSeconds: timeoutSeconds.nullish(),
+  };
+}
+
+export interface CreateWebhookInput {
+  projectId?: string | null;
+  url: string;
+  events: string[];
+  name?: string | null;
+  description?: string | null;
+  secret?: string | null;
+  active?: boolean | null;
+  headers?: unknown;
+  timeoutSeconds?: number | null;
+}
+
+export interface UpdateWebhookInput {
+  id: string;
+  url?: string | null;
+  events?: string[] | null;
+  name?: string | null;
+  description?: string | null;
+  active?: boolean | null;
+  headers?: unknown;
+  timeoutSeconds?: number | null;
+}
+
+export function secretColumns(deps: AppDeps, secret: string) {
+  const sealed = deps.secretBox.seal(secret);
+  return { secretCiphertext: sealed.ciphertext, secretKeyId: sealed.keyId, secretHint: secret.slice(-4) };
+}
+
+export async function loadWebhook(deps: AppDeps, viewer: Viewer | null, id: string) {
+  return visibleOrNotFound(viewer, 'webhook', id, await deps.db.webhook.findUnique({ where: { id } }));
+}
+
+export async function createWebhook(deps: AppDeps, viewer: Viewer | null, input: CreateWebhookInput) {
+  const projectId = targetProjectId(viewer, input.projectId);
+  const fields = parseInput(z.object({ ...webhookFields(deps), secret: webhookSecret.nullish() }), input);
+  const project = await deps.db.project.findUnique({ where: { id: projectId }, select: { id: true } });
+  if (!project) throw notFound('project', projectId);
+  const secret = fields.secret ?? generateWebhookSecret();
+  const webhook = await deps.db.webhook.create({
+    data: {
+      id: newId('Webhook'),
+      projectId,
+      url: fields.url,
+      events: fields.events,
+      name: fields.name ?? null,
+      description: fields.description ?? null,
+      active: fields.active ?? true,
+      headers: (fields.headers ?? {}) as Prisma.InputJsonObject,
+      timeoutSeconds: fields.timeoutSeconds ?? 30,
+      ...secretColumns(deps, secret),
+    },
+  });
+  return { webhook, secret };
+}
+
+export async function updateWebhook(deps: AppDeps, viewer: Viewer | null, input: UpdateWebhookInput) {
+  const existing = await loadWebhook(deps, viewer, input.id);
+  const fields = parseInput(z.object(webhookFields(deps)).partial(), input);
+  const data: Prisma.WebhookUpdateInput = {};
+  if (fields.url != null) data.url = fields.url;
+  if (fields.events != null) data.events = fields.events;
+  if (fields.name !== undefined) data.name = fields.name;
+  if (fields.description !== undefined) data.description = fields.description;
+  if (fields.headers != null) data.headers = fields.headers as Prisma.InputJsonObject;
+  if (fields.timeoutSeconds != null) data.timeoutSeconds = fields.timeoutSeconds;
+  if (fields.active != null) data.active = fields.active;
+  const webhook = await deps.db.webhook.update({ where: { id: existing.id }, data });
+  return { webhook, previous: existing };
+}
+
+export async function deleteWebhook(deps: AppDeps, viewer: Viewer | null, id: string) {
+  const existing = await loadWebhook(deps, viewer, id);
+  await deps.db.webhook.delete({ where: { id: existing.id } });
+  return existing.id;
+}
