@@ -1,0 +1,190 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../support/harness.ts';
+import { CREATE_WEBHOOK, DELIVERIES, PUBLISH_EVENT } from '../support/operations.ts';
+import { startReceiver, type Receiver } from '../support/receiver.ts';
+import { waitUntil } from '../support/wait.ts';
+
+let h: Harness;
+let receiver: Receiver;
+let other: Receiver;
+let project: { projectId: string; key: string };
+
+beforeAll(async () => {
+  h = await startHarness();
+  h.startWorker();
+  receiver = await startReceiver();
+  other = await startReceiver();
+  project = await h.createProject('Deliveries');
+});
+
+afterAll(async () => {
+  await h.close();
+  await receiver.close();
+  await other.close();
+});
+
+/** The plain check a hand-written receiver does: HMAC-SHA256 hex of the raw body, `sha256=` prefixed. */
+function plainHexValid(body: string, header: string | undefined, secret: string): boolean {
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`);
+  const given = Buffer.from(header ?? '');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+describe('publish → signed delivery → attempt log', () => {
+  it('delivers to matching webhooks only, signed so that standard and plain receivers both verify', async () => {
+    const hook = async (url: string, events: string[], extra: Record<string, unknown> = {}) =>
+      (await h.ok(CREATE_WEBHOOK, { input: { url, events, ...extra } }, project.key)).createWebhook;
+    const exact = await hook(receiver.url, ['order.shipped'], { headers: { 'X-Tenant': 'acme' } });
+    const wildcard = await hook(other.url, ['order.*']);
+    const nonMatching = await hook(other.url, ['invoice.*']);
+    const inactive = await hook(other.url, ['*'], { active: false });
+    expect(exact.secret).toMatch(/^whsec_/);
+    expect(exact.webhook.secretHint).toBe(exact.secret.slice(-4));
+
+    const data = { orderId: 'ord_42', items: [{ sku: 'A', qty: 2 }], zebra: true, alpha: null };
+    const { publishEvent } = await h.ok(PUBLISH_EVENT, { input: { type: 'order.shipped', data } }, project.key);
+    expect(publishEvent.deliveryCount).toBe(2);
+    const eventId = publishEvent.event.id;
+    expect(eventId).toMatch(/^evt_[0-9a-f]{32}$/);
+
+    const [req] = await receiver.waitFor(1);
+    await other.waitFor(1);
+    // The envelope: exact keys in order, the data with the publisher's key order.
+    expect(Object.keys(JSON.parse(req.body))).toEqual(['id', 'type', 'timestamp', 'project_id', 'data']);
+    expect(req.body).toContain('"data":{"orderId":"ord_42","items":[{"sku":"A","qty":2}],"zebra":true,"alpha":null}');
+    expect(JSON.parse(req.body)).toMatchObject({ id: eventId, type: 'order.shipped', project_id: project.projectId, data });
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.headers['user-agent']).toBe('Hookpost-Webhooks/1.0');
+    expect(req.headers['x-hookpost-event']).toBe('order.shipped');
+    expect(req.headers['x-hookpost-delivery']).toMatch(/^dlv_/);
+    expect(req.headers['x-tenant']).toBe('acme');
+    expect(req.headers['webhook-id']).toBe(eventId);
+
+    // The standardwebhooks package verifies the delivery as received, raw body and headers.
+    const verified = new StandardWebhook(exact.secret).verify(req.body, req.headers as Record<string, string>);
+    expect(verified).toMatchObject({ id: eventId, data });
+    expect(plainHexValid(req.body, req.headers['x-hookpost-signature'] as string, exact.secret)).toBe(true);
+    expect(plainHexValid(req.body, req.headers['x-hookpost-signature'] as string, wildcard.secret)).toBe(false);
+
+    // The attempt is readable through GraphQL.
+    const { deliveries } = await h.ok(DELIVERIES, { eventId }, project.key);
+    const byWebhook = new Map(deliveries.edges.map((e: any) => [e.node.webhook.id, e.node]));
+    expect([...byWebhook.keys()].sort()).toEqual([exact.webhook.id, wildcard.webhook.id].sort());
+    expect(byWebhook.has(nonMatching.webhook.id)).toBe(false);
+    expect(byWebhook.has(inactive.webhook.id)).toBe(false);
+    const delivery: any = await waitUntil(async () => {
+      const d = (await h.ok(DELIVERIES, { webhookId: exact.webhook.id }, project.key)).deliveries.edges[0]?.node;
+      return d?.status === 'SUCCEEDED' && d;
+    });
+    expect(delivery.id).toBe(req.headers['x-hookpost-delivery']);
+    expect(delivery.attemptCount).toBe(1);
+    const attempt = delivery.attempts.edges[0].node;
+    expect(attempt).toMatchObject({ attemptNumber: 1, url: receiver.url, responseStatus: 200, responseBody: 'ok', succeeded: true, error: null });
+    expect(attempt.id).toMatch(/^att_/);
+    expect(attempt.requestHeaders['webhook-signature']).toBe(req.headers['webhook-signature']);
+    expect(attempt.responseHeaders['content-type']).toBe('text/plain');
+    expect(attempt.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('records a failed answer and a refused connection as FAILED attempts with their reason', async () => {
+    receiver.respondWith((_req, res) => res.writeHead(500).end('boom'));
+    try {
+      const { createWebhook: failing } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['job.failed'] } }, project.key);
+      // Port 9 on loopback: nothing listens there, so the connection is refused.
+      const { createWebhook: refused } = await h.ok(CREATE_WEBHOOK, { input: { url: 'http://127.0.0.1:9/x', events: ['job.failed'] } }, project.key);
+      await h.ok(PUBLISH_EVENT, { input: { type: 'job.failed', data: { n: 1 } } }, project.key);
+      const settled = async (webhookId: string) =>
+        waitUntil(async () => {
+          const d = (await h.ok(DELIVERIES, { webhookId }, project.key)).deliveries.edges[0]?.node;
+          return d?.status === 'FAILED' && d;
+        });
+      const http500 = (await settled(failing.webhook.id)).attempts.edges[0].node;
+      expect(http500).toMatchObject({ responseStatus: 500, responseBody: 'boom', succeeded: false });
+      const conn = (await settled(refused.webhook.id)).attempts.edges[0].node;
+      expect(conn).toMatchObject({ responseStatus: null, succeeded: false });
+      expect(conn.error).toMatch(/ECONNREFUSED/);
+    } finally {
+      receiver.respondWith((_req, res) => res.writeHead(200).end('ok'));
+    }
+  });
+
+  it('sendTestEvent makes a real signed delivery whose data says test: true', async () => {
+    const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: other.url, events: ['alert.created'], secret: 'my_plain_secret_123' } }, project.key);
+    const before = other.requests.length;
+    const { sendTestEvent } = await h.ok(
+      `mutation($w: ID!) { sendTestEvent(input: { webhookId: $w, eventType: "alert.created", data: { alertId: "a1" } }) { delivery { id status event { type data } } } }`,
+      { w: createWebhook.webhook.id },
+      project.key,
+    );
+    expect(sendTestEvent.delivery.event).toEqual({ type: 'alert.created', data: { alertId: 'a1', test: true } });
+    const reqs = await other.waitFor(before + 1);
+    const req = reqs.find((r) => r.headers['x-hookpost-delivery'] === sendTestEvent.delivery.id)!;
+    expect(JSON.parse(req.body).data).toEqual({ alertId: 'a1', test: true });
+    // A secret without the whsec_ prefix is used as raw UTF-8 bytes by Standard Webhooks libraries too.
+    const raw = Buffer.from('my_plain_secret_123').toString('base64');
+    expect(() => new StandardWebhook(raw).verify(req.body, req.headers as Record<string, string>)).not.toThrow();
+    expect(plainHexValid(req.body, req.headers['x-hookpost-signature'] as string, 'my_plain_secret_123')).toBe(true);
+  });
+});
+
+describe('live over graphql-ws', () => {
+  it('streams the attempt and the delivery update as they happen', async () => {
+    const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['live.*'] } }, project.key);
+    const webhookId = createWebhook.webhook.id;
+    const client = h.wsClient(project.key);
+    const attempts: any[] = [];
+    const updates: any[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      client.subscribe(
+        { query: `subscription($w: ID) { deliveryAttemptCreated(webhookId: $w) { id attemptNumber responseStatus succeeded delivery { id status webhook { id } event { type } } } }`, variables: { w: webhookId } },
+        { next: (m) => { attempts.push(m); resolve(); }, error: reject, complete: () => {} },
+      );
+      client.subscribe(
+        { query: `subscription($w: ID) { deliveryUpdated(webhookId: $w) { id status attemptCount } }`, variables: { w: webhookId } },
+        { next: (m) => updates.push(m), error: reject, complete: () => {} },
+      );
+    });
+    await waitForSubscribers(h, 'deliveryAttemptCreated');
+    await waitForSubscribers(h, 'deliveryUpdated');
+    const { publishEvent } = await h.ok(PUBLISH_EVENT, { input: { type: 'live.ping', data: { n: 1 } } }, project.key);
+    await done;
+    const attempt = attempts[0].data.deliveryAttemptCreated;
+    expect(attempts[0].errors).toBeUndefined();
+    expect(attempt).toMatchObject({ attemptNumber: 1, responseStatus: 200, succeeded: true });
+    expect(attempt.delivery).toMatchObject({ status: 'SUCCEEDED', webhook: { id: webhookId }, event: { type: 'live.ping' } });
+    const { deliveries } = await h.ok(DELIVERIES, { eventId: publishEvent.event.id }, project.key);
+    expect(deliveries.edges[0].node.attempts.edges[0].node.id).toBe(attempt.id);
+    await waitUntil(() => updates.length > 0, 5000, 'deliveryUpdated');
+    expect(updates[0].data.deliveryUpdated).toMatchObject({ id: deliveries.edges[0].node.id, status: 'SUCCEEDED', attemptCount: 1 });
+  });
+
+  it('also streams over server-sent events', async () => {
+    const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['sse.*'] } }, project.key);
+    const controller = new AbortController();
+    const res = await fetch(`${h.url}/graphql`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${project.key}` },
+      body: JSON.stringify({ query: `subscription($w: ID) { deliveryUpdated(webhookId: $w) { status event { type } } }`, variables: { w: createWebhook.webhook.id } }),
+    });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    await waitForSubscribers(h, 'deliveryUpdated');
+    await h.ok(PUBLISH_EVENT, { input: { type: 'sse.ping', data: {} } }, project.key);
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('"status"')) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    expect(text).toContain('"deliveryUpdated":{"status":"SUCCEEDED","event":{"type":"sse.ping"}}');
+  });
+});
+
+/** Redis SUBSCRIBE is asynchronous: wait until the API process is really listening before publishing. */
+async function waitForSubscribers(harness: Harness, topic: string) {
+  const channel = `${harness.config.redisPrefix}:${topic}`;
+  await waitUntil(async () => {
+    const [, count] = (await harness.deps.redis.pubsub('NUMSUB', channel)) as [string, number];
+    return Number(count) > 0;
+  }, 5000, `a subscriber on ${channel}`);
+}

@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { SERVER_URL, TEMPLATE_DATABASE } from './env.ts';
+
+async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: `${SERVER_URL}/postgres` });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A private copy of the migrated template database for one test file. */
+export async function createTestDatabase(): Promise<string> {
+  const name = `${TEMPLATE_DATABASE}_${randomBytes(5).toString('hex')}`;
+  await withAdmin(async (client) => {
+    for (let tries = 0; ; tries++) {
+      try {
+        await client.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DATABASE}"`);
+        return;
+      } catch (err) {
+        // Two files cloning at the same instant: the template is briefly "in use".
+        if (tries >= 20 || (err as { code?: string }).code !== '55006') throw err;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+  });
+  return name;
+}
+
+export async function dropTestDatabase(name: string): Promise<void> {
+  await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}

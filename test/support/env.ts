@@ -1,0 +1,24 @@
+import { loadConfig, type Config, type Env } from '../../src/config.ts';
+
+export const TEST_ADMIN_KEY = 'hpk_test_admin_key_0123456789abcdef';
+// A fixed key, so that a test's ciphertexts can be opened by any process it starts.
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+export const TEMPLATE_DATABASE = 'hookpost_test';
+export const SERVER_URL = 'postgresql://postgres@127.0.0.1:5432';
+
+/** The config every test starts from: its own database and Redis prefix, no ambient environment. */
+export function testConfig(databaseName: string, redisPrefix: string, overrides: Env = {}): Config {
+  return loadConfig(
+    {
+      NODE_ENV: 'test',
+      DATABASE_URL: `${SERVER_URL}/${databaseName}`,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      HOOKPOST_REDIS_PREFIX: redisPrefix,
+      HOOKPOST_ADMIN_KEY: TEST_ADMIN_KEY,
+      HOOKPOST_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      LOG_LEVEL: 'silent',
+      PORT: '0',
+    },
+    overrides,
+  );
+}
