@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { keyFromConnectionParams, keyFromHeaders, type Viewer } from './auth/apiKeys.ts';
 import type { AppDeps } from './deps.ts';
 import type { GraphQLContext } from './graphql/context.ts';
+import { useErrorCodes } from './graphql/errorCodes.ts';
 import { schema } from './graphql/schema.ts';
 
 export interface App {
@@ -29,6 +30,7 @@ export function buildApp(deps: AppDeps): App {
     schema,
     graphqlEndpoint: '/graphql',
     maskedErrors: { isDev: false },
+    plugins: [useErrorCodes()],
     logging: {
       debug: (...args) => logger.debug(args),
       info: (...args) => logger.info(args),
