@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_SCHEDULE_SECONDS, parseScheduleEnv } from './delivery/retryPolicy.ts';
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -15,6 +16,10 @@ const envSchema = z.object({
     .default('X-Hookpost'),
   HOOKPOST_SIGNATURE_FORMAT: z.enum(['hex', 'sha256=hex']).default('sha256=hex'),
   HOOKPOST_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  HOOKPOST_RETRY_SCHEDULE: z.string().optional(),
+  HOOKPOST_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).default(10),
+  HOOKPOST_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  HOOKPOST_JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
   HOOKPOST_ENCRYPTION_KEY: z.string().optional(),
   HOOKPOST_ENCRYPTION_KEY_FILE: z.string().default('.hookpost/encryption.key'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -37,6 +42,10 @@ export interface Config {
     headerPrefix: string;
     signatureFormat: 'hex' | 'sha256=hex';
     concurrency: number;
+    retrySchedule: number[];
+    disableAfterFailures: number;
+    reconcileIntervalMs: number;
+    jobLockMs: number;
   };
 }
 
@@ -66,6 +75,10 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): Config 
       headerPrefix: e.HOOKPOST_HEADER_PREFIX,
       signatureFormat: e.HOOKPOST_SIGNATURE_FORMAT,
       concurrency: e.HOOKPOST_WORKER_CONCURRENCY,
+      retrySchedule: e.HOOKPOST_RETRY_SCHEDULE ? parseScheduleEnv(e.HOOKPOST_RETRY_SCHEDULE) : DEFAULT_SCHEDULE_SECONDS,
+      disableAfterFailures: e.HOOKPOST_DISABLE_AFTER_FAILURES,
+      reconcileIntervalMs: e.HOOKPOST_RECONCILE_INTERVAL_MS,
+      jobLockMs: e.HOOKPOST_JOB_LOCK_MS,
     },
   };
 }

@@ -3,10 +3,12 @@ import { Agent } from 'undici';
 import type { AppDeps } from '../src/deps.ts';
 import { createRedis } from '../src/deps.ts';
 import { DELIVERY_QUEUE_NAME, type DeliveryJobData } from '../src/queue/deliveryQueue.ts';
-import { createDeliveryProcessor } from './processor.ts';
+import { createDeliveryProcessor, RetryScheduled } from './processor.ts';
+import { type Reconciler, startReconciler } from './reconciler.ts';
 
 export interface DeliveryWorker {
   worker: Worker<DeliveryJobData>;
+  reconciler: Reconciler;
   /** Stops taking jobs, lets in-flight deliveries finish, then closes connections. */
   close(): Promise<void>;
 }
@@ -19,14 +21,25 @@ export function createDeliveryWorker(deps: AppDeps): DeliveryWorker {
     connection,
     prefix: deps.config.redisPrefix,
     concurrency: deps.config.delivery.concurrency,
+    lockDuration: deps.config.delivery.jobLockMs,
+    stalledInterval: deps.config.delivery.jobLockMs,
+    // A killed worker's job comes back this many times before BullMQ gives up on it; the
+    // reconciler re-enqueues from Postgres even then.
+    maxStalledCount: 5,
+    settings: {
+      backoffStrategy: (_attemptsMade, _type, err) => (err instanceof RetryScheduled ? err.delayMs : 0),
+    },
   });
   worker.on('error', (err) => deps.logger.error({ err }, 'delivery worker error'));
   worker.on('failed', (job, err) =>
     deps.logger.debug({ jobId: job?.id, err: err.message }, 'delivery attempt failed'),
   );
+  const reconciler = startReconciler(deps, deps.config.delivery.reconcileIntervalMs);
   return {
     worker,
+    reconciler,
     async close() {
+      await reconciler.stop();
       await worker.close();
       await dispatcher.close();
       await connection.quit().catch(() => {});

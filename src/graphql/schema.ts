@@ -2,6 +2,7 @@ import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './types/project.ts';
 import './types/delivery.ts';
+import './types/deliveryMutations.ts';
 import './types/webhook.ts';
 import './types/event.ts';
 import './subscriptions.ts';

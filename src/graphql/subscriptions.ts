@@ -48,4 +48,13 @@ builder.subscriptionFields((t) => ({
     resolve: (query, msg: Topics['deliveryUpdated'], _args, ctx) =>
       ctx.deps.db.delivery.findUnique({ ...query, where: { id: msg.deliveryId } }),
   }),
+  webhookStatusChanged: t.prismaField({
+    type: 'Webhook',
+    nullable: true,
+    description: 'A webhook was disabled (by failures, a 410, or a user) or enabled again',
+    args: { projectId: t.arg.id(), webhookId: t.arg.id() },
+    subscribe: async (_root, args, ctx) => stream(ctx, 'webhookStatusChanged', await scopedFilter(ctx, args)),
+    resolve: (query, msg: Topics['webhookStatusChanged'], _args, ctx) =>
+      ctx.deps.db.webhook.findUnique({ ...query, where: { id: msg.webhookId } }),
+  }),
 }));

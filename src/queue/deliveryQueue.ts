@@ -22,7 +22,9 @@ export function createDeliveryQueue(connection: Redis, prefix: string): Delivery
       // Postgres holds the history; finished jobs only need to free their id for a later resend.
       removeOnComplete: true,
       removeOnFail: true,
-      attempts: 1,
+      // The retry schedule lives in Postgres (see worker/outcome.ts); this is only a ceiling above it.
+      attempts: 100,
+      backoff: { type: 'hookpost-schedule' },
     },
   });
   return {

@@ -13,9 +13,19 @@ export interface PublishEventInput {
   projectId?: string | null;
   type: string;
   data?: unknown;
+  idempotencyKey?: string | null;
 }
 
-const publishSchema = z.object({ type: eventType, data: eventData });
+const publishSchema = z.object({ type: eventType, data: eventData, idempotencyKey: z.string().min(1).max(255).nullish() });
+export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+
+async function replayOf(deps: AppDeps, projectId: string, idempotencyKey: string) {
+  const event = await deps.db.event.findFirst({
+    where: { projectId, idempotencyKey, timestamp: { gt: new Date(Date.now() - IDEMPOTENCY_WINDOW_MS) } },
+    include: { _count: { select: { deliveries: true } } },
+  });
+  return event && { event, deliveryCount: event._count.deliveries, replayed: true };
+}
 
 /**
  * Commits the event and one delivery per active subscribed webhook before any job exists, so that a
@@ -23,12 +33,23 @@ const publishSchema = z.object({ type: eventType, data: eventData });
  */
 export async function publishEvent(deps: AppDeps, viewer: Viewer | null, input: PublishEventInput) {
   const projectId = targetProjectId(viewer, input.projectId);
-  const { type, data } = parseInput(publishSchema, input);
-  const { event, deliveryIds } = await deps.db.$transaction(async (tx) => {
+  const { type, data, idempotencyKey } = parseInput(publishSchema, input);
+  if (idempotencyKey) {
+    const replay = await replayOf(deps, projectId, idempotencyKey);
+    if (replay) return replay;
+  }
+  const committed = await deps.db.$transaction(async (tx) => {
     const project = await tx.project.findUnique({ where: { id: projectId }, select: { id: true } });
     if (!project) throw notFound('project', projectId);
+    if (idempotencyKey) {
+      // A key older than the window may be used again: release it from the old event.
+      await tx.event.updateMany({
+        where: { projectId, idempotencyKey, timestamp: { lte: new Date(Date.now() - IDEMPOTENCY_WINDOW_MS) } },
+        data: { idempotencyKey: null },
+      });
+    }
     const event = await tx.event.create({
-      data: { id: newId('Event'), projectId, type, data: data as Prisma.InputJsonObject },
+      data: { id: newId('Event'), projectId, type, data: data as Prisma.InputJsonObject, idempotencyKey },
     });
     const webhooks = await tx.webhook.findMany({
       where: { projectId, active: true },
@@ -39,9 +60,15 @@ export async function publishEvent(deps: AppDeps, viewer: Viewer | null, input: 
       .map((w) => ({ id: newId('Delivery'), projectId, eventId: event.id, webhookId: w.id }));
     if (deliveryIds.length) await tx.delivery.createMany({ data: deliveryIds });
     return { event, deliveryIds: deliveryIds.map((d) => d.id) };
+  }).catch(async (err) => {
+    // The same key published twice at once: the other request's event won the unique index.
+    const replay = idempotencyKey && (err as { code?: string }).code === 'P2002' && (await replayOf(deps, projectId, idempotencyKey));
+    if (replay) return replay;
+    throw err;
   });
-  await enqueueQuietly(deps, deliveryIds);
-  return { event, deliveryCount: deliveryIds.length };
+  if ('replayed' in committed) return committed;
+  await enqueueQuietly(deps, committed.deliveryIds);
+  return { event: committed.event, deliveryCount: committed.deliveryIds.length, replayed: false };
 }
 
 export interface SendTestEventInput {
@@ -73,10 +100,16 @@ export async function sendTestEvent(deps: AppDeps, viewer: Viewer | null, input:
   return delivery;
 }
 
+const ENQUEUE_TIMEOUT_MS = 2000;
+
 /** A failed enqueue is not the caller's failure: the deliveries are committed and the reconciler finds them. */
 export async function enqueueQuietly(deps: AppDeps, deliveryIds: string[]): Promise<void> {
   try {
-    await deps.queue.enqueue(deliveryIds.map((id) => ({ id })));
+    // With Redis down, BullMQ would wait for it to return; the caller should not.
+    await Promise.race([
+      deps.queue.enqueue(deliveryIds.map((id) => ({ id }))),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('enqueue timed out')), ENQUEUE_TIMEOUT_MS).unref()),
+    ]);
   } catch (err) {
     deps.logger.warn({ err, count: deliveryIds.length }, 'enqueue failed; the reconciler will pick these up');
   }

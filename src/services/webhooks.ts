@@ -5,7 +5,9 @@ import type { AppDeps } from '../deps.ts';
 import { reservedHeaderNames } from '../delivery/request.ts';
 import { generateWebhookSecret } from '../delivery/signing.ts';
 import { notFound } from '../errors.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import { retryPolicySchema } from '../delivery/retryPolicy.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import { resumeWebhook } from './webhookStatus.ts';
 import { newId } from '../ids.ts';
 import { visibleOrNotFound } from './access.ts';
 import {
@@ -17,8 +19,15 @@ import {
   webhookUrl,
 } from './validation.ts';
 
+const retryPolicyInput = z
+  .record(z.string(), z.unknown())
+  // GraphQL sends every field of the input object; absent ones arrive as null.
+  .transform((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)))
+  .pipe(retryPolicySchema);
+
 function webhookFields(deps: AppDeps) {
   return {
+    retryPolicy: retryPolicyInput.nullish(),
     url: webhookUrl,
     events: eventPatterns,
     name: z.string().trim().max(200).nullish(),
@@ -39,6 +48,7 @@ export interface CreateWebhookInput {
   active?: boolean | null;
   headers?: unknown;
   timeoutSeconds?: number | null;
+  retryPolicy?: Record<string, unknown> | null;
 }
 
 export interface UpdateWebhookInput {
@@ -50,6 +60,7 @@ export interface UpdateWebhookInput {
   active?: boolean | null;
   headers?: unknown;
   timeoutSeconds?: number | null;
+  retryPolicy?: Record<string, unknown> | null;
 }
 
 export function secretColumns(deps: AppDeps, secret: string) {
@@ -78,6 +89,7 @@ export async function createWebhook(deps: AppDeps, viewer: Viewer | null, input:
       active: fields.active ?? true,
       headers: (fields.headers ?? {}) as Prisma.InputJsonObject,
       timeoutSeconds: fields.timeoutSeconds ?? 30,
+      retryPolicy: fields.retryPolicy ?? Prisma.DbNull,
       ...secretColumns(deps, secret),
     },
   });
@@ -94,9 +106,18 @@ export async function updateWebhook(deps: AppDeps, viewer: Viewer | null, input:
   if (fields.description !== undefined) data.description = fields.description;
   if (fields.headers != null) data.headers = fields.headers as Prisma.InputJsonObject;
   if (fields.timeoutSeconds != null) data.timeoutSeconds = fields.timeoutSeconds;
-  if (fields.active != null) data.active = fields.active;
-  const webhook = await deps.db.webhook.update({ where: { id: existing.id }, data });
-  return { webhook, previous: existing };
+  if (fields.retryPolicy !== undefined) data.retryPolicy = fields.retryPolicy ?? Prisma.DbNull;
+  const turningOff = fields.active === false && existing.active;
+  const turningOn = fields.active === true && !existing.active;
+  if (turningOff) Object.assign(data, { active: false, disabledAt: new Date(), disabledReason: 'Disabled through the API' });
+  if (turningOn) data.active = true;
+  let webhook = await deps.db.webhook.update({ where: { id: existing.id }, data });
+  if (turningOff) deps.broadcaster.publish('webhookStatusChanged', { webhookId: webhook.id, projectId: webhook.projectId, active: false });
+  if (turningOn) {
+    await resumeWebhook(deps, webhook);
+    webhook = await deps.db.webhook.findUniqueOrThrow({ where: { id: webhook.id } });
+  }
+  return webhook;
 }
 
 export async function deleteWebhook(deps: AppDeps, viewer: Viewer | null, id: string) {

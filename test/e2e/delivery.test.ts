@@ -91,9 +91,9 @@ describe('publish → signed delivery → attempt log', () => {
   it('records a failed answer and a refused connection as FAILED attempts with their reason', async () => {
     receiver.respondWith((_req, res) => res.writeHead(500).end('boom'));
     try {
-      const { createWebhook: failing } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['job.failed'] } }, project.key);
+      const { createWebhook: failing } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['job.failed'], retryPolicy: { schedule: [] } } }, project.key);
       // Port 9 on loopback: nothing listens there, so the connection is refused.
-      const { createWebhook: refused } = await h.ok(CREATE_WEBHOOK, { input: { url: 'http://127.0.0.1:9/x', events: ['job.failed'] } }, project.key);
+      const { createWebhook: refused } = await h.ok(CREATE_WEBHOOK, { input: { url: 'http://127.0.0.1:9/x', events: ['job.failed'], retryPolicy: { schedule: [] } } }, project.key);
       await h.ok(PUBLISH_EVENT, { input: { type: 'job.failed', data: { n: 1 } } }, project.key);
       const settled = async (webhookId: string) =>
         waitUntil(async () => {

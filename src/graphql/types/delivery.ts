@@ -6,7 +6,8 @@ import { builder } from '../builder.ts';
 
 export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
   values: {
-    PENDING: { description: 'Not attempted yet' },
+    PENDING: { description: 'Waiting for its first attempt (or held while its webhook is disabled)' },
+    RETRYING: { description: 'Failed so far; the next attempt is scheduled at `nextAttemptAt`' },
     SUCCEEDED: { description: 'A 2xx answer was received' },
     FAILED: { description: 'Every attempt failed: dead-lettered' },
   } as const,

@@ -54,6 +54,9 @@ builder.relayMutationField(
       projectId: t.id(),
       type: t.string({ required: true, description: 'A dot-separated event type, e.g. "order.shipped"' }),
       data: t.field({ type: 'JSON', required: true, description: 'A JSON object of at most 256 KiB' }),
+      idempotencyKey: t.string({
+        description: 'Publishing again with the same key within 24 h returns the first event and sends nothing new',
+      }),
     }),
   },
   { resolve: (_root, { input }, ctx) => publishEvent(ctx.deps, ctx.viewer, input) },
@@ -61,6 +64,7 @@ builder.relayMutationField(
     outputFields: (t) => ({
       event: t.field({ type: EventRef, resolve: (r) => r.event }),
       deliveryCount: t.int({ resolve: (r) => r.deliveryCount }),
+      replayed: t.boolean({ description: 'True when an idempotency key matched an earlier event', resolve: (r) => r.replayed }),
     }),
   },
 );

@@ -1,5 +1,6 @@
 import { targetProjectId } from '../../auth/access.ts';
 import { createWebhook, deleteWebhook, loadWebhook, updateWebhook } from '../../services/webhooks.ts';
+import { type RetryPolicy, scheduleOf } from '../../delivery/retryPolicy.ts';
 import { builder } from '../builder.ts';
 import { DeliveryConnection, DeliveryStatusEnum } from './delivery.ts';
 
@@ -15,6 +16,14 @@ export const WebhookRef = builder.prismaNode('Webhook', {
     headers: t.expose('headers', { type: 'JSON' }),
     timeoutSeconds: t.exposeInt('timeoutSeconds'),
     secretHint: t.exposeString('secretHint', { description: 'The last 4 characters of the signing secret' }),
+    retryPolicy: t.expose('retryPolicy', { type: 'JSON', nullable: true, description: 'As configured; null: the default schedule' }),
+    retrySchedule: t.floatList({
+      description: 'Seconds waited after each failed attempt (before ±20 % jitter); attempts in all = length + 1',
+      resolve: (w, _args, ctx) => scheduleOf(w.retryPolicy as RetryPolicy | null, ctx.deps.config.delivery.retrySchedule),
+    }),
+    consecutiveFailures: t.exposeInt('consecutiveFailures'),
+    disabledReason: t.exposeString('disabledReason', { nullable: true }),
+    disabledAt: t.expose('disabledAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     project: t.relation('project'),
@@ -23,6 +32,17 @@ export const WebhookRef = builder.prismaNode('Webhook', {
       args: { status: t.arg({ type: DeliveryStatusEnum }) },
       query: ({ status }) => ({ where: status ? { status } : {}, orderBy: { id: 'desc' } }),
     }, DeliveryConnection),
+  }),
+});
+
+const RetryPolicyInput = builder.inputType('RetryPolicyInput', {
+  description: 'Either `schedule` alone, or `maxAttempts` + `initialDelaySeconds` (+ `backoffMultiplier`, `maxDelaySeconds`)',
+  fields: (t) => ({
+    schedule: t.floatList({ description: 'Seconds to wait after each failed attempt, e.g. [60, 300, 900]' }),
+    maxAttempts: t.int(),
+    initialDelaySeconds: t.float(),
+    backoffMultiplier: t.float({ description: 'Default 2' }),
+    maxDelaySeconds: t.float(),
   }),
 });
 
@@ -58,6 +78,7 @@ builder.relayMutationField(
       active: t.boolean(),
       headers: t.field({ type: 'JSON', description: 'Extra request headers, an object of name to value' }),
       timeoutSeconds: t.int(),
+      retryPolicy: t.field({ type: RetryPolicyInput }),
     }),
   },
   { resolve: (_root, { input }, ctx) => createWebhook(ctx.deps, ctx.viewer, input) },
@@ -81,9 +102,10 @@ builder.relayMutationField(
       active: t.boolean(),
       headers: t.field({ type: 'JSON' }),
       timeoutSeconds: t.int(),
+      retryPolicy: t.field({ type: RetryPolicyInput, description: 'null: back to the default schedule' }),
     }),
   },
-  { resolve: async (_root, { input }, ctx) => (await updateWebhook(ctx.deps, ctx.viewer, input)).webhook },
+  { resolve: (_root, { input }, ctx) => updateWebhook(ctx.deps, ctx.viewer, input) },
   { outputFields: (t) => ({ webhook: t.field({ type: WebhookRef, resolve: (w) => w }) }) },
 );
 

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import type { Viewer } from '../auth/apiKeys.ts';
+import type { AppDeps } from '../deps.ts';
+import { clientError } from '../errors.ts';
+import { visibleOrNotFound } from './access.ts';
+import { parseInput } from './validation.ts';
+import { loadWebhook } from './webhooks.ts';
+
+function refuseWhileDisabled(webhook: { id: string; active: boolean }) {
+  if (!webhook.active) {
+    throw clientError('CONFLICT', `Webhook ${webhook.id} is disabled; enable it first (its deliveries are held until then)`);
+  }
+}
+
+/**
+ * One more attempt now. A FAILED delivery gets a fresh retry schedule; a SUCCEEDED one is sent again
+ * because it was asked for (a resend); an open one has its next attempt brought forward.
+ * Every attempt is logged on the same delivery, numbered on from the earlier ones.
+ */
+export async function retryDelivery(deps: AppDeps, viewer: Viewer | null, id: string) {
+  const existing = await deps.db.delivery.findUnique({ where: { id }, include: { webhook: { select: { id: true, active: true } } } });
+  const delivery = visibleOrNotFound(viewer, 'delivery', id, existing);
+  refuseWhileDisabled(delivery.webhook);
+  const { count } = await deps.db.delivery.updateMany({
+    where: { id, status: delivery.status, attemptCount: delivery.attemptCount },
+    data: {
+      status: delivery.status === 'RETRYING' ? 'RETRYING' : 'PENDING',
+      nextAttemptAt: null,
+      ...(delivery.status === 'SUCCEEDED' || delivery.status === 'FAILED' ? { scheduleOffset: delivery.attemptCount } : {}),
+    },
+  });
+  if (!count) throw clientError('CONFLICT', `Delivery ${id} changed while being retried; try again`);
+  const job = await deps.queue.queue.getJob(id);
+  if (job && (await job.isDelayed())) await job.promote();
+  else await deps.queue.enqueue([{ id }]);
+  return deps.db.delivery.findUniqueOrThrow({ where: { id } });
+}
+
+const windowSchema = z
+  .object({ since: z.date(), until: z.date().nullish() })
+  .refine((w) => !w.until || w.until > w.since, { message: 'until must be after since', path: ['until'] });
+
+/** Re-queues every dead-lettered delivery of a webhook created in [since, until), oldest event first. */
+export async function recoverFailedDeliveries(
+  deps: AppDeps,
+  viewer: Viewer | null,
+  input: { webhookId: string; since: Date; until?: Date | null },
+) {
+  const webhook = await loadWebhook(deps, viewer, input.webhookId);
+  refuseWhileDisabled(webhook);
+  const { since, until } = parseInput(windowSchema, input);
+  const failed = await deps.db.delivery.findMany({
+    where: { webhookId: webhook.id, status: 'FAILED', createdAt: { gte: since, ...(until ? { lt: until } : {}) } },
+    select: { id: true, attemptCount: true },
+    orderBy: { id: 'asc' },
+  });
+  // Each row keeps its own attempt count as the start of its fresh schedule.
+  const recovered = await deps.db.$transaction(
+    failed.map((d) =>
+      deps.db.delivery.updateMany({
+        where: { id: d.id, status: 'FAILED' },
+        data: { status: 'PENDING', nextAttemptAt: null, scheduleOffset: d.attemptCount },
+      }),
+    ),
+  );
+  const ids = failed.filter((_, i) => recovered[i].count > 0).map((d) => ({ id: d.id }));
+  await deps.queue.enqueue(ids);
+  return ids.length;
+}

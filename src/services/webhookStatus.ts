@@ -1,0 +1,34 @@
+import type { Broadcaster } from '../broadcaster.ts';
+import type { Db } from '../db/client.ts';
+import type { DeliveryQueue } from '../queue/deliveryQueue.ts';
+import { requeueOpenDeliveries } from '../queue/requeue.ts';
+
+/**
+ * Disables a webhook unless it already is. Its open deliveries stay as they are: the worker holds
+ * them (no attempt, no retry spent) until the webhook is enabled again.
+ */
+export async function disableWebhook(
+  deps: { db: Db; broadcaster: Broadcaster },
+  webhook: { id: string; projectId: string },
+  reason: string,
+): Promise<boolean> {
+  const { count } = await deps.db.webhook.updateMany({
+    where: { id: webhook.id, active: true },
+    data: { active: false, disabledReason: reason, disabledAt: new Date() },
+  });
+  if (count) deps.broadcaster.publish('webhookStatusChanged', { webhookId: webhook.id, projectId: webhook.projectId, active: false });
+  return count > 0;
+}
+
+/** After a webhook is switched back on: forget its failure streak and send what it held. */
+export async function resumeWebhook(
+  deps: { db: Db; broadcaster: Broadcaster; queue: DeliveryQueue },
+  webhook: { id: string; projectId: string },
+): Promise<number> {
+  await deps.db.webhook.update({
+    where: { id: webhook.id },
+    data: { consecutiveFailures: 0, disabledReason: null, disabledAt: null },
+  });
+  deps.broadcaster.publish('webhookStatusChanged', { webhookId: webhook.id, projectId: webhook.projectId, active: true });
+  return requeueOpenDeliveries(deps.db, deps.queue, { webhookId: webhook.id });
+}

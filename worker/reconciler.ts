@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+import type { Db } from '../src/db/client.ts';
+import type { DeliveryQueue } from '../src/queue/deliveryQueue.ts';
+import { requeueOpenDeliveries } from '../src/queue/requeue.ts';
+
+export interface Reconciler {
+  runOnce(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Postgres is the source of truth; Redis may forget (a restart without persistence, a FLUSHALL, a
+ * job BullMQ gave up on). On start and then every interval, every open delivery of an active
+ * webhook gets its job back; deliveries that still have one are left alone (job id = delivery id).
+ */
+export function startReconciler(deps: { db: Db; queue: DeliveryQueue; logger: Logger }, intervalMs: number): Reconciler {
+  let running: Promise<number> | undefined;
+  const runOnce = () => {
+    running ??= requeueOpenDeliveries(deps.db, deps.queue, { webhook: { active: true } })
+      .catch((err) => {
+        deps.logger.error({ err }, 'reconcile failed; trying again next interval');
+        return 0;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  void runOnce();
+  const timer = setInterval(() => void runOnce(), intervalMs);
+  timer.unref();
+  return {
+    runOnce,
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
