@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import {
+  boundedRetryAfter,
+  DEFAULT_SCHEDULE_SECONDS,
+  parseRetryAfter,
+  parseScheduleEnv,
+  retryDelayMs,
+  retryPolicySchema,
+  scheduleOf,
+} from '../../src/delivery/retryPolicy.ts';
+import { decideOutcome } from '../../worker/outcome.ts';
+import type { SendResult } from '../../worker/httpSender.ts';
+
+const middle = () => 0.5; // no jitter
+describe('schedule', () => {
+  it('defaults to 1 min, 5 min, 15 min, 1 h, 6 h (6 attempts in all)', () => {
+    expect(DEFAULT_SCHEDULE_SECONDS).toEqual([60, 300, 900, 3600, 21600]);
+    expect(scheduleOf(null, DEFAULT_SCHEDULE_SECONDS)).toHaveLength(5);
+  });
+
+  it.each([
+    [{ schedule: [1, 2, 3] }, [1, 2, 3]],
+    [{ schedule: [] }, []],
+    [{ maxAttempts: 5, initialDelaySeconds: 10, backoffMultiplier: 3 }, [10, 30, 90, 270]],
+    [{ maxAttempts: 5, initialDelaySeconds: 10, backoffMultiplier: 3, maxDelaySeconds: 60 }, [10, 30, 60, 60]],
+    [{ maxAttempts: 1, initialDelaySeconds: 10, backoffMultiplier: 2 }, []],
+  ])('%j → %j', (policy, expected) => {
+    expect(scheduleOf(retryPolicySchema.parse(policy), DEFAULT_SCHEDULE_SECONDS)).toEqual(expected);
+  });
+
+  it.each([
+    [{ schedule: [-1] }],
+    [{ schedule: [0] }],
+    [{ maxAttempts: 0, initialDelaySeconds: 1 }],
+    [{ maxAttempts: 3, initialDelaySeconds: 10, maxDelaySeconds: 5 }],
+    [{ maxAttempts: 3, initialDelaySeconds: 10, backoffMultiplier: 0.5 }],
+    [{ schedule: [1], maxAttempts: 3 }],
+    [{}],
+  ])('rejects %j', (policy) => {
+    expect(retryPolicySchema.safeParse(policy).success).toBe(false);
+  });
+
+  it('applies at most ±20 % jitter', () => {
+    expect(retryDelayMs([60], 1, () => 0)).toBe(48_000);
+    expect(retryDelayMs([60], 1, () => 0.5)).toBe(60_000);
+    expect(retryDelayMs([60], 1, () => 0.99999)).toBe(72_000);
+    expect(retryDelayMs([60], 2, middle)).toBeNull();
+  });
+
+  it('parses HOOKPOST_RETRY_SCHEDULE', () => {
+    expect(parseScheduleEnv('0.2, 1,5')).toEqual([0.2, 1, 5]);
+    expect(() => parseScheduleEnv('1,x')).toThrow();
+    expect(() => parseScheduleEnv('-1')).toThrow();
+  });
+});
+
+describe('Retry-After', () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+  it.each([
+    ['120', 120_000],
+    ['0', 0],
+    ['Thu, 01 Jan 2026 00:00:30 GMT', 30_000],
+    ['Wed, 31 Dec 2025 23:00:00 GMT', 0],
+    ['soon', null],
+    [undefined, null],
+  ])('%s → %s ms', (value, expected) => expect(parseRetryAfter(value, now)).toBe(expected));
+
+  // schedule [60, 300]: longest step 300 s
+  it.each([
+    [60_000, null, 60_000],
+    [60_000, 10_000, 60_000], // never sooner than the schedule
+    [60_000, 120_000, 120_000],
+    [60_000, 3_600_000, 300_000], // never beyond the longest step
+  ])('scheduled %i, Retry-After %s → %i', (scheduled, retryAfter, expected) => {
+    expect(boundedRetryAfter(scheduled, retryAfter, [60, 300])).toBe(expected);
+  });
+});
+
+describe('outcome of an attempt', () => {
+  const res = (status: number | null, extra: Partial<SendResult> = {}): SendResult => ({ status, headers: {}, body: '', durationMs: 1, error: null, ...extra });
+  const decide = (result: SendResult, attemptInSchedule = 1, schedule = [60, 300]) =>
+    decideOutcome({ result, attemptInSchedule, schedule, now: new Date(0), random: middle });
+
+  it.each([
+    ['200', res(200), { status: 'SUCCEEDED' }],
+    ['204', res(204), { status: 'SUCCEEDED' }],
+    ['2xx whose body timed out', res(200, { error: 'TIMEOUT: …' }), { status: 'RETRYING', delayMs: 60_000 }],
+    ['301 (redirects are failures)', res(301), { status: 'RETRYING', delayMs: 60_000 }],
+    ['500', res(500), { status: 'RETRYING', delayMs: 60_000 }],
+    ['timeout', res(null, { error: 'TIMEOUT: no answer' }), { status: 'RETRYING', delayMs: 60_000 }],
+    ['429 with Retry-After 120', res(429, { headers: { 'retry-after': '120' } }), { status: 'RETRYING', delayMs: 120_000 }],
+    ['503 with Retry-After 1 day', res(503, { headers: { 'retry-after': '86400' } }), { status: 'RETRYING', delayMs: 300_000 }],
+    ['500 ignores Retry-After', res(500, { headers: { 'retry-after': '120' } }), { status: 'RETRYING', delayMs: 60_000 }],
+    ['410 Gone', res(410), { status: 'FAILED', reason: 'HTTP 410', disableWebhook: 'The endpoint answered 410 Gone' }],
+    ['SSRF block', res(null, { error: 'SSRF_BLOCKED: 10.0.0.1' }), { status: 'FAILED', reason: 'SSRF_BLOCKED: 10.0.0.1' }],
+  ])('%s', (_what, result, expected) => expect(decide(result)).toEqual(expected));
+
+  it('dead-letters after the last scheduled attempt', () => {
+    expect(decide(res(500), 2)).toEqual({ status: 'RETRYING', delayMs: 300_000 });
+    expect(decide(res(500), 3)).toEqual({ status: 'FAILED', reason: 'HTTP 500' });
+    expect(decide(res(null, { error: 'ECONNREFUSED: x' }), 1, [])).toEqual({ status: 'FAILED', reason: 'ECONNREFUSED: x' });
+  });
+});
