@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type Cidr, parseAllowedNetworks } from './delivery/addressPolicy.ts';
 import { DEFAULT_SCHEDULE_SECONDS, parseScheduleEnv } from './delivery/retryPolicy.ts';
 
 const envSchema = z.object({
@@ -22,6 +23,10 @@ const envSchema = z.object({
   HOOKPOST_JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
   HOOKPOST_ENCRYPTION_KEY: z.string().optional(),
   HOOKPOST_ENCRYPTION_KEY_FILE: z.string().default('.hookpost/encryption.key'),
+  HOOKPOST_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
+  HOOKPOST_ALLOWED_NETWORKS: z.string().optional(),
+  HOOKPOST_INTROSPECTION: z.enum(['true', 'false']).default('true'),
+  HOOKPOST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -37,6 +42,14 @@ export interface Config {
   adminKey: string | undefined;
   logLevel: string;
   encryption: { key: string | undefined; keyFile: string };
+  security: {
+    /** Whether webhook URLs may be plain http (default: everywhere but production). */
+    allowHttp: boolean;
+    /** Networks the worker may reach although they are private or loopback. */
+    allowedNetworks: Cidr[];
+    introspection: boolean;
+    maxBodyBytes: number;
+  };
   delivery: {
     userAgent: string;
     headerPrefix: string;
@@ -70,6 +83,12 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): Config 
     adminKey: e.HOOKPOST_ADMIN_KEY,
     logLevel: e.LOG_LEVEL,
     encryption: { key: e.HOOKPOST_ENCRYPTION_KEY, keyFile: e.HOOKPOST_ENCRYPTION_KEY_FILE },
+    security: {
+      allowHttp: e.HOOKPOST_ALLOW_HTTP ? e.HOOKPOST_ALLOW_HTTP === 'true' : e.NODE_ENV !== 'production',
+      allowedNetworks: parseAllowedNetworks(e.HOOKPOST_ALLOWED_NETWORKS),
+      introspection: e.HOOKPOST_INTROSPECTION === 'true',
+      maxBodyBytes: e.HOOKPOST_MAX_BODY_BYTES,
+    },
     delivery: {
       userAgent: e.HOOKPOST_USER_AGENT,
       headerPrefix: e.HOOKPOST_HEADER_PREFIX,

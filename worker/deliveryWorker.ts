@@ -1,8 +1,8 @@
 import { Worker } from 'bullmq';
-import { Agent } from 'undici';
 import type { AppDeps } from '../src/deps.ts';
 import { createRedis } from '../src/deps.ts';
 import { DELIVERY_QUEUE_NAME, type DeliveryJobData } from '../src/queue/deliveryQueue.ts';
+import { createGuardedAgent, type Resolver } from './guardedDispatcher.ts';
 import { createDeliveryProcessor, RetryScheduled } from './processor.ts';
 import { type Reconciler, startReconciler } from './reconciler.ts';
 
@@ -13,8 +13,8 @@ export interface DeliveryWorker {
   close(): Promise<void>;
 }
 
-export function createDeliveryWorker(deps: AppDeps): DeliveryWorker {
-  const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+export function createDeliveryWorker(deps: AppDeps, opts: { resolver?: Resolver } = {}): DeliveryWorker {
+  const dispatcher = createGuardedAgent({ allowedNetworks: deps.config.security.allowedNetworks, resolver: opts.resolver });
   const processor = createDeliveryProcessor({ ...deps, dispatcher });
   const connection = createRedis(deps.config.redisUrl);
   const worker = new Worker<DeliveryJobData>(DELIVERY_QUEUE_NAME, processor, {

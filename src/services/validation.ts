@@ -13,17 +13,23 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-export const webhookUrl = z
-  .string()
-  .max(2048)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password;
-    } catch {
-      return false;
-    }
-  }, 'must be an absolute http(s) URL without credentials');
+export function webhookUrl(allowHttp: boolean) {
+  return z
+    .string()
+    .max(2048)
+    .refine((value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password;
+      } catch {
+        return false;
+      }
+    }, 'must be an absolute http(s) URL without credentials')
+    .refine(
+      (value) => allowHttp || value.toLowerCase().startsWith('https:'),
+      'must use https (set HOOKPOST_ALLOW_HTTP=true to allow plain http)',
+    );
+}
 
 export const eventPatterns = z
   .array(z.string().refine(isValidEventPattern, 'event names are dot-separated words; `*` is a wildcard segment'))

@@ -28,7 +28,7 @@ const retryPolicyInput = z
 function webhookFields(deps: AppDeps) {
   return {
     retryPolicy: retryPolicyInput.nullish(),
-    url: webhookUrl,
+    url: webhookUrl(deps.config.security.allowHttp),
     events: eventPatterns,
     name: z.string().trim().max(200).nullish(),
     description: z.string().max(2000).nullish(),

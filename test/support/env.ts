@@ -17,6 +17,8 @@ export function testConfig(databaseName: string, redisPrefix: string, overrides:
       HOOKPOST_ADMIN_KEY: TEST_ADMIN_KEY,
       HOOKPOST_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       LOG_LEVEL: 'silent',
+      // Test receivers listen on loopback, which the SSRF guard refuses unless allowed.
+      HOOKPOST_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
       PORT: '0',
     },
     overrides,

@@ -24,6 +24,7 @@ export function workerEnv(config: Config, extra: Record<string, string> = {}): N
     REDIS_URL: config.redisUrl,
     HOOKPOST_REDIS_PREFIX: config.redisPrefix,
     HOOKPOST_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    HOOKPOST_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
     ...extra,
   };
 }
