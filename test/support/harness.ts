@@ -23,7 +23,7 @@ export interface Harness {
   /** Like gql, but fails the test on any GraphQL error. */
   ok<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<T>;
   wsClient(key?: string | null, extra?: Partial<Parameters<typeof createClient>[0]>): Client;
-  startWorker(): DeliveryWorker;
+  startWorker(opts?: Parameters<typeof createDeliveryWorker>[1]): DeliveryWorker;
   createProject(name?: string): Promise<{ projectId: string; key: string }>;
   close(): Promise<void>;
 }
@@ -72,8 +72,8 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
       clients.push(client);
       return client;
     },
-    startWorker() {
-      const worker = createDeliveryWorker(deps);
+    startWorker(opts) {
+      const worker = createDeliveryWorker(deps, opts);
       workers.push(worker);
       return worker;
     },
