@@ -40,6 +40,21 @@ export function createDeliveryProcessor(deps: ProcessorDeps) {
   const now = deps.now ?? (() => new Date());
   const secretOf = createSecretCache(deps.secretBox);
 
+  /** The current secret, and during a rotation's grace period the previous one too. */
+  function signingSecrets(w: {
+    secretCiphertext: string;
+    secretKeyId: string;
+    previousSecretCiphertext: string | null;
+    previousSecretKeyId: string | null;
+    previousSecretExpiresAt: Date | null;
+  }): string[] {
+    const secrets = [secretOf(w.secretCiphertext, w.secretKeyId)];
+    if (w.previousSecretCiphertext && w.previousSecretKeyId && w.previousSecretExpiresAt && w.previousSecretExpiresAt > now()) {
+      secrets.push(secretOf(w.previousSecretCiphertext, w.previousSecretKeyId));
+    }
+    return secrets;
+  }
+
   return async function processDelivery(job: Job<DeliveryJobData>, token?: string): Promise<void> {
     const delivery = await db.delivery.findUnique({
       where: { id: job.data.deliveryId },
@@ -64,7 +79,7 @@ export function createDeliveryProcessor(deps: ProcessorDeps) {
       event: envelope,
       deliveryId: delivery.id,
       body,
-      secrets: [secretOf(webhook.secretCiphertext, webhook.secretKeyId)],
+      secrets: signingSecrets(webhook),
       customHeaders: webhook.headers as Record<string, string>,
       timestampSeconds: Math.floor(now().getTime() / 1000),
     });

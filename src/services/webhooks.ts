@@ -125,3 +125,35 @@ export async function deleteWebhook(deps: AppDeps, viewer: Viewer | null, id: st
   await deps.db.webhook.delete({ where: { id: existing.id } });
   return existing.id;
 }
+
+export const DEFAULT_GRACE_SECONDS = 24 * 3600;
+
+const rotateSchema = z.object({
+  secret: webhookSecret.nullish(),
+  gracePeriodSeconds: z.number().int().min(0).max(7 * 24 * 3600).nullish(),
+});
+
+/**
+ * A new signing secret. During the grace period deliveries carry signatures by both the new and the
+ * old secret, so receivers can switch over without dropping a delivery.
+ */
+export async function rotateWebhookSecret(
+  deps: AppDeps,
+  viewer: Viewer | null,
+  input: { id: string; secret?: string | null; gracePeriodSeconds?: number | null },
+) {
+  const existing = await loadWebhook(deps, viewer, input.id);
+  const { secret: given, gracePeriodSeconds } = parseInput(rotateSchema, input);
+  const secret = given ?? generateWebhookSecret();
+  const grace = gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+  const webhook = await deps.db.webhook.update({
+    where: { id: existing.id },
+    data: {
+      ...secretColumns(deps, secret),
+      previousSecretCiphertext: grace > 0 ? existing.secretCiphertext : null,
+      previousSecretKeyId: grace > 0 ? existing.secretKeyId : null,
+      previousSecretExpiresAt: grace > 0 ? new Date(Date.now() + grace * 1000) : null,
+    },
+  });
+  return { webhook, secret };
+}

@@ -1,5 +1,5 @@
 import { targetProjectId } from '../../auth/access.ts';
-import { createWebhook, deleteWebhook, loadWebhook, updateWebhook } from '../../services/webhooks.ts';
+import { createWebhook, deleteWebhook, loadWebhook, rotateWebhookSecret, updateWebhook } from '../../services/webhooks.ts';
 import { type RetryPolicy, scheduleOf } from '../../delivery/retryPolicy.ts';
 import { builder } from '../builder.ts';
 import { DeliveryConnection, DeliveryStatusEnum } from './delivery.ts';
@@ -20,6 +20,11 @@ export const WebhookRef = builder.prismaNode('Webhook', {
     retrySchedule: t.floatList({
       description: 'Seconds waited after each failed attempt (before ±20 % jitter); attempts in all = length + 1',
       resolve: (w, _args, ctx) => scheduleOf(w.retryPolicy as RetryPolicy | null, ctx.deps.config.delivery.retrySchedule),
+    }),
+    previousSecretExpiresAt: t.expose('previousSecretExpiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Until then deliveries are also signed with the secret before the last rotation',
     }),
     consecutiveFailures: t.exposeInt('consecutiveFailures'),
     disabledReason: t.exposeString('disabledReason', { nullable: true }),
@@ -118,4 +123,22 @@ builder.relayMutationField(
     }),
   },
   { outputFields: (t) => ({ deletedWebhookId: t.id({ resolve: (r) => r.deletedWebhookId }) }) },
+);
+
+builder.relayMutationField(
+  'rotateWebhookSecret',
+  {
+    inputFields: (t) => ({
+      id: t.id({ required: true }),
+      secret: t.string({ description: 'Defaults to a new `whsec_` secret' }),
+      gracePeriodSeconds: t.int({ description: 'How long the old secret keeps signing too (default 86400; 0 ends it now)' }),
+    }),
+  },
+  { resolve: (_root, { input }, ctx) => rotateWebhookSecret(ctx.deps, ctx.viewer, input) },
+  {
+    outputFields: (t) => ({
+      webhook: t.field({ type: WebhookRef, resolve: (r) => r.webhook }),
+      secret: t.string({ description: 'The new signing secret. It is shown only here.', resolve: (r) => r.secret }),
+    }),
+  },
 );

@@ -1,0 +1,13 @@
+// `npm run secrets:reencrypt`: re-seal every webhook secret with the first key of HOOKPOST_ENCRYPTION_KEY.
+import { loadConfig } from '../config.ts';
+import { reencryptSecrets } from '../crypto/reencrypt.ts';
+import { resolveEncryptionKeys } from '../crypto/encryptionKeys.ts';
+import { createSecretBox, keyIdOf } from '../crypto/secretBox.ts';
+import { createDb } from '../db/client.ts';
+
+const config = loadConfig();
+const keys = await resolveEncryptionKeys(config);
+const db = createDb(config.databaseUrl, 2);
+const count = await reencryptSecrets(db, createSecretBox(keys), keyIdOf(keys[0]));
+await db.$disconnect();
+process.stdout.write(`re-encrypted ${count} webhook secret(s) with key ${keyIdOf(keys[0])}\n`);

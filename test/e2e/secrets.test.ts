@@ -1,0 +1,146 @@
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { verifyWebhook } from 'hookpost/verify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { resolveEncryptionKeys } from '../../src/crypto/encryptionKeys.ts';
+import { reencryptSecrets } from '../../src/crypto/reencrypt.ts';
+import { createSecretBox, keyIdOf } from '../../src/crypto/secretBox.ts';
+import { startHarness, type Harness } from '../support/harness.ts';
+import { TEST_ENCRYPTION_KEY } from '../support/env.ts';
+import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
+import { startReceiver, type Receiver } from '../support/receiver.ts';
+
+let h: Harness;
+let receiver: Receiver;
+let project: { projectId: string; key: string };
+
+beforeAll(async () => {
+  h = await startHarness();
+  h.startWorker();
+  receiver = await startReceiver();
+  project = await h.createProject('Secrets');
+});
+afterAll(async () => {
+  await h.close();
+  await receiver.close();
+});
+
+const ROTATE = `mutation($input: RotateWebhookSecretInput!) { rotateWebhookSecret(input: $input) { secret webhook { secretHint previousSecretExpiresAt } } }`;
+
+async function deliverOne(type: string) {
+  const before = receiver.requests.length;
+  await h.ok(PUBLISH_EVENT, { input: { type, data: { at: Date.now() } } }, project.key);
+  return (await receiver.waitFor(before + 1))[before];
+}
+
+const verifies = (secret: string, req: { body: string; headers: Record<string, unknown> }) => {
+  try {
+    new StandardWebhook(secret).verify(req.body, req.headers as Record<string, string>);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('secret rotation', () => {
+  it('signs with both secrets during the grace period and only the new one after it', async () => {
+    const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['rot.*'] } }, project.key);
+    const oldSecret = createWebhook.secret;
+    const { rotateWebhookSecret } = await h.ok(ROTATE, { input: { id: createWebhook.webhook.id, gracePeriodSeconds: 2 } }, project.key);
+    const newSecret = rotateWebhookSecret.secret;
+    expect(newSecret).not.toBe(oldSecret);
+    expect(rotateWebhookSecret.webhook.secretHint).toBe(newSecret.slice(-4));
+    expect(rotateWebhookSecret.webhook.previousSecretExpiresAt).not.toBeNull();
+
+    const during = await deliverOne('rot.during');
+    expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(verifies(oldSecret, during)).toBe(true);
+    expect(verifies(newSecret, during)).toBe(true);
+    // The branded header carries the new secret's signature only.
+    const { createHmac } = await import('node:crypto');
+    expect(during.headers['x-hookpost-signature']).toBe(`sha256=${createHmac('sha256', newSecret).update(during.body).digest('hex')}`);
+
+    await new Promise((r) => setTimeout(r, 2100));
+    const after = await deliverOne('rot.after');
+    expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(verifies(newSecret, after)).toBe(true);
+    expect(verifies(oldSecret, after)).toBe(false);
+  });
+
+  it('a grace period of 0 ends the old secret at once; a given secret is validated', async () => {
+    const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['now.*'] } }, project.key);
+    const bad = await h.gql(ROTATE, { input: { id: createWebhook.webhook.id, secret: 'short' } }, project.key);
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const { rotateWebhookSecret } = await h.ok(ROTATE, { input: { id: createWebhook.webhook.id, secret: 'my-own-new-secret-value', gracePeriodSeconds: 0 } }, project.key);
+    expect(rotateWebhookSecret.secret).toBe('my-own-new-secret-value');
+    const req = await deliverOne('now.only');
+    expect(verifies(Buffer.from('my-own-new-secret-value').toString('base64'), req)).toBe(true);
+    expect(verifies(createWebhook.secret, req)).toBe(false);
+  });
+});
+
+describe('hookpost/verify against real deliveries', () => {
+  it('verifies what the worker sent, with one or several secrets', async () => {
+    const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['verify.*'] } }, project.key);
+    const req = await deliverOne('verify.me');
+    const event = verifyWebhook(req.body, req.headers, createWebhook.secret);
+    expect(event).toMatchObject({ type: 'verify.me', project_id: project.projectId });
+    expect(() => verifyWebhook(req.body, req.headers, 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')).toThrow(/no signature matches/);
+    expect(verifyWebhook(req.body, req.headers, ['whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', createWebhook.secret]).id).toBe(event.id);
+  });
+});
+
+describe('secrets at rest', () => {
+  it('no table holds a plaintext webhook secret or API key', async () => {
+    const plain = 'a-plaintext-secret-that-must-not-leak';
+    const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['scan.*'], secret: plain } }, project.key);
+    await h.ok(ROTATE, { input: { id: createWebhook.webhook.id, gracePeriodSeconds: 60 } }, project.key);
+    await deliverOne('scan.me');
+    const generated = (await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['scan2.*'] } }, project.key)).createWebhook.secret;
+    const needles = [plain, generated, generated.slice('whsec_'.length), project.key, 'hpk_test_admin_key'];
+
+    const client = new pg.Client({ connectionString: h.config.databaseUrl });
+    await client.connect();
+    try {
+      const tables = await client.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
+      expect(tables.rows.map((t) => t.tablename)).toEqual(expect.arrayContaining(['webhooks', 'api_keys', 'delivery_attempts']));
+      for (const { tablename } of tables.rows) {
+        const rows = await client.query(`SELECT row_to_json(t)::text AS row FROM "${tablename}" t`);
+        for (const { row } of rows.rows) for (const needle of needles) expect(row, `${tablename}`).not.toContain(needle);
+      }
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('re-encrypts every secret under a new key, after which the old key can go', async () => {
+    const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['rekey.*'] } }, project.key);
+    const oldKey = Buffer.from(TEST_ENCRYPTION_KEY, 'base64');
+    const newKey = Buffer.alloc(32, 9);
+    const ring = createSecretBox([newKey, oldKey]);
+    const count = await reencryptSecrets(h.deps.db, ring, keyIdOf(newKey));
+    expect(count).toBeGreaterThan(0);
+    const row = await h.deps.db.webhook.findUniqueOrThrow({ where: { id: createWebhook.webhook.id } });
+    expect(row.secretKeyId).toBe(keyIdOf(newKey));
+    expect(createSecretBox([newKey]).open({ ciphertext: row.secretCiphertext, keyId: row.secretKeyId })).toBe(createWebhook.secret);
+    expect(await reencryptSecrets(h.deps.db, ring, keyIdOf(newKey))).toBe(0);
+    // Put the test key back for the other tests' worker.
+    await reencryptSecrets(h.deps.db, createSecretBox([oldKey, newKey]), keyIdOf(oldKey));
+  });
+
+  it('production refuses to start without a key; development generates one in a private file', async () => {
+    await expect(resolveEncryptionKeys(loadConfig({ NODE_ENV: 'production' }))).rejects.toThrow(/HOOKPOST_ENCRYPTION_KEY is required/);
+    const dir = await mkdtemp(path.join(tmpdir(), 'hookpost-key-'));
+    const file = path.join(dir, 'nested', 'encryption.key');
+    const config = loadConfig({ NODE_ENV: 'development', HOOKPOST_ENCRYPTION_KEY_FILE: file });
+    const [key] = await resolveEncryptionKeys(config);
+    expect(key).toHaveLength(32);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64')).toEqual(key);
+    expect((await resolveEncryptionKeys(config))[0]).toEqual(key);
+  });
+});
