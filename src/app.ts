@@ -7,6 +7,7 @@ import { keyFromConnectionParams, keyFromHeaders, type Viewer } from './auth/api
 import type { AppDeps } from './deps.ts';
 import type { GraphQLContext } from './graphql/context.ts';
 import { useErrorCodes } from './graphql/errorCodes.ts';
+import { hardeningPlugins, maskError } from './graphql/hardening.ts';
 import { schema } from './graphql/schema.ts';
 
 export interface App {
@@ -29,8 +30,8 @@ export function buildApp(deps: AppDeps): App {
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    maskedErrors: { isDev: false },
-    plugins: [useErrorCodes()],
+    maskedErrors: { isDev: false, maskError },
+    plugins: [...hardeningPlugins(deps.config), useErrorCodes()],
     logging: {
       debug: (...args) => logger.debug(args),
       info: (...args) => logger.info(args),
@@ -45,10 +46,17 @@ export function buildApp(deps: AppDeps): App {
     },
   });
 
+  const { maxBodyBytes } = deps.config.security;
   const server = createServer((req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       return;
+    }
+    // Bodies are judged by their declared length before a byte is read; a body without one is refused.
+    if (req.method === 'POST') {
+      const length = Number(req.headers['content-length']);
+      if (req.headers['content-length'] === undefined) return refuse(res, 411, 'Content-Length is required');
+      if (!(length <= maxBodyBytes)) return refuse(res, 413, `Request bodies may be at most ${maxBodyBytes} bytes`);
     }
     void yoga.handle(req, res);
   });
@@ -120,6 +128,11 @@ export function buildApp(deps: AppDeps): App {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function refuse(res: import('node:http').ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] }));
 }
 
 interface EnvelopedRoot {

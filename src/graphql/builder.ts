@@ -5,6 +5,7 @@ import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import { requireViewer } from '../auth/access.ts';
+import { badInput } from '../errors.ts';
 import { typeOfId } from '../ids.ts';
 import { mayLoadNode } from './node.ts';
 import type { GraphQLContext } from './context.ts';
@@ -54,6 +55,16 @@ export const builder = new SchemaBuilder<{
     },
   },
 });
+
+export const MAX_PAGE_SIZE = 100;
+
+/** Connection `maxSize`: asking for more than a page holds is an error, not a silently short page. */
+export function maxPageSize(args: { first?: number | null; last?: number | null }): number {
+  const asked = args.first ?? args.last ?? 0;
+  if (asked > MAX_PAGE_SIZE) throw badInput(`first and last may be at most ${MAX_PAGE_SIZE}`, args.first != null ? 'first' : 'last');
+  if (asked < 0) throw badInput('first and last must not be negative', args.first != null ? 'first' : 'last');
+  return MAX_PAGE_SIZE;
+}
 
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('JSON', JSONResolver);

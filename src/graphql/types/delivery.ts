@@ -2,7 +2,7 @@ import { requireViewer, projectScope, targetProjectId } from '../../auth/access.
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { visibleOrNotFound } from '../../services/access.ts';
 import { loadWebhook } from '../../services/webhooks.ts';
-import { builder } from '../builder.ts';
+import { builder, maxPageSize } from '../builder.ts';
 
 export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
   values: {
@@ -26,7 +26,7 @@ export const DeliveryRef = builder.prismaNode('Delivery', {
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     attempts: t.relatedConnection(
       'attempts',
-      { cursor: 'id', query: () => ({ orderBy: { id: 'desc' } }) },
+      { cursor: 'id', maxSize: maxPageSize, query: () => ({ orderBy: { id: 'desc' } }) },
       DeliveryAttemptConnection,
     ),
   }),
@@ -60,6 +60,7 @@ builder.queryFields((t) => ({
   deliveries: t.prismaConnection({
     type: 'Delivery',
     cursor: 'id',
+    maxSize: maxPageSize,
     description: 'Newest first. `status: FAILED` is the dead-letter list.',
     args: {
       projectId: t.arg.id(),

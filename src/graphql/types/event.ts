@@ -1,7 +1,7 @@
 import { requireViewer, targetProjectId } from '../../auth/access.ts';
 import { publishEvent, sendTestEvent } from '../../services/events.ts';
 import { visibleOrNotFound } from '../../services/access.ts';
-import { builder } from '../builder.ts';
+import { builder, maxPageSize } from '../builder.ts';
 import { DeliveryConnection, DeliveryRef, DeliveryStatusEnum } from './delivery.ts';
 
 export const EventRef = builder.prismaNode('Event', {
@@ -14,6 +14,7 @@ export const EventRef = builder.prismaNode('Event', {
     project: t.relation('project'),
     deliveries: t.relatedConnection('deliveries', {
       cursor: 'id',
+      maxSize: maxPageSize,
       args: { status: t.arg({ type: DeliveryStatusEnum }) },
       query: ({ status }) => ({ where: status ? { status } : {}, orderBy: { id: 'desc' } }),
     }, DeliveryConnection),
@@ -26,6 +27,7 @@ builder.queryFields((t) => ({
   events: t.prismaConnection({
     type: 'Event',
     cursor: 'id',
+    maxSize: maxPageSize,
     args: { projectId: t.arg.id(), type: t.arg.string() },
     resolve: (query, _root, args, ctx) => {
       const projectId = targetProjectId(ctx.viewer, args.projectId);

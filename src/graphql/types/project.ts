@@ -5,7 +5,7 @@ import { newId } from '../../ids.ts';
 import { visibleOrNotFound } from '../../services/access.ts';
 import { parseInput } from '../../services/validation.ts';
 import { notFound } from '../../errors.ts';
-import { builder } from '../builder.ts';
+import { builder, maxPageSize } from '../builder.ts';
 
 const name = z.object({ name: z.string().trim().min(1, 'must not be empty').max(200) });
 
@@ -39,6 +39,7 @@ builder.queryFields((t) => ({
   projects: t.prismaConnection({
     type: 'Project',
     cursor: 'id',
+    maxSize: maxPageSize,
     resolve: (query, _root, _args, ctx) => {
       requireAdmin(ctx.viewer);
       return ctx.deps.db.project.findMany({ ...query, orderBy: { id: 'desc' } });

@@ -1,7 +1,7 @@
 import { targetProjectId } from '../../auth/access.ts';
 import { createWebhook, deleteWebhook, loadWebhook, rotateWebhookSecret, updateWebhook } from '../../services/webhooks.ts';
 import { type RetryPolicy, scheduleOf } from '../../delivery/retryPolicy.ts';
-import { builder } from '../builder.ts';
+import { builder, maxPageSize } from '../builder.ts';
 import { DeliveryConnection, DeliveryStatusEnum } from './delivery.ts';
 
 export const WebhookRef = builder.prismaNode('Webhook', {
@@ -34,6 +34,7 @@ export const WebhookRef = builder.prismaNode('Webhook', {
     project: t.relation('project'),
     deliveries: t.relatedConnection('deliveries', {
       cursor: 'id',
+      maxSize: maxPageSize,
       args: { status: t.arg({ type: DeliveryStatusEnum }) },
       query: ({ status }) => ({ where: status ? { status } : {}, orderBy: { id: 'desc' } }),
     }, DeliveryConnection),
@@ -57,6 +58,7 @@ builder.queryFields((t) => ({
   webhooks: t.prismaConnection({
     type: 'Webhook',
     cursor: 'id',
+    maxSize: maxPageSize,
     args: { projectId: t.arg.id() },
     resolve: (query, _root, args, ctx) => {
       const projectId = targetProjectId(ctx.viewer, args.projectId);
