@@ -31,7 +31,7 @@ export function buildApp(deps: AppDeps): App {
     schema,
     graphqlEndpoint: '/graphql',
     maskedErrors: { isDev: false, maskError },
-    plugins: [...hardeningPlugins(deps.config), useErrorCodes()],
+    plugins: [useErrorCodes(), ...hardeningPlugins(deps.config)],
     logging: {
       debug: (...args) => logger.debug(args),
       info: (...args) => logger.info(args),

@@ -1,7 +1,7 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { PothosValidationError } from '@pothos/core';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 
@@ -12,14 +12,21 @@ import type { Config } from '../config.ts';
  */
 export const QUERY_LIMITS = { maxDepth: 12, maxAliases: 15, maxTokens: 2000, maxCost: 200_000, maxDirectives: 30 };
 
+// Report a refusal as an ordinary validation error (so it gets its code) instead of throwing it.
+const reported = {
+  propagateOnRejection: false,
+  onReject: [(ctx: ValidationContext | null, err: GraphQLError) => ctx?.reportError(err)],
+};
+
 export function hardeningPlugins(config: Config): Plugin[] {
   const plugins: Plugin[] = [
     EnvelopArmorPlugin({
-      maxDepth: { n: QUERY_LIMITS.maxDepth },
-      maxAliases: { n: QUERY_LIMITS.maxAliases },
+      maxDepth: { n: QUERY_LIMITS.maxDepth, ...reported },
+      maxAliases: { n: QUERY_LIMITS.maxAliases, ...reported },
+      // Counted while parsing, before there is a validation context: this one has to throw.
       maxTokens: { n: QUERY_LIMITS.maxTokens },
-      costLimit: { maxCost: QUERY_LIMITS.maxCost, objectCost: 2, scalarCost: 1, depthCostFactor: 1 },
-      maxDirectives: { n: QUERY_LIMITS.maxDirectives },
+      costLimit: { maxCost: QUERY_LIMITS.maxCost, objectCost: 2, scalarCost: 1, depthCostFactor: 1, ...reported },
+      maxDirectives: { n: QUERY_LIMITS.maxDirectives, ...reported },
     }) as Plugin,
     // A form post or a plain GET from a foreign page carries no JSON content type and no such
     // header, so the browser's CORS preflight protects every request that can mutate.
@@ -38,10 +45,11 @@ export function hardeningPlugins(config: Config): Plugin[] {
 export function maskError(error: unknown, message: string): GraphQLError {
   if (error instanceof GraphQLError) {
     const original = error.originalError;
-    if (!original || original instanceof GraphQLError) return error;
+    // PothosValidationError is itself a GraphQLError, so it is checked first.
     if (original instanceof PothosValidationError) {
       return new GraphQLError(original.message, { nodes: error.nodes, path: error.path, extensions: { code: 'BAD_USER_INPUT' } });
     }
+    if (!original || original instanceof GraphQLError) return error;
   }
   return new GraphQLError(message, {
     nodes: error instanceof GraphQLError ? error.nodes : undefined,
