@@ -18,22 +18,23 @@ function refuseWhileDisabled(webhook: { id: string; active: boolean }) {
  * Every attempt is logged on the same delivery, numbered on from the earlier ones.
  */
 export async function retryDelivery(deps: AppDeps, viewer: Viewer | null, id: string) {
-  const existing = await deps.db.delivery.findUnique({ where: { id }, include: { webhook: { select: { id: true, active: true } } } });
-  const delivery = visibleOrNotFound(viewer, 'delivery', id, existing);
-  refuseWhileDisabled(delivery.webhook);
-  const { count } = await deps.db.delivery.updateMany({
-    where: { id, status: delivery.status, attemptCount: delivery.attemptCount },
-    data: {
-      status: delivery.status === 'RETRYING' ? 'RETRYING' : 'PENDING',
-      nextAttemptAt: null,
-      ...(delivery.status === 'SUCCEEDED' || delivery.status === 'FAILED' ? { scheduleOffset: delivery.attemptCount } : {}),
-    },
-  });
-  if (!count) throw clientError('CONFLICT', `Delivery ${id} changed while being retried; try again`);
-  const job = await deps.queue.queue.getJob(id);
-  if (job && (await job.isDelayed())) await job.promote();
-  else await deps.queue.enqueue([{ id }]);
-  return deps.db.delivery.findUniqueOrThrow({ where: { id } });
+  // The worker may settle the delivery between our read and our write: read again and retry.
+  for (let round = 0; round < 3; round++) {
+    const existing = await deps.db.delivery.findUnique({ where: { id }, include: { webhook: { select: { id: true, active: true } } } });
+    const delivery = visibleOrNotFound(viewer, 'delivery', id, existing);
+    refuseWhileDisabled(delivery.webhook);
+    const settled = delivery.status === 'SUCCEEDED' || delivery.status === 'FAILED';
+    const { count } = await deps.db.delivery.updateMany({
+      where: { id, status: delivery.status, attemptCount: delivery.attemptCount },
+      data: settled ? { status: 'PENDING', nextAttemptAt: null, scheduleOffset: delivery.attemptCount } : { nextAttemptAt: null },
+    });
+    if (!count) continue;
+    const job = await deps.queue.queue.getJob(id);
+    if (job && (await job.isDelayed())) await job.promote();
+    else await deps.queue.enqueue([{ id }]);
+    return deps.db.delivery.findUniqueOrThrow({ where: { id } });
+  }
+  throw clientError('CONFLICT', `Delivery ${id} keeps changing while being retried; try again`);
 }
 
 const windowSchema = z

@@ -67,6 +67,7 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
         connectionParams: key ? { authorization: `Bearer ${key}` } : {},
         retryAttempts: 0,
         lazy: false,
+        onNonLazyError: () => {},
         ...extra,
       });
       clients.push(client);
