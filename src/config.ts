@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Cidr, parseAllowedNetworks } from './delivery/addressPolicy.ts';
+import { DEFAULT_ENVELOPE, type EnvelopeFields, parseEnvelope } from './delivery/request.ts';
 import { DEFAULT_SCHEDULE_SECONDS, parseScheduleEnv } from './delivery/retryPolicy.ts';
 
 const envSchema = z.object({
@@ -16,6 +17,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'a header name prefix such as X-Hookpost')
     .default('X-Hookpost'),
   HOOKPOST_SIGNATURE_FORMAT: z.enum(['hex', 'sha256=hex']).default('sha256=hex'),
+  HOOKPOST_ENVELOPE: z.string().optional(),
   HOOKPOST_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   HOOKPOST_RETRY_SCHEDULE: z.string().optional(),
   HOOKPOST_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).default(10),
@@ -51,6 +53,7 @@ export interface Config {
     maxBodyBytes: number;
   };
   delivery: {
+    envelope: EnvelopeFields;
     userAgent: string;
     headerPrefix: string;
     signatureFormat: 'hex' | 'sha256=hex';
@@ -90,6 +93,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): Config 
       maxBodyBytes: e.HOOKPOST_MAX_BODY_BYTES,
     },
     delivery: {
+      envelope: e.HOOKPOST_ENVELOPE ? parseEnvelope(e.HOOKPOST_ENVELOPE) : DEFAULT_ENVELOPE,
       userAgent: e.HOOKPOST_USER_AGENT,
       headerPrefix: e.HOOKPOST_HEADER_PREFIX,
       signatureFormat: e.HOOKPOST_SIGNATURE_FORMAT,

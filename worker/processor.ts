@@ -73,7 +73,7 @@ export function createDeliveryProcessor(deps: ProcessorDeps) {
     }
 
     const envelope = { id: event.id, type: event.type, timestamp: event.timestamp, projectId: event.projectId, data: event.data };
-    const body = serializeEnvelope(envelope);
+    const body = serializeEnvelope(envelope, config.delivery.envelope);
     const headers = buildSignedHeaders({
       settings: config.delivery,
       event: envelope,

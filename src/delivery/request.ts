@@ -9,20 +9,46 @@ export interface EventEnvelope {
 }
 
 export interface HeaderSettings {
+  envelope: EnvelopeFields;
   userAgent: string;
   headerPrefix: string;
   signatureFormat: BrandedFormat;
 }
 
-/** The exact body every try of every delivery of an event sends: compact JSON, fixed key order. */
-export function serializeEnvelope(event: EventEnvelope): string {
-  return JSON.stringify({
-    id: event.id,
-    type: event.type,
-    timestamp: event.timestamp.toISOString(),
-    project_id: event.projectId,
-    data: event.data,
+const ENVELOPE_SOURCES = {
+  id: (e: EventEnvelope) => e.id,
+  type: (e: EventEnvelope) => e.type,
+  timestamp: (e: EventEnvelope) => e.timestamp.toISOString(),
+  project_id: (e: EventEnvelope) => e.projectId,
+  data: (e: EventEnvelope) => e.data,
+};
+export type EnvelopeSource = keyof typeof ENVELOPE_SOURCES;
+/** Body keys in order, each with the event fact it carries. */
+export type EnvelopeFields = [name: string, source: EnvelopeSource][];
+
+export const DEFAULT_ENVELOPE: EnvelopeFields = ['id', 'type', 'timestamp', 'project_id', 'data'].map((f) => [f, f as EnvelopeSource]);
+
+/**
+ * Parses `HOOKPOST_ENVELOPE`, e.g. "id,type,createdAt=timestamp,data": the body's keys in order,
+ * `name=source` renaming one of id, type, timestamp, project_id, data, so that a product whose docs
+ * promise `createdAt` (or leave out `project_id`) keeps its promise.
+ */
+export function parseEnvelope(spec: string): EnvelopeFields {
+  const fields = spec.split(',').map((part): [string, EnvelopeSource] => {
+    const [name, source = name] = part.trim().split('=').map((s) => s.trim());
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || !(source in ENVELOPE_SOURCES)) {
+      throw new Error(`HOOKPOST_ENVELOPE: "${part.trim()}" is not name or name=source (source one of ${Object.keys(ENVELOPE_SOURCES).join(', ')})`);
+    }
+    return [name, source as EnvelopeSource];
   });
+  if (new Set(fields.map(([n]) => n)).size !== fields.length) throw new Error('HOOKPOST_ENVELOPE: a key appears twice');
+  if (!fields.some(([, s]) => s === 'data')) throw new Error('HOOKPOST_ENVELOPE: the envelope must carry data');
+  return fields;
+}
+
+/** The exact body every try of every delivery of an event sends: compact JSON, fixed key order. */
+export function serializeEnvelope(event: EventEnvelope, fields: EnvelopeFields = DEFAULT_ENVELOPE): string {
+  return JSON.stringify(Object.fromEntries(fields.map(([name, source]) => [name, ENVELOPE_SOURCES[source](event)])));
 }
 
 /** Lower-cased names a webhook's custom headers may not set: ours, and those the HTTP client owns. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSignedHeaders, serializeEnvelope } from '../../src/delivery/request.ts';
+import { buildSignedHeaders, DEFAULT_ENVELOPE, parseEnvelope, serializeEnvelope } from '../../src/delivery/request.ts';
 import { signStandard } from '../../src/delivery/signing.ts';
 
 const event = {
@@ -9,13 +9,25 @@ const event = {
   projectId: 'prj_1',
   data: { z: 1, a: { y: [1, 2], b: 'x' } },
 };
-const settings = { userAgent: 'Hookpost-Webhooks/1.0', headerPrefix: 'X-Hookpost', signatureFormat: 'sha256=hex' as const };
+const settings = { envelope: DEFAULT_ENVELOPE, userAgent: 'Hookpost-Webhooks/1.0', headerPrefix: 'X-Hookpost', signatureFormat: 'sha256=hex' as const };
 
 describe('envelope', () => {
   it('is compact JSON with keys in the documented order and data as published', () => {
     expect(serializeEnvelope(event)).toBe(
       '{"id":"evt_1","type":"order.shipped","timestamp":"2026-01-02T03:04:05.678Z","project_id":"prj_1","data":{"z":1,"a":{"y":[1,2],"b":"x"}}}',
     );
+  });
+});
+
+describe('configurable envelope', () => {
+  it.each([
+    ['id,type,createdAt=timestamp,data', '{"id":"evt_1","type":"order.shipped","createdAt":"2026-01-02T03:04:05.678Z","data":{"z":1,"a":{"y":[1,2],"b":"x"}}}'],
+    ['id, type, created_at = timestamp, data', '{"id":"evt_1","type":"order.shipped","created_at":"2026-01-02T03:04:05.678Z","data":{"z":1,"a":{"y":[1,2],"b":"x"}}}'],
+    ['event=type,payload=data', '{"event":"order.shipped","payload":{"z":1,"a":{"y":[1,2],"b":"x"}}}'],
+  ])('%s', (spec, expected) => expect(serializeEnvelope(event, parseEnvelope(spec))).toBe(expected));
+
+  it.each([['id,type'], ['id,data,id'], ['id,x=nope,data'], ['id,1bad,data']])('rejects %s', (spec) => {
+    expect(() => parseEnvelope(spec)).toThrow(/HOOKPOST_ENVELOPE/);
   });
 });
 
