@@ -38,34 +38,39 @@ export async function publishEvent(deps: AppDeps, viewer: Viewer | null, input: 
     const replay = await replayOf(deps, projectId, idempotencyKey);
     if (replay) return replay;
   }
-  const committed = await deps.db.$transaction(async (tx) => {
-    const project = await tx.project.findUnique({ where: { id: projectId }, select: { id: true } });
-    if (!project) throw notFound('project', projectId);
-    if (idempotencyKey) {
-      // A key older than the window may be used again: release it from the old event.
-      await tx.event.updateMany({
-        where: { projectId, idempotencyKey, timestamp: { lte: new Date(Date.now() - IDEMPOTENCY_WINDOW_MS) } },
-        data: { idempotencyKey: null },
-      });
-    }
-    const event = await tx.event.create({
-      data: { id: newId('Event'), projectId, type, data: data as Prisma.InputJsonObject, idempotencyKey },
+  // Reading the subscribers first is what a READ COMMITTED transaction would see anyway; the event
+  // and its deliveries are then written by one nested create, atomically, in one transaction.
+  const webhooks = await deps.db.webhook.findMany({ where: { projectId, active: true }, select: { id: true, events: true } });
+  const deliveries = webhooks
+    .filter((w) => subscribesTo(w.events, type))
+    .map((w) => ({ id: newId('Delivery'), projectId, webhookId: w.id }));
+  if (idempotencyKey) {
+    // A key older than the window may be used again: release it from the old event.
+    await deps.db.event.updateMany({
+      where: { projectId, idempotencyKey, timestamp: { lte: new Date(Date.now() - IDEMPOTENCY_WINDOW_MS) } },
+      data: { idempotencyKey: null },
     });
-    const webhooks = await tx.webhook.findMany({
-      where: { projectId, active: true },
-      select: { id: true, events: true },
+  }
+  const committed = await deps.db.event
+    .create({
+      data: {
+        id: newId('Event'),
+        projectId,
+        type,
+        data: data as Prisma.InputJsonObject,
+        idempotencyKey,
+        deliveries: { createMany: { data: deliveries.map(({ id, webhookId }) => ({ id, projectId, webhookId })) } },
+      },
+    })
+    .then((event) => ({ event, deliveryIds: deliveries.map((d) => d.id) }))
+    .catch(async (err) => {
+      const code = (err as { code?: string }).code;
+      if (code === 'P2003') throw notFound('project', projectId);
+      // The same key published twice at once: the other request's event won the unique index.
+      const replay = idempotencyKey && code === 'P2002' && (await replayOf(deps, projectId, idempotencyKey));
+      if (replay) return replay;
+      throw err;
     });
-    const deliveryIds = webhooks
-      .filter((w) => subscribesTo(w.events, type))
-      .map((w) => ({ id: newId('Delivery'), projectId, eventId: event.id, webhookId: w.id }));
-    if (deliveryIds.length) await tx.delivery.createMany({ data: deliveryIds });
-    return { event, deliveryIds: deliveryIds.map((d) => d.id) };
-  }).catch(async (err) => {
-    // The same key published twice at once: the other request's event won the unique index.
-    const replay = idempotencyKey && (err as { code?: string }).code === 'P2002' && (await replayOf(deps, projectId, idempotencyKey));
-    if (replay) return replay;
-    throw err;
-  });
   if ('replayed' in committed) return committed;
   await enqueueQuietly(deps, committed.deliveryIds);
   return { event: committed.event, deliveryCount: committed.deliveryIds.length, replayed: false };
