@@ -135,10 +135,7 @@ describe('subscriptions respect project scope', () => {
     const seenByAdmin: string[] = [];
     h.wsClient(B.key).subscribe({ query: ATTEMPTS, variables: {} }, { next: (m: any) => seenByB.push(m.data.deliveryAttemptCreated.delivery.webhook.id), error: () => {}, complete: () => {} });
     h.wsClient(TEST_ADMIN_KEY).subscribe({ query: ATTEMPTS, variables: {} }, { next: (m: any) => seenByAdmin.push(m.data.deliveryAttemptCreated.delivery.webhook.id), error: () => {}, complete: () => {} });
-    await waitUntil(async () => {
-      const [, n] = (await h.deps.redis.pubsub('NUMSUB', `${h.config.redisPrefix}:deliveryAttemptCreated`)) as [string, number];
-      return Number(n) > 0;
-    });
+    await h.waitForSubscriber('deliveryAttemptCreated');
     await new Promise((r) => setTimeout(r, 200));
     await h.ok(PUBLISH_EVENT, { input: { type: 'iso.a', data: {} } }, A.key);
     await waitUntil(() => seenByAdmin.includes(hookA), 10_000, 'A’s attempt');
@@ -155,10 +152,7 @@ describe('subscriptions respect project scope', () => {
     const ended = new Promise<unknown>((resolve) =>
       client.subscribe({ query: ATTEMPTS, variables: { w: hookA } }, { next: () => {}, error: resolve, complete: () => resolve(null) }),
     );
-    await waitUntil(async () => {
-      const [, n] = (await h.deps.redis.pubsub('NUMSUB', `${h.config.redisPrefix}:apiKeyRevoked`)) as [string, number];
-      return Number(n) > 0;
-    });
+    await h.waitForSubscriber('apiKeyRevoked');
     await new Promise((r) => setTimeout(r, 200));
     await h.ok(`mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id } } }`, { id: createApiKey.apiKey.id }, A.key);
     await ended;

@@ -146,8 +146,8 @@ describe('live over graphql-ws', () => {
         { next: (m) => updates.push(m), error: reject, complete: () => {} },
       );
     });
-    await waitForSubscribers(h, 'deliveryAttemptCreated');
-    await waitForSubscribers(h, 'deliveryUpdated');
+    await h.waitForSubscriber('deliveryAttemptCreated');
+    await h.waitForSubscriber('deliveryUpdated');
     const { publishEvent } = await h.ok(PUBLISH_EVENT, { input: { type: 'live.ping', data: { n: 1 } } }, project.key);
     await done;
     const attempt = attempts[0].data.deliveryAttemptCreated;
@@ -170,7 +170,7 @@ describe('live over graphql-ws', () => {
       body: JSON.stringify({ query: `subscription($w: ID) { deliveryUpdated(webhookId: $w) { status event { type } } }`, variables: { w: createWebhook.webhook.id } }),
     });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    await waitForSubscribers(h, 'deliveryUpdated');
+    await h.waitForSubscriber('deliveryUpdated');
     await h.ok(PUBLISH_EVENT, { input: { type: 'sse.ping', data: {} } }, project.key);
     const reader = res.body!.getReader();
     let text = '';
@@ -179,12 +179,3 @@ describe('live over graphql-ws', () => {
     expect(text).toContain('"deliveryUpdated":{"status":"SUCCEEDED","event":{"type":"sse.ping"}}');
   });
 });
-
-/** Redis SUBSCRIBE is asynchronous: wait until the API process is really listening before publishing. */
-async function waitForSubscribers(harness: Harness, topic: string) {
-  const channel = `${harness.config.redisPrefix}:${topic}`;
-  await waitUntil(async () => {
-    const [, count] = (await harness.deps.redis.pubsub('NUMSUB', channel)) as [string, number];
-    return Number(count) > 0;
-  }, 5000, `a subscriber on ${channel}`);
-}

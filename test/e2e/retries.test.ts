@@ -155,10 +155,7 @@ describe('disabling', () => {
       { query: `subscription { webhookStatusChanged { id active disabledReason } }` },
       { next: (m) => statusChanges.push(m.data?.webhookStatusChanged), error: () => {}, complete: () => {} },
     );
-    await waitUntil(async () => {
-      const [, n] = (await h.deps.redis.pubsub('NUMSUB', `${h.config.redisPrefix}:webhookStatusChanged`)) as [string, number];
-      return Number(n) > 0;
-    });
+    await h.waitForSubscriber('webhookStatusChanged');
     const a = (await publish('flaky.a')).event;
     const b = (await publish('flaky.b')).event;
     const { webhook } = await waitUntil(async () => {

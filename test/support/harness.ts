@@ -5,7 +5,9 @@ import { buildApp, type App } from '../../src/app.ts';
 import type { Config, Env } from '../../src/config.ts';
 import { createDeps, type AppDeps } from '../../src/deps.ts';
 import { createDeliveryWorker, type DeliveryWorker } from '../../worker/deliveryWorker.ts';
+import type { Topics } from '../../src/broadcaster.ts';
 import { createTestDatabase, dropTestDatabase } from './database.ts';
+import { waitUntil } from './wait.ts';
 import { TEST_ADMIN_KEY, testConfig } from './env.ts';
 
 export interface GraphQLResponse<T = any> {
@@ -23,6 +25,8 @@ export interface Harness {
   /** Like gql, but fails the test on any GraphQL error. */
   ok<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<T>;
   wsClient(key?: string | null, extra?: Partial<Parameters<typeof createClient>[0]>): Client;
+  /** Redis SUBSCRIBE is asynchronous: resolves once this deployment listens on `topic`. */
+  waitForSubscriber(topic: keyof Topics): Promise<void>;
   startWorker(opts?: Parameters<typeof createDeliveryWorker>[1]): DeliveryWorker;
   createProject(name?: string): Promise<{ projectId: string; key: string }>;
   close(): Promise<void>;
@@ -72,6 +76,13 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
       });
       clients.push(client);
       return client;
+    },
+    async waitForSubscriber(topic) {
+      const channel = `${config.redisPrefix}:${topic}`;
+      await waitUntil(async () => {
+        const [, count] = (await deps.redis.pubsub('NUMSUB', channel)) as [string, number];
+        return Number(count) > 0;
+      }, 5000, `a subscriber on ${channel}`);
     },
     startWorker(opts) {
       const worker = createDeliveryWorker(deps, opts);
