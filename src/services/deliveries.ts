@@ -32,6 +32,7 @@ export async function retryDelivery(deps: AppDeps, viewer: Viewer | null, id: st
     const job = await deps.queue.queue.getJob(id);
     if (job && (await job.isDelayed())) await job.promote();
     else await deps.queue.enqueue([{ id }]);
+    deps.broadcaster.publish('deliveryUpdated', { deliveryId: id, webhookId: delivery.webhookId, projectId: delivery.projectId });
     return deps.db.delivery.findUniqueOrThrow({ where: { id } });
   }
   throw clientError('CONFLICT', `Delivery ${id} keeps changing while being retried; try again`);
@@ -66,5 +67,6 @@ export async function recoverFailedDeliveries(
   );
   const ids = failed.filter((_, i) => recovered[i].count > 0).map((d) => ({ id: d.id }));
   await deps.queue.enqueue(ids);
+  for (const { id } of ids) deps.broadcaster.publish('deliveryUpdated', { deliveryId: id, webhookId: webhook.id, projectId: webhook.projectId });
   return ids.length;
 }

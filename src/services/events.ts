@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Viewer } from '../auth/apiKeys.ts';
 import { targetProjectId } from '../auth/access.ts';
 import type { AppDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
+import { clientError, notFound } from '../errors.ts';
 import { subscribesTo } from '../eventTypes.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { newId } from '../ids.ts';
@@ -87,6 +87,7 @@ export const TEST_EVENT_TYPE = 'webhook.test';
 /** A real event, signed and logged like any other, sent to one webhook only; its data says `test: true`. */
 export async function sendTestEvent(deps: AppDeps, viewer: Viewer | null, input: SendTestEventInput) {
   const webhook = await loadWebhook(deps, viewer, input.webhookId);
+  if (!webhook.active) throw clientError('CONFLICT', `Webhook ${webhook.id} is disabled; enable it to send a test event`);
   const parsed = parseInput(
     z.object({ eventType: eventType.nullish(), data: eventData.nullish() }),
     { eventType: input.eventType, data: input.data },

@@ -13,7 +13,7 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 2000);
 // both cores: ~140 deliveries/s, p95 under 100 ms. The targets leave room for a noisy neighbour.
 const TARGETS = { deliveriesPerSecond: 100, p95LatencyMs: 1000, rssGrowthMiB: 250 };
 
-await globalSetup();
+const teardown = await globalSetup();
 const h = await startHarness();
 const receiver = await startReceiver();
 const { key } = await h.createProject('Bench');
@@ -67,6 +67,7 @@ worker.kill('SIGTERM');
 await exited(worker);
 await h.close();
 await receiver.close();
+await teardown();
 
 const misses = [
   result.deliveriesPerSecond < TARGETS.deliveriesPerSecond && `deliveries/s ${result.deliveriesPerSecond} < ${TARGETS.deliveriesPerSecond}`,

@@ -185,13 +185,15 @@ describe('disabling', () => {
     await waitUntil(() => statusChanges.some((c) => c?.id === webhookId && c.active), 5000, 'an enable event');
   });
 
-  it('retryDelivery refuses while the webhook is disabled', async () => {
+  it('retryDelivery and sendTestEvent refuse while the webhook is disabled', async () => {
     const { webhookId } = await setup(['off.*'], { retryPolicy: { schedule: [] } });
     const { event } = await publish('off.now');
     const d = await settled(event.id, 'SUCCEEDED');
     await h.ok(`mutation($id: ID!) { updateWebhook(input: { id: $id, active: false }) { webhook { id } } }`, { id: webhookId }, project.key);
     const res = await h.gql(`mutation($id: ID!) { retryDelivery(input: { id: $id }) { delivery { id } } }`, { id: d.id }, project.key);
     expect(res.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const test = await h.gql(`mutation($w: ID!) { sendTestEvent(input: { webhookId: $w }) { delivery { id } } }`, { w: webhookId }, project.key);
+    expect(test.errors?.[0]?.extensions?.code).toBe('CONFLICT');
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { SERVER_URL, TEMPLATE_DATABASE } from './env.ts';
+import { SERVER_URL, templateDatabase } from './env.ts';
 
 async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: `${SERVER_URL}/postgres` });
@@ -14,11 +14,12 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 
 /** A private copy of the migrated template database for one test file. */
 export async function createTestDatabase(): Promise<string> {
-  const name = `${TEMPLATE_DATABASE}_${randomBytes(5).toString('hex')}`;
+  const template = templateDatabase();
+  const name = `${template}_${randomBytes(5).toString('hex')}`;
   await withAdmin(async (client) => {
     for (let tries = 0; ; tries++) {
       try {
-        await client.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DATABASE}"`);
+        await client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
         return;
       } catch (err) {
         // Two files cloning at the same instant: the template is briefly "in use".

@@ -3,7 +3,10 @@ import { loadConfig, type Config, type Env } from '../../src/config.ts';
 export const TEST_ADMIN_KEY = 'hpk_test_admin_key_0123456789abcdef';
 // A fixed key, so that a test's ciphertexts can be opened by any process it starts.
 export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
-export const TEMPLATE_DATABASE = 'hookpost_test';
+/** The migrated template this run's test files clone; each run has its own, so runs can overlap. */
+export function templateDatabase(): string {
+  return process.env.HOOKPOST_TEST_TEMPLATE_DB ?? 'hookpost_test';
+}
 export const SERVER_URL = 'postgresql://postgres@127.0.0.1:5432';
 
 /** The config every test starts from: its own database and Redis prefix, no ambient environment. */

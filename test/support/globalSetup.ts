@@ -1,16 +1,38 @@
 import pg from 'pg';
 import { migrate } from '../../src/db/migrations.ts';
-import { SERVER_URL, TEMPLATE_DATABASE } from './env.ts';
+import { SERVER_URL, templateDatabase } from './env.ts';
 
-/** Builds a freshly migrated template database; each test file clones it (CREATE DATABASE … TEMPLATE). */
-export default async function setup() {
-  const admin = new pg.Client({ connectionString: `${SERVER_URL}/postgres` });
-  await admin.connect();
-  const leftovers = await admin.query<{ datname: string }>(
-    "SELECT datname FROM pg_database WHERE datname LIKE 'hookpost_test%'",
-  );
-  for (const { datname } of leftovers.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${TEMPLATE_DATABASE}"`);
-  await admin.end();
-  await migrate(`${SERVER_URL}/${TEMPLATE_DATABASE}`);
+async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: `${SERVER_URL}/postgres` });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Builds a freshly migrated template database for this run; each test file clones it
+ * (CREATE DATABASE … TEMPLATE). Leftovers of crashed runs are dropped, but never a database
+ * another run is still connected to.
+ */
+export default async function setup(): Promise<() => Promise<void>> {
+  process.env.HOOKPOST_TEST_TEMPLATE_DB = `hookpost_test_${process.pid}`;
+  const template = templateDatabase();
+  await withAdmin(async (admin) => {
+    const leftovers = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'hookpost\\_test%'");
+    for (const { datname } of leftovers.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => {});
+    await admin.query(`CREATE DATABASE "${template}"`);
+  });
+  await migrate(`${SERVER_URL}/${template}`);
+  return async () => {
+    await withAdmin(async (admin) => {
+      const clones = `${template.replaceAll('_', '\\_')}\\_%`;
+      const mine = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [clones]);
+      for (const datname of [...mine.rows.map((r) => r.datname), template]) {
+        await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      }
+    });
+  };
 }
