@@ -21,19 +21,22 @@ export interface AppDeps {
   close(): Promise<void>;
 }
 
-export function createRedis(url: string): Redis {
+export function createRedis(url: string, logger: Logger): Redis {
   // BullMQ needs maxRetriesPerRequest: null so that blocking commands survive a Redis restart.
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  // ioredis reconnects by itself; without a listener every failed try would be an "unhandled" error.
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error; reconnecting'));
+  return redis;
 }
 
 export async function createDeps(config: Config, logger?: Logger): Promise<AppDeps> {
   const log = logger ?? pino({ level: config.logLevel, base: { service: 'hookpost' } });
   const db = createDb(config.databaseUrl);
-  const redis = createRedis(config.redisUrl);
-  const subscriber = createRedis(config.redisUrl);
-  const publisher = createRedis(config.redisUrl);
+  const redis = createRedis(config.redisUrl, log);
+  const subscriber = createRedis(config.redisUrl, log);
+  const publisher = createRedis(config.redisUrl, log);
   const secretBox = createSecretBox(await resolveEncryptionKeys(config));
-  const queue = createDeliveryQueue(redis, config.redisPrefix);
+  const queue = createDeliveryQueue(redis, config.redisPrefix, (err) => log.warn({ err: err.message }, 'delivery queue error'));
   return {
     config,
     db,

@@ -16,7 +16,7 @@ export interface DeliveryWorker {
 export function createDeliveryWorker(deps: AppDeps, opts: { resolver?: Resolver } = {}): DeliveryWorker {
   const dispatcher = createGuardedAgent({ allowedNetworks: deps.config.security.allowedNetworks, resolver: opts.resolver });
   const processor = createDeliveryProcessor({ ...deps, dispatcher });
-  const connection = createRedis(deps.config.redisUrl);
+  const connection = createRedis(deps.config.redisUrl, deps.logger);
   const worker = new Worker<DeliveryJobData>(DELIVERY_QUEUE_NAME, processor, {
     connection,
     prefix: deps.config.redisPrefix,

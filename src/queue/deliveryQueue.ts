@@ -14,7 +14,7 @@ export interface DeliveryQueue {
   close(): Promise<void>;
 }
 
-export function createDeliveryQueue(connection: Redis, prefix: string): DeliveryQueue {
+export function createDeliveryQueue(connection: Redis, prefix: string, onError: (err: Error) => void): DeliveryQueue {
   const queue = new Queue<DeliveryJobData>(DELIVERY_QUEUE_NAME, {
     connection,
     prefix,
@@ -27,6 +27,7 @@ export function createDeliveryQueue(connection: Redis, prefix: string): Delivery
       backoff: { type: 'hookpost-schedule' },
     },
   });
+  queue.on('error', onError);
   return {
     queue,
     async enqueue(deliveries) {

@@ -91,6 +91,28 @@ describe('nothing accepted is lost', () => {
     await expectAllDelivered(h, receiver, eventIds);
   }, 150_000);
 
+  it('survives a Redis restart: the worker reconnects and events published while Redis is down are kept', async () => {
+    const redis = await startRedisServer();
+    cleanups.push(() => redis.stop());
+    const h = await startHarness({ REDIS_URL: redis.url, HOOKPOST_RECONCILE_INTERVAL_MS: '500', HOOKPOST_WORKER_CONCURRENCY: '5' });
+    cleanups.push(() => h.close());
+    const receiver = await slowReceiver();
+    const { key } = await h.createProject('Restart');
+    const eventIds = await publishMany(h, key, receiver.url);
+    h.startWorker();
+    await receiver.waitFor(EVENTS / 4, 60_000);
+
+    const restarted = redis.restart(1500);
+    // Accepted while Redis is down: committed to Postgres, queued once Redis is back.
+    await new Promise((r) => setTimeout(r, 300));
+    const during = await h.ok(PUBLISH_EVENT, { input: { type: 'fault.during', data: {} } }, key);
+    eventIds.push(during.publishEvent.event.id);
+    await restarted;
+    expect(receiver.requests.length).toBeLessThan(EVENTS);
+
+    await expectAllDelivered(h, receiver, eventIds);
+  }, 150_000);
+
   it('SIGTERM stops taking jobs, finishes the ones in flight, and records each attempt once', async () => {
     const h = await startHarness();
     cleanups.push(() => h.close());

@@ -41,24 +41,42 @@ export function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** Kills the server (it keeps nothing on disk) and starts an empty one on the same port. */
+  restart(downMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /** A private, throw-away Redis server, for tests that flush or restart Redis under a running worker. */
-export async function startRedisServer(): Promise<{ url: string; port: number; stop(): Promise<void> }> {
+export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
   const url = `redis://127.0.0.1:${port}`;
-  const { Redis } = await import('ioredis');
-  const probe = new Redis(url, { retryStrategy: () => 50, maxRetriesPerRequest: null });
-  probe.on('error', () => {}); // refused until the server is up
-  await probe.ping();
-  probe.disconnect();
+  const launch = async () => {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    const { Redis } = await import('ioredis');
+    const probe = new Redis(url, { retryStrategy: () => 50, maxRetriesPerRequest: null });
+    probe.on('error', () => {}); // refused until the server is up
+    await probe.ping();
+    probe.disconnect();
+    return child;
+  };
+  let child = await launch();
+  const stop = async () => {
+    child.kill('SIGKILL');
+    await exited(child);
+  };
   return {
     url,
     port,
-    async stop() {
-      child.kill('SIGKILL');
-      await exited(child);
+    async restart(downMs = 1000) {
+      await stop();
+      await new Promise((r) => setTimeout(r, downMs));
+      child = await launch();
     },
+    stop,
   };
 }
