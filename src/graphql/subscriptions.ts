@@ -1,7 +1,8 @@
-import { filter, pipe } from 'graphql-yoga';
+import { filter, pipe, Repeater } from 'graphql-yoga';
 import { requireViewer, targetProjectId } from '../auth/access.ts';
 import type { Viewer } from '../auth/apiKeys.ts';
 import type { Topics } from '../broadcaster.ts';
+import { clientError } from '../errors.ts';
 import { loadWebhook } from '../services/webhooks.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
@@ -24,8 +25,24 @@ async function scopedFilter(ctx: GraphQLContext, args: Scope) {
     (!projectId || msg.projectId === projectId) && (!args.webhookId || msg.webhookId === args.webhookId);
 }
 
+/**
+ * The topic's messages that pass `keep`, until the key that opened the stream is revoked: then the
+ * stream ends with UNAUTHENTICATED, over SSE as over WebSocket (whose socket is also closed).
+ */
 function stream<K extends keyof Topics>(ctx: GraphQLContext, topic: K, keep: (msg: Topics[K]) => boolean) {
-  return pipe(ctx.deps.broadcaster.subscribe(topic), filter(keep));
+  const keyId = requireViewer(ctx.viewer).keyId;
+  const source = pipe(ctx.deps.broadcaster.subscribe(topic), filter(keep))[Symbol.asyncIterator]();
+  const revocations = ctx.deps.broadcaster.subscribe('apiKeyRevoked')[Symbol.asyncIterator]();
+  return new Repeater<Topics[K]>(async (push, stop) => {
+    void stop.then(() => Promise.all([source.return?.(), revocations.return?.()]));
+    void (async () => {
+      for (let r = await revocations.next(); !r.done; r = await revocations.next()) {
+        if (r.value.keyId === keyId) return stop(clientError('UNAUTHENTICATED', 'API key revoked'));
+      }
+    })();
+    for (let m = await source.next(); !m.done; m = await source.next()) await push(m.value);
+    stop();
+  });
 }
 
 builder.subscriptionFields((t) => ({

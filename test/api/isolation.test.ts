@@ -158,4 +158,26 @@ describe('subscriptions respect project scope', () => {
     await ended;
     expect(closeEvent).toMatchObject({ code: 4401, reason: 'API key revoked' });
   });
+
+  it('revoking a key ends its open SSE subscriptions too', async () => {
+    const { createApiKey } = await h.ok(`mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "sse" }) { key apiKey { id } } }`, { p: A.projectId });
+    const res = await fetch(`${h.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${createApiKey.key}` },
+      body: JSON.stringify({ query: `subscription { deliveryUpdated { id } }` }),
+    });
+    expect(res.status).toBe(200);
+    await h.waitForSubscriber('apiKeyRevoked');
+    await new Promise((r) => setTimeout(r, 300));
+    await h.ok(`mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id } } }`, { id: createApiKey.apiKey.id }, A.key);
+    const reader = res.body!.getReader();
+    let text = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toContain('API key revoked');
+    expect(text).toContain('UNAUTHENTICATED');
+  });
 });
