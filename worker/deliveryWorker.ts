@@ -27,7 +27,10 @@ export function createDeliveryWorker(deps: AppDeps, opts: { resolver?: Resolver 
     // reconciler re-enqueues from Postgres even then.
     maxStalledCount: 5,
     settings: {
-      backoffStrategy: (_attemptsMade, _type, err) => (err instanceof RetryScheduled ? err.delayMs : 0),
+      // Our own retries carry their delay. Anything else (Postgres unreachable, say) is our failure,
+      // not the receiver's: back off from 1 s to a minute without spending the delivery's attempts.
+      backoffStrategy: (attemptsMade, _type, err) =>
+        err instanceof RetryScheduled ? err.delayMs : Math.min(60_000, 1000 * 2 ** Math.min(attemptsMade, 6)),
     },
   });
   worker.on('error', (err) => deps.logger.error({ err }, 'delivery worker error'));

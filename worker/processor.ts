@@ -107,18 +107,19 @@ export function createDeliveryProcessor(deps: ProcessorDeps) {
     broadcaster.publish('deliveryUpdated', ids);
 
     if (outcome.status === 'SUCCEEDED') return;
-    const disableReason =
-      outcome.status === 'FAILED' && outcome.disableWebhook
-        ? outcome.disableWebhook
-        : failures >= config.delivery.disableAfterFailures
-          ? `Disabled after ${failures} consecutive failed attempts`
-          : undefined;
+    const disableReason = disableReasonFor(outcome, failures);
     if (disableReason && (await disableWebhook(deps, webhook, disableReason))) {
       logger.warn({ webhookId: webhook.id, reason: disableReason }, 'webhook disabled');
     }
     if (outcome.status === 'RETRYING') throw new RetryScheduled(outcome.delayMs, result.error ?? `HTTP ${result.status}`);
     throw new UnrecoverableError(`dead-lettered: ${outcome.reason}`);
   };
+
+  function disableReasonFor(outcome: Outcome, failures: number): string | undefined {
+    if (outcome.status === 'FAILED' && outcome.disableWebhook) return outcome.disableWebhook;
+    if (failures >= config.delivery.disableAfterFailures) return `Disabled after ${failures} consecutive failed attempts`;
+    return undefined;
+  }
 
   interface AttemptRecord {
     deliveryId: string;
