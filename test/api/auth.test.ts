@@ -42,6 +42,8 @@ describe('authentication', () => {
     expect((await h.ok(WEBHOOK, { id: hookA }, createApiKey.key)).webhook.id).toBe(hookA);
     const { revokeApiKey } = await h.ok(`mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { revokedAt } } }`, { id: createApiKey.apiKey.id }, a.key);
     expect(revokeApiKey.apiKey.revokedAt).not.toBeNull();
+    const { apiKeys } = await h.ok(`{ apiKeys { edges { node { id name revokedAt } } } }`, {}, a.key);
+    expect(apiKeys.edges.map((e: any) => e.node)).toContainEqual({ id: createApiKey.apiKey.id, name: 'ci', revokedAt: revokeApiKey.apiKey.revokedAt });
     expect(code(await h.gql(WEBHOOK, { id: hookA }, createApiKey.key))).toBe('UNAUTHENTICATED');
   });
 

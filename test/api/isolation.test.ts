@@ -52,6 +52,7 @@ const operations: Operation[] = [
   { name: 'project', query: `query($id: ID!) { project(id: $id) { id } }`, vars: () => ({ id: A.projectId }) },
   { name: 'projects', query: `{ projects { edges { node { id } } } }`, vars: () => ({}), expect: { own: 'FORBIDDEN', foreign: 'FORBIDDEN' } },
   { name: 'webhooks', query: `query($p: ID) { webhooks(projectId: $p) { edges { node { id } } } }`, vars: () => ({ p: A.projectId }), expect: { foreign: 'FORBIDDEN' } },
+  { name: 'apiKeys', query: `query($p: ID) { apiKeys(projectId: $p) { edges { node { id keyHint } } } }`, vars: () => ({ p: A.projectId }), expect: { foreign: 'FORBIDDEN' } },
   { name: 'webhook', query: `query($id: ID!) { webhook(id: $id) { id url } }`, vars: () => ({ id: hookA }) },
   { name: 'events', query: `query($p: ID) { events(projectId: $p) { edges { node { id data } } } }`, vars: () => ({ p: A.projectId }), expect: { foreign: 'FORBIDDEN' } },
   { name: 'event', query: `query($id: ID!) { event(id: $id) { id data } }`, vars: () => ({ id: eventA }) },

@@ -34,6 +34,7 @@ export const ApiKeyRef = builder.prismaNode('ApiKey', {
 });
 
 const ProjectConnection = builder.connectionObject({ type: ProjectRef, name: 'ProjectConnection' });
+const ApiKeyConnection = builder.connectionObject({ type: ApiKeyRef, name: 'ApiKeyConnection' });
 
 builder.queryFields((t) => ({
   projects: t.prismaConnection({
@@ -45,6 +46,20 @@ builder.queryFields((t) => ({
       return ctx.deps.db.project.findMany({ ...query, orderBy: { id: 'desc' } });
     },
   }, ProjectConnection),
+  apiKeys: t.prismaConnection(
+    {
+      type: 'ApiKey',
+      cursor: 'id',
+      maxSize: maxPageSize,
+      description: "A project's API keys, revoked ones included (newest first); only hints of the keys themselves",
+      args: { projectId: t.arg.id() },
+      resolve: (query, _root, args, ctx) => {
+        const projectId = targetProjectId(ctx.viewer, args.projectId);
+        return ctx.deps.db.apiKey.findMany({ ...query, where: { projectId }, orderBy: { id: 'desc' } });
+      },
+    },
+    ApiKeyConnection,
+  ),
   project: t.prismaField({
     type: 'Project',
     args: { id: t.arg.id({ required: true }) },
