@@ -1,6 +1,10 @@
+// `npm run db:migrate`: create the database if missing and apply pending migrations.
 import { pino } from 'pino';
 import { loadConfig } from '../config.ts';
+import { run } from './lifecycle.ts';
 import { prepareDatabase } from './prepare.ts';
 
-const config = loadConfig();
-await prepareDatabase(config, pino({ level: config.logLevel }));
+run(async () => {
+  const config = loadConfig();
+  await prepareDatabase(config, pino({ level: config.logLevel }));
+});

@@ -4,10 +4,13 @@ import { reencryptSecrets } from '../crypto/reencrypt.ts';
 import { resolveEncryptionKeys } from '../crypto/encryptionKeys.ts';
 import { createSecretBox, keyIdOf } from '../crypto/secretBox.ts';
 import { createDb } from '../db/client.ts';
+import { run } from './lifecycle.ts';
 
-const config = loadConfig();
-const keys = await resolveEncryptionKeys(config);
-const db = createDb(config.databaseUrl, 2);
-const count = await reencryptSecrets(db, createSecretBox(keys), keyIdOf(keys[0]));
-await db.$disconnect();
-process.stdout.write(`re-encrypted ${count} webhook secret(s) with key ${keyIdOf(keys[0])}\n`);
+run(async () => {
+  const config = loadConfig();
+  const keys = await resolveEncryptionKeys(config);
+  const db = createDb(config.databaseUrl, 2);
+  const count = await reencryptSecrets(db, createSecretBox(keys), keyIdOf(keys[0]));
+  await db.$disconnect();
+  process.stdout.write(`re-encrypted ${count} webhook secret(s) with key ${keyIdOf(keys[0])}\n`);
+});

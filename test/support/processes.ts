@@ -29,11 +29,20 @@ export function workerEnv(config: Config, extra: Record<string, string> = {}): N
   };
 }
 
-/** Starts `worker/main.ts` as its own Node process (no wrapper), so a signal reaches the worker itself. */
+/**
+ * Starts an entry point as its own Node process (no npx or tsx wrapper, so a signal reaches it),
+ * collecting what it prints.
+ */
+export function spawnEntry(script: string, env: NodeJS.ProcessEnv): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  return Object.assign(child, { output: () => output });
+}
+
 export function spawnWorker(env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.on('data', (chunk) => process.stderr.write(`[worker ${child.pid}] ${chunk}`));
-  return child;
+  return spawnEntry('worker/main.ts', env);
 }
 
 export function exited(child: ChildProcess): Promise<number | null> {

@@ -18,3 +18,14 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
 }
+
+/**
+ * Runs an entry point. A start-up failure (bad configuration, a missing key, an unreachable
+ * database) is reported as one plain line and exit code 1, not as a stack trace.
+ */
+export function run(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    process.stderr.write(`hookpost: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
