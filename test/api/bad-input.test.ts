@@ -109,3 +109,17 @@ describe('documents that do not fit the schema', () => {
     expect(res.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 });
+
+describe('plain http endpoints', () => {
+  it('are refused when HOOKPOST_ALLOW_HTTP=false (the production default)', async () => {
+    const strict = await startHarness({ HOOKPOST_ALLOW_HTTP: 'false' });
+    try {
+      const res = await strict.gql(CREATE_WEBHOOK, { input: { projectId: (await strict.createProject()).projectId, url: 'http://x.example/hook', events: ['*'] } });
+      expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(res.errors?.[0]?.message).toMatch(/must use https/);
+      expect(await strict.deps.db.webhook.count()).toBe(0);
+    } finally {
+      await strict.close();
+    }
+  });
+});

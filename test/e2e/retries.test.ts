@@ -212,4 +212,15 @@ describe('idempotent publish', () => {
     expect(ids.filter((id) => id === first.event.id)).toHaveLength(1);
     expect(await h.deps.db.event.count({ where: { projectId: project.projectId, idempotencyKey: 'order-42-shipped' } })).toBe(1);
   });
+
+  it('a key may be used again once its first event is older than 24 h', async () => {
+    await setup(['later.*']);
+    const first = await publish('later.on', { n: 1 }, 'daily-report');
+    // Age the first event past the window (the database is this test's own).
+    await h.deps.db.event.update({ where: { id: first.event.id }, data: { timestamp: new Date(Date.now() - 25 * 3600 * 1000) } });
+    const second = await publish('later.on', { n: 2 }, 'daily-report');
+    expect(second.replayed).toBe(false);
+    expect(second.event.id).not.toBe(first.event.id);
+    expect(second.deliveryCount).toBe(1);
+  });
 });

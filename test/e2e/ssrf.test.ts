@@ -151,4 +151,19 @@ describe('hostile receivers', () => {
     expect(attempt.durationMs).toBeGreaterThanOrEqual(900);
     expect(attempt.durationMs).toBeLessThan(3000);
   });
+
+  it('does not follow redirects: a 3xx is a failed attempt and the target gets nothing', async () => {
+    const h = await harness({});
+    h.startWorker();
+    const target = await receiverOn('127.0.0.1');
+    const redirecting = await receiverOn('127.0.0.1');
+    redirecting.respondWith((_req, res) => res.writeHead(307, { location: target.url }).end());
+    const { key } = await h.createProject('Redirect');
+    await h.ok(CREATE_WEBHOOK, { input: { url: redirecting.url, events: ['hop.*'], retryPolicy: { schedule: [] } } }, key);
+    const { event } = (await h.ok(PUBLISH_EVENT, { input: { type: 'hop.skip', data: {} } }, key)).publishEvent;
+    const { attempt } = await lastAttempt(h, key, event.id);
+    expect(attempt).toMatchObject({ responseStatus: 307, succeeded: false });
+    expect(attempt.responseHeaders.location).toBe(target.url);
+    expect(target.requests).toHaveLength(0);
+  });
 });
