@@ -1,16 +1,6 @@
-import pg from 'pg';
 import { migrate } from '../../src/db/migrations.ts';
+import { withAdmin } from './database.ts';
 import { SERVER_URL, templateDatabase } from './env.ts';
-
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: `${SERVER_URL}/postgres` });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * Builds a freshly migrated template database for this run; each test file clones it
