@@ -59,7 +59,7 @@ export async function publishEvent(deps: AppDeps, viewer: Viewer | null, input: 
         type,
         data: data as Prisma.InputJsonObject,
         idempotencyKey,
-        deliveries: { createMany: { data: deliveries.map(({ id, webhookId }) => ({ id, projectId, webhookId })) } },
+        deliveries: { createMany: { data: deliveries } },
       },
     })
     .then((event) => ({ event, deliveryIds: deliveries.map((d) => d.id) }))

@@ -20,15 +20,11 @@ export async function disableWebhook(
   return count > 0;
 }
 
-/** After a webhook is switched back on: forget its failure streak and send what it held. */
+/** After a webhook is switched back on: tell subscribers and send the deliveries it held. */
 export async function resumeWebhook(
   deps: { db: Db; broadcaster: Broadcaster; queue: DeliveryQueue },
   webhook: { id: string; projectId: string },
 ): Promise<number> {
-  await deps.db.webhook.update({
-    where: { id: webhook.id },
-    data: { consecutiveFailures: 0, disabledReason: null, disabledAt: null },
-  });
   deps.broadcaster.publish('webhookStatusChanged', { webhookId: webhook.id, projectId: webhook.projectId, active: true });
   return requeueOpenDeliveries(deps.db, deps.queue, { webhookId: webhook.id });
 }

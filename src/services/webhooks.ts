@@ -110,13 +110,11 @@ export async function updateWebhook(deps: AppDeps, viewer: Viewer | null, input:
   const turningOff = fields.active === false && existing.active;
   const turningOn = fields.active === true && !existing.active;
   if (turningOff) Object.assign(data, { active: false, disabledAt: new Date(), disabledReason: 'Disabled through the API' });
-  if (turningOn) data.active = true;
-  let webhook = await deps.db.webhook.update({ where: { id: existing.id }, data });
+  // Switched back on: the failure streak is forgotten and held deliveries are sent.
+  if (turningOn) Object.assign(data, { active: true, consecutiveFailures: 0, disabledReason: null, disabledAt: null });
+  const webhook = await deps.db.webhook.update({ where: { id: existing.id }, data });
   if (turningOff) deps.broadcaster.publish('webhookStatusChanged', { webhookId: webhook.id, projectId: webhook.projectId, active: false });
-  if (turningOn) {
-    await resumeWebhook(deps, webhook);
-    webhook = await deps.db.webhook.findUniqueOrThrow({ where: { id: webhook.id } });
-  }
+  if (turningOn) await resumeWebhook(deps, webhook);
   return webhook;
 }
 
