@@ -33,10 +33,10 @@ export function buildApp(deps: AppDeps): App {
     maskedErrors: { isDev: false, maskError },
     plugins: [useErrorCodes(), ...hardeningPlugins(deps.config)],
     logging: {
-      debug: (...args) => logger.debug(args),
-      info: (...args) => logger.info(args),
-      warn: (...args) => logger.warn(args),
-      error: (...args) => logger.error(args),
+      debug: (...args) => logger.debug(yogaLog(args), 'graphql'),
+      info: (...args) => logger.info(yogaLog(args), 'graphql'),
+      warn: (...args) => logger.warn(yogaLog(args), 'graphql'),
+      error: (...args) => logger.error(yogaLog(args), 'graphql'),
     },
     context: async (initial: InitialContext): Promise<GraphQLContext> => {
       const key = initial.connectionParams
@@ -73,7 +73,10 @@ export function buildApp(deps: AppDeps): App {
         const sockets = socketsByKey.get(viewer.keyId) ?? new Set();
         sockets.add(ctx.extra.socket);
         socketsByKey.set(viewer.keyId, sockets);
-        ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
+        ctx.extra.socket.once('close', () => {
+          sockets.delete(ctx.extra.socket);
+          if (sockets.size === 0) socketsByKey.delete(viewer.keyId);
+        });
         return true;
       },
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
@@ -128,6 +131,11 @@ export function buildApp(deps: AppDeps): App {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Yoga logs an Error or a few values; pino wants one object, with errors under `err`. */
+function yogaLog(args: unknown[]): Record<string, unknown> {
+  return args[0] instanceof Error ? { err: args[0] } : { detail: args };
 }
 
 function refuse(res: import('node:http').ServerResponse, status: number, message: string): void {
