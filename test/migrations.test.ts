@@ -8,9 +8,9 @@ import { createDb, type Db } from '../src/db/client.ts';
 import { ensureDatabase, migrate, readMigrations } from '../src/db/migrations.ts';
 import { newId } from '../src/ids.ts';
 import { dropTestDatabase } from './support/database.ts';
-import { SERVER_URL } from './support/env.ts';
+import { SERVER_URL, templateDatabase } from './support/env.ts';
 
-const name = `hookpost_test_mig_${process.pid}`;
+const name = `${templateDatabase()}_mig_${process.pid}`;
 const url = `${SERVER_URL}/${name}`;
 let db: Db;
 
