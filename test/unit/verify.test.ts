@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { verifyWebhook, WebhookVerificationError } from 'hookpost/verify';
 import { signStandard } from '../../src/delivery/signing.ts';
@@ -45,4 +47,18 @@ describe('verifyWebhook', () => {
     ['a garbage timestamp', () => verifyWebhook(body, headersFor('v1,x', Number.NaN), secret, { now }), 'INVALID_TIMESTAMP'],
     ['an unknown scheme', () => verifyWebhook(body, headersFor(signStandard(secret, 'evt_1', ts, body).replace('v1,', 'v2,')), secret, { now }), 'INVALID_SIGNATURE'],
   ])('refuses %s', (_what, fn, expected) => expect(code(fn)).toBe(expected));
+});
+
+describe('the shipped package', () => {
+  it('plain Node imports hookpost/verify as built JavaScript and verifies with it', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    execFileSync('npm', ['run', 'build:verify', '--silent'], { cwd: root });
+    const h = headersFor(signStandard(secret, 'evt_1', ts, body));
+    const script = `
+      import { verifyWebhook } from 'hookpost/verify';
+      const event = verifyWebhook(${JSON.stringify(body)}, ${JSON.stringify(h)}, ${JSON.stringify(secret)}, { now: new Date(${now.getTime()}) });
+      process.stdout.write(event.type);
+    `;
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' })).toBe('a.b');
+  }, 60_000);
 });
