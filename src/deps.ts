@@ -21,9 +21,9 @@ export interface AppDeps {
   close(): Promise<void>;
 }
 
-export function createRedis(url: string, logger: Logger): Redis {
+export function createRedis(url: string, logger: Logger, opts: { lazyConnect?: boolean } = {}): Redis {
   // BullMQ needs maxRetriesPerRequest: null so that blocking commands survive a Redis restart.
-  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: opts.lazyConnect });
   // ioredis reconnects by itself; without a listener every failed try would be an "unhandled" error.
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error; reconnecting'));
   return redis;
@@ -33,7 +33,8 @@ export async function createDeps(config: Config, logger?: Logger): Promise<AppDe
   const log = logger ?? pino({ level: config.logLevel, base: { service: 'hookpost' } });
   const db = createDb(config.databaseUrl);
   const redis = createRedis(config.redisUrl, log);
-  const subscriber = createRedis(config.redisUrl, log);
+  // A worker process never subscribes: its subscriber connection is opened only on first use.
+  const subscriber = createRedis(config.redisUrl, log, { lazyConnect: true });
   const publisher = createRedis(config.redisUrl, log);
   const secretBox = createSecretBox(await resolveEncryptionKeys(config));
   const queue = createDeliveryQueue(redis, config.redisPrefix, (err) => log.warn({ err: err.message }, 'delivery queue error'));

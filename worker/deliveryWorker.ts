@@ -4,11 +4,10 @@ import { createRedis } from '../src/deps.ts';
 import { DELIVERY_QUEUE_NAME, type DeliveryJobData } from '../src/queue/deliveryQueue.ts';
 import { createGuardedAgent, type Resolver } from './guardedDispatcher.ts';
 import { createDeliveryProcessor, RetryScheduled } from './processor.ts';
-import { type Reconciler, startReconciler } from './reconciler.ts';
+import { startReconciler } from './reconciler.ts';
 
 export interface DeliveryWorker {
   worker: Worker<DeliveryJobData>;
-  reconciler: Reconciler;
   /** Stops taking jobs, lets in-flight deliveries finish, then closes connections. */
   close(): Promise<void>;
 }
@@ -40,7 +39,6 @@ export function createDeliveryWorker(deps: AppDeps, opts: { resolver?: Resolver 
   const reconciler = startReconciler(deps, deps.config.delivery.reconcileIntervalMs);
   return {
     worker,
-    reconciler,
     async close() {
       await reconciler.stop();
       await worker.close();

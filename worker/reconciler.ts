@@ -4,7 +4,6 @@ import type { DeliveryQueue } from '../src/queue/deliveryQueue.ts';
 import { requeueOpenDeliveries } from '../src/queue/requeue.ts';
 
 export interface Reconciler {
-  runOnce(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -30,7 +29,6 @@ export function startReconciler(deps: { db: Db; queue: DeliveryQueue; logger: Lo
   const timer = setInterval(() => void runOnce(), intervalMs);
   timer.unref();
   return {
-    runOnce,
     async stop() {
       clearInterval(timer);
       await running;

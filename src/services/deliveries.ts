@@ -51,21 +51,18 @@ export async function recoverFailedDeliveries(
   const webhook = await loadWebhook(deps, viewer, input.webhookId);
   refuseWhileDisabled(webhook);
   const { since, until } = parseInput(windowSchema, input);
-  const failed = await deps.db.delivery.findMany({
-    where: { webhookId: webhook.id, status: 'FAILED', createdAt: { gte: since, ...(until ? { lt: until } : {}) } },
-    select: { id: true, attemptCount: true },
-    orderBy: { id: 'asc' },
-  });
-  // Each row keeps its own attempt count as the start of its fresh schedule.
-  const recovered = await deps.db.$transaction(
-    failed.map((d) =>
-      deps.db.delivery.updateMany({
-        where: { id: d.id, status: 'FAILED' },
-        data: { status: 'PENDING', nextAttemptAt: null, scheduleOffset: d.attemptCount },
-      }),
-    ),
-  );
-  const ids = failed.filter((_, i) => recovered[i].count > 0).map((d) => ({ id: d.id }));
+  // One statement: each row starts its fresh schedule at its own attempt count. Prisma keeps
+  // timestamps as UTC without a zone, hence the explicit conversion of the bounds.
+  const recovered = await deps.db.$queryRaw<{ id: string }[]>`
+    UPDATE "deliveries"
+       SET "status" = 'PENDING', "next_attempt_at" = NULL, "schedule_offset" = "attempt_count",
+           "updated_at" = now() AT TIME ZONE 'UTC'
+     WHERE "webhook_id" = ${webhook.id} AND "status" = 'FAILED'
+       AND "created_at" >= (${since.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+       AND "created_at" < (${(until ?? new Date()).toISOString()}::timestamptz AT TIME ZONE 'UTC')
+     RETURNING "id"`;
+  // Ids are time-ordered, so sorting them replays in event order.
+  const ids = recovered.map((r) => ({ id: r.id })).sort((a, b) => (a.id < b.id ? -1 : 1));
   await deps.queue.enqueue(ids);
   for (const { id } of ids) deps.broadcaster.publish('deliveryUpdated', { deliveryId: id, webhookId: webhook.id, projectId: webhook.projectId });
   return ids.length;

@@ -7,7 +7,7 @@ import { generateWebhookSecret } from '../delivery/signing.ts';
 import { notFound } from '../errors.ts';
 import { retryPolicySchema } from '../delivery/retryPolicy.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { resumeWebhook } from './webhookStatus.ts';
+import { announceStatus, resumeWebhook } from './webhookStatus.ts';
 import { newId } from '../ids.ts';
 import { visibleOrNotFound } from './access.ts';
 import {
@@ -113,7 +113,7 @@ export async function updateWebhook(deps: AppDeps, viewer: Viewer | null, input:
   // Switched back on: the failure streak is forgotten and held deliveries are sent.
   if (turningOn) Object.assign(data, { active: true, consecutiveFailures: 0, disabledReason: null, disabledAt: null });
   const webhook = await deps.db.webhook.update({ where: { id: existing.id }, data });
-  if (turningOff) deps.broadcaster.publish('webhookStatusChanged', { webhookId: webhook.id, projectId: webhook.projectId, active: false });
+  if (turningOff) announceStatus(deps.broadcaster, webhook, false);
   if (turningOn) await resumeWebhook(deps, webhook);
   return webhook;
 }
