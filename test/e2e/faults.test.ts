@@ -38,6 +38,20 @@ async function expectAllDelivered(h: Harness, receiver: Receiver, eventIds: stri
   expect(await h.deps.db.delivery.count({ where: { status: { not: 'SUCCEEDED' } } })).toBe(0);
 }
 
+/** A deployment on a private redis-server, its events all accepted and a quarter of them delivered. */
+async function midRunOnPrivateRedis(project: string) {
+  const redis = await startRedisServer();
+  cleanups.push(() => redis.stop());
+  const h = await startHarness({ REDIS_URL: redis.url, HOOKPOST_RECONCILE_INTERVAL_MS: '500', HOOKPOST_WORKER_CONCURRENCY: '5' });
+  cleanups.push(() => h.close());
+  const receiver = await slowReceiver();
+  const { key } = await h.createProject(project);
+  const eventIds = await publishMany(h, key, receiver.url);
+  h.startWorker();
+  await receiver.waitFor(EVENTS / 4, 60_000);
+  return { redis, h, receiver, key, eventIds };
+}
+
 describe('nothing accepted is lost', () => {
   it('survives a worker killed with SIGKILL mid-run and restarted', async () => {
     const h = await startHarness();
@@ -72,16 +86,7 @@ describe('nothing accepted is lost', () => {
   }, 150_000);
 
   it('survives Redis losing everything (FLUSHALL) while the worker keeps going', async () => {
-    const redis = await startRedisServer();
-    cleanups.push(() => redis.stop());
-    const h = await startHarness({ REDIS_URL: redis.url, HOOKPOST_RECONCILE_INTERVAL_MS: '500', HOOKPOST_WORKER_CONCURRENCY: '5' });
-    cleanups.push(() => h.close());
-    const receiver = await slowReceiver();
-    const { key } = await h.createProject('Flush');
-    const eventIds = await publishMany(h, key, receiver.url);
-    h.startWorker();
-
-    await receiver.waitFor(EVENTS / 4, 60_000);
+    const { redis, h, receiver, eventIds } = await midRunOnPrivateRedis('Flush');
     const admin = new Redis(redis.url);
     await admin.flushall();
     expect(await admin.dbsize()).toBeLessThan(5);
@@ -92,16 +97,7 @@ describe('nothing accepted is lost', () => {
   }, 150_000);
 
   it('survives a Redis restart: the worker reconnects and events published while Redis is down are kept', async () => {
-    const redis = await startRedisServer();
-    cleanups.push(() => redis.stop());
-    const h = await startHarness({ REDIS_URL: redis.url, HOOKPOST_RECONCILE_INTERVAL_MS: '500', HOOKPOST_WORKER_CONCURRENCY: '5' });
-    cleanups.push(() => h.close());
-    const receiver = await slowReceiver();
-    const { key } = await h.createProject('Restart');
-    const eventIds = await publishMany(h, key, receiver.url);
-    h.startWorker();
-    await receiver.waitFor(EVENTS / 4, 60_000);
-
+    const { redis, h, receiver, key, eventIds } = await midRunOnPrivateRedis('Restart');
     const restarted = redis.restart(1500);
     // Accepted while Redis is down: committed to Postgres, queued once Redis is back.
     await new Promise((r) => setTimeout(r, 300));
