@@ -1,5 +1,5 @@
 import { defineConfig } from 'prisma/config';
-import { loadConfig } from './src/config.ts';
+import { loadConfig } from './src/core/config.ts';
 
 export default defineConfig({
   schema: 'prisma/schema.prisma',

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type Db } from '../src/db/client.ts';
-import { ensureDatabase, migrate, readMigrations } from '../src/db/migrations.ts';
-import { newId } from '../src/ids.ts';
+import { createDb, type Db } from '../src/core/db/client.ts';
+import { ensureDatabase, migrate, readMigrations } from '../src/core/db/migrations.ts';
+import { newId } from '../src/core/ids.ts';
 import { dropTestDatabase } from './support/database.ts';
 import { SERVER_URL, templateDatabase } from './support/env.ts';
 

@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
-import type { AppDeps } from '../src/deps.ts';
-import { createRedis } from '../src/deps.ts';
-import { DELIVERY_QUEUE_NAME, type DeliveryJobData } from '../src/queue/deliveryQueue.ts';
+import type { CoreDeps } from '../src/core/deps.ts';
+import { createRedis } from '../src/core/redis.ts';
+import { DELIVERY_QUEUE_NAME, type DeliveryJobData } from '../src/core/queue/deliveryQueue.ts';
 import { createGuardedAgent, type Resolver } from './guardedDispatcher.ts';
 import { createDeliveryProcessor, RetryScheduled } from './processor.ts';
 import { startReconciler } from './reconciler.ts';
@@ -12,7 +12,7 @@ export interface DeliveryWorker {
   close(): Promise<void>;
 }
 
-export function createDeliveryWorker(deps: AppDeps, opts: { resolver?: Resolver } = {}): DeliveryWorker {
+export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver } = {}): DeliveryWorker {
   const dispatcher = createGuardedAgent({ allowedNetworks: deps.config.security.allowedNetworks, resolver: opts.resolver });
   const processor = createDeliveryProcessor({ ...deps, dispatcher });
   const connection = createRedis(deps.config.redisUrl, deps.logger);
@@ -37,6 +37,7 @@ export function createDeliveryWorker(deps: AppDeps, opts: { resolver?: Resolver 
     deps.logger.debug({ jobId: job?.id, err: err.message }, 'delivery attempt failed'),
   );
   const reconciler = startReconciler(deps, deps.config.delivery.reconcileIntervalMs);
+  deps.logger.info({ concurrency: deps.config.delivery.concurrency }, 'delivery worker started');
   return {
     worker,
     async close() {

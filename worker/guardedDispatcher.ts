@@ -1,7 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Agent, buildConnector } from 'undici';
-import { type Cidr, classifyAddress } from '../src/delivery/addressPolicy.ts';
+import { type Cidr, classifyAddress } from '../src/core/delivery/addressPolicy.ts';
 
 /** Resolves a host name to its addresses, in the order to try them. */
 export type Resolver = (hostname: string) => Promise<string[]>;

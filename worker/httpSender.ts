@@ -1,4 +1,5 @@
 import { type Dispatcher, request } from 'undici';
+import type { SendFailure, SendResult } from '../src/core/delivery/sendResult.ts';
 
 /** Receivers' answers are logged, not stored whole: anything past this is dropped unread. */
 export const RESPONSE_BODY_LIMIT = 16 * 1024;
@@ -10,21 +11,17 @@ export interface OutboundRequest {
   timeoutMs: number;
 }
 
-export interface SendResult {
-  status: number | null;
-  headers: Record<string, string | string[]> | null;
-  body: string | null;
-  durationMs: number;
-  error: string | null;
-}
-
-function describeError(err: unknown, timeoutMs: number, signal: AbortSignal): string {
-  if (signal.aborted) return `TIMEOUT: no complete answer within ${timeoutMs / 1000}s`;
+function classifyError(err: unknown, timeoutMs: number, signal: AbortSignal): SendFailure {
+  if (signal.aborted) return { kind: 'timeout', message: `TIMEOUT: no complete answer within ${timeoutMs / 1000}s` };
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.code ?? e.cause?.code;
   const message = e.cause?.message ?? e.message ?? String(err);
-  if (code === 'SSRF_BLOCKED') return `SSRF_BLOCKED: ${message}`;
-  return code ? `${code}: ${message}` : message;
+  if (code === 'SSRF_BLOCKED') return { kind: 'ssrf_blocked', message: `SSRF_BLOCKED: ${message}` };
+  return { kind: 'network', message: code ? `${code}: ${message}` : message };
+}
+
+function statusFailure(status: number): SendFailure | null {
+  return status >= 200 && status < 300 ? null : { kind: 'http', message: `HTTP ${status}` };
 }
 
 async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
@@ -43,7 +40,7 @@ async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string
 
 /**
  * One POST, no redirects followed, one deadline for connect + headers + body. Never throws: every
- * failure becomes an `error` the attempt log can show.
+ * failure becomes a typed `failure` the outcome rules and the attempt log read.
  */
 export async function sendWebhook(req: OutboundRequest, dispatcher: Dispatcher): Promise<SendResult> {
   const started = performance.now();
@@ -62,12 +59,12 @@ export async function sendWebhook(req: OutboundRequest, dispatcher: Dispatcher):
     const headers = res.headers as Record<string, string | string[]>;
     try {
       const body = await readCapped(res.body);
-      return { status: res.statusCode, headers, body, durationMs: elapsed(), error: null };
+      return { status: res.statusCode, headers, body, durationMs: elapsed(), failure: statusFailure(res.statusCode) };
     } catch (err) {
       // The status arrived but the body did not finish in time: the attempt failed, keep what we know.
-      return { status: res.statusCode, headers, body: null, durationMs: elapsed(), error: describeError(err, req.timeoutMs, signal) };
+      return { status: res.statusCode, headers, body: null, durationMs: elapsed(), failure: classifyError(err, req.timeoutMs, signal) };
     }
   } catch (err) {
-    return { status: null, headers: null, body: null, durationMs: elapsed(), error: describeError(err, req.timeoutMs, signal) };
+    return { status: null, headers: null, body: null, durationMs: elapsed(), failure: classifyError(err, req.timeoutMs, signal) };
   }
 }

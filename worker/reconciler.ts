@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { Db } from '../src/db/client.ts';
-import type { DeliveryQueue } from '../src/queue/deliveryQueue.ts';
-import { requeueOpenDeliveries } from '../src/queue/requeue.ts';
+import type { Db } from '../src/core/db/client.ts';
+import type { DeliveryQueue } from '../src/core/queue/deliveryQueue.ts';
+import { requeueOpenDeliveries } from '../src/core/queue/requeue.ts';
 
 export interface Reconciler {
   stop(): Promise<void>;

@@ -1,4 +1,4 @@
-import type { SecretBox } from '../src/crypto/secretBox.ts';
+import type { SecretBox } from '../src/core/crypto/secretBox.ts';
 
 /**
  * Decrypting the same webhook secret for every delivery is wasted work: remember plaintexts by

@@ -1,4 +1,14 @@
 // `npm run api`: the GraphQL API alone.
-import { startService } from './service.ts';
+import { startApi } from '../api/server.ts';
+import { loadConfig } from '../core/config.ts';
+import { createCoreDeps } from '../core/deps.ts';
+import { onShutdown, run } from '../core/lifecycle.ts';
 
-startService({ api: true, worker: false });
+run(async () => {
+  const deps = await createCoreDeps(loadConfig());
+  const app = await startApi(deps);
+  onShutdown(deps.logger, async () => {
+    await app.close();
+    await deps.close();
+  });
+});

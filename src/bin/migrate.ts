@@ -1,8 +1,8 @@
 // `npm run db:migrate`: create the database if missing and apply pending migrations.
 import { pino } from 'pino';
-import { loadConfig } from '../config.ts';
-import { run } from './lifecycle.ts';
-import { prepareDatabase } from './prepare.ts';
+import { loadConfig } from '../core/config.ts';
+import { run } from '../core/lifecycle.ts';
+import { prepareDatabase } from '../core/db/prepare.ts';
 
 run(async () => {
   const config = loadConfig();

@@ -1,10 +1,10 @@
 // `npm run secrets:reencrypt`: re-seal every webhook secret with the first key of HOOKPOST_ENCRYPTION_KEY.
-import { loadConfig } from '../config.ts';
-import { reencryptSecrets } from '../crypto/reencrypt.ts';
-import { resolveEncryptionKeys } from '../crypto/encryptionKeys.ts';
-import { createSecretBox, keyIdOf } from '../crypto/secretBox.ts';
-import { createDb } from '../db/client.ts';
-import { run } from './lifecycle.ts';
+import { loadConfig } from '../core/config.ts';
+import { reencryptSecrets } from '../core/crypto/reencrypt.ts';
+import { resolveEncryptionKeys } from '../core/crypto/encryptionKeys.ts';
+import { createSecretBox, keyIdOf } from '../core/crypto/secretBox.ts';
+import { createDb } from '../core/db/client.ts';
+import { run } from '../core/lifecycle.ts';
 
 run(async () => {
   const config = loadConfig();

@@ -1,5 +1,18 @@
 // `npm start`: the API and a delivery worker in one process. `npm run api` and `npm run worker` run
 // them apart, to scale each on its own.
-import { startService } from './service.ts';
+import { startApi } from '../api/server.ts';
+import { loadConfig } from '../core/config.ts';
+import { createCoreDeps } from '../core/deps.ts';
+import { onShutdown, run } from '../core/lifecycle.ts';
+import { createDeliveryWorker } from '../../worker/deliveryWorker.ts';
 
-startService({ api: true, worker: true });
+run(async () => {
+  const deps = await createCoreDeps(loadConfig());
+  const app = await startApi(deps);
+  const worker = createDeliveryWorker(deps);
+  onShutdown(deps.logger, async () => {
+    await app.close();
+    await worker.close();
+    await deps.close();
+  });
+});

@@ -1,6 +1,6 @@
 // Receiver-side verification of Hookpost deliveries (`import { verifyWebhook } from 'hookpost/verify'`).
 import { timingSafeEqual } from 'node:crypto';
-import { signStandard } from '../delivery/signing.ts';
+import { signStandard } from '../core/delivery/signing.ts';
 
 export type VerificationErrorCode =
   | 'MISSING_HEADERS'

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.ts';
+import { buildApp } from '../../src/api/app.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
 
@@ -85,7 +85,7 @@ describe('unknown ids are NOT_FOUND', () => {
 
 describe('unexpected errors', () => {
   it('are masked: no message, no stack trace', async () => {
-    const broken = buildApp({ ...h.deps, authenticate: async () => { throw new Error('password=hunter2 at /srv/db.ts:42'); } });
+    const broken = buildApp(h.deps, { authenticate: async () => { throw new Error('password=hunter2 at /srv/db.ts:42'); } });
     const url = await broken.listen(0);
     try {
       const res = await fetch(`${url}/graphql`, {

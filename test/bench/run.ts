@@ -29,7 +29,7 @@ receiver.respondWith((req, res) => {
 
 // The worker runs in its own process, as in production, so API and worker each get a core.
 const worker = spawnWorker(workerEnv(h.config, { HOOKPOST_WORKER_CONCURRENCY: '50' }));
-while ((await h.deps.queue.queue.getWorkers()).length === 0) await new Promise((r) => setTimeout(r, 100));
+while ((await h.deps.queue.workerCount()) === 0) await new Promise((r) => setTimeout(r, 100));
 const rssBefore = process.memoryUsage().rss;
 const started = Date.now();
 // Publish from a few concurrent clients, as a backend would.

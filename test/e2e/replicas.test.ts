@@ -1,8 +1,8 @@
 // Subscriptions across processes: the worker runs in a process of its own, the event is published
 // through one API replica, and the live stream is read from another.
 import { afterAll, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.ts';
-import { createDeps } from '../../src/deps.ts';
+import { buildApp } from '../../src/api/app.ts';
+import { createCoreDeps } from '../../src/core/deps.ts';
 import { startHarness } from '../support/harness.ts';
 import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
 import { exited, spawnWorker, workerEnv } from '../support/processes.ts';
@@ -18,7 +18,7 @@ afterAll(async () => {
 it('an attempt made by a worker process streams to a subscriber on another API replica', async () => {
   const h = await startHarness();
   cleanups.push(() => h.close());
-  const replicaDeps = await createDeps(h.config);
+  const replicaDeps = await createCoreDeps(h.config);
   const replica = buildApp(replicaDeps);
   const replicaUrl = await replica.listen(0);
   cleanups.push(async () => {

@@ -1,4 +1,4 @@
-import { loadConfig, type Config, type Env } from '../../src/config.ts';
+import { loadConfig, type Config, type Env } from '../../src/core/config.ts';
 
 export const TEST_ADMIN_KEY = 'hpk_test_admin_key_0123456789abcdef';
 // A fixed key, so that a test's ciphertexts can be opened by any process it starts.

@@ -1,4 +1,4 @@
-import { migrate } from '../../src/db/migrations.ts';
+import { migrate } from '../../src/core/db/migrations.ts';
 import { withAdmin } from './database.ts';
 import { SERVER_URL, templateDatabase } from './env.ts';
 

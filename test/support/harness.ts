@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { buildApp, type App } from '../../src/app.ts';
-import type { Config, Env } from '../../src/config.ts';
-import { createDeps, type AppDeps } from '../../src/deps.ts';
+import { buildApp, type App } from '../../src/api/app.ts';
+import type { Config, Env } from '../../src/core/config.ts';
+import { createCoreDeps, type CoreDeps } from '../../src/core/deps.ts';
 import { createDeliveryWorker, type DeliveryWorker } from '../../worker/deliveryWorker.ts';
-import type { Topics } from '../../src/broadcaster.ts';
+import type { Topics } from '../../src/core/broadcaster.ts';
 import { createTestDatabase, dropTestDatabase } from './database.ts';
 import { waitUntil } from './wait.ts';
 import { TEST_ADMIN_KEY, testConfig } from './env.ts';
@@ -17,7 +17,7 @@ export interface GraphQLResponse<T = any> {
 
 export interface Harness {
   config: Config;
-  deps: AppDeps;
+  deps: CoreDeps;
   app: App;
   url: string;
   databaseName: string;
@@ -36,7 +36,7 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
   const databaseName = await createTestDatabase();
   const redisPrefix = `hookpost-test-${randomBytes(4).toString('hex')}`;
   const config = testConfig(databaseName, redisPrefix, overrides);
-  const deps = await createDeps(config);
+  const deps = await createCoreDeps(config);
   const app = buildApp(deps);
   const url = await app.listen(0, '127.0.0.1');
   const workers: DeliveryWorker[] = [];
@@ -102,7 +102,7 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
       await Promise.all(clients.map((c) => c.dispose()));
       await Promise.all(workers.map((w) => w.close()));
       await app.close();
-      await deps.queue.queue.obliterate({ force: true }).catch(() => {});
+      await deps.queue.obliterate().catch(() => {});
       await deps.close();
       await dropTestDatabase(databaseName);
     },

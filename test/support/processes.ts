@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import type { Config } from '../../src/config.ts';
+import type { Config } from '../../src/core/config.ts';
 import { TEST_ENCRYPTION_KEY } from './env.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -42,7 +42,7 @@ export function spawnEntry(script: string, env: NodeJS.ProcessEnv): ChildProcess
 }
 
 export function spawnWorker(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawnEntry('worker/main.ts', env);
+  return spawnEntry('src/bin/worker.ts', env);
 }
 
 export function exited(child: ChildProcess): Promise<number | null> {

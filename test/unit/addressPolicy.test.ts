@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAddress, parseAllowedNetworks } from '../../src/delivery/addressPolicy.ts';
+import { classifyAddress, parseAllowedNetworks } from '../../src/core/delivery/addressPolicy.ts';
 
 // Pure classification: nothing here opens a connection.
 describe('address policy', () => {

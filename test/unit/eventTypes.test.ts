@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidEventPattern, isValidEventType, patternMatches } from '../../src/eventTypes.ts';
+import { isValidEventPattern, isValidEventType, patternMatches } from '../../src/core/eventTypes.ts';
 
 describe('event type names', () => {
   it.each([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildSignedHeaders, DEFAULT_ENVELOPE, parseEnvelope, serializeEnvelope } from '../../src/delivery/request.ts';
-import { signStandard } from '../../src/delivery/signing.ts';
+import { buildSignedHeaders, DEFAULT_ENVELOPE, parseEnvelope, serializeEnvelope } from '../../src/core/delivery/request.ts';
+import { signStandard } from '../../src/core/delivery/signing.ts';
+import { loadConfig } from '../../src/core/config.ts';
 
 const event = {
   id: 'evt_1',
@@ -27,7 +28,8 @@ describe('configurable envelope', () => {
   ])('%s', (spec, expected) => expect(serializeEnvelope(event, parseEnvelope(spec))).toBe(expected));
 
   it.each([['id,type'], ['id,data,id'], ['id,x=nope,data'], ['id,1bad,data']])('rejects %s', (spec) => {
-    expect(() => parseEnvelope(spec)).toThrow(/HOOKPOST_ENVELOPE/);
+    expect(() => parseEnvelope(spec)).toThrow();
+    expect(() => loadConfig({ HOOKPOST_ENVELOPE: spec })).toThrow(/HOOKPOST_ENVELOPE/);
   });
 });
 

@@ -7,9 +7,9 @@ import {
   retryDelayMs,
   retryPolicySchema,
   scheduleOf,
-} from '../../src/delivery/retryPolicy.ts';
-import { decideOutcome } from '../../worker/outcome.ts';
-import type { SendResult } from '../../worker/httpSender.ts';
+} from '../../src/core/delivery/retryPolicy.ts';
+import { decideOutcome } from '../../src/core/delivery/outcome.ts';
+import type { SendResult } from '../../src/core/delivery/sendResult.ts';
 
 const middle = () => 0.5; // no jitter
 describe('schedule', () => {
@@ -77,27 +77,35 @@ describe('Retry-After', () => {
 });
 
 describe('outcome of an attempt', () => {
-  const res = (status: number | null, extra: Partial<SendResult> = {}): SendResult => ({ status, headers: {}, body: '', durationMs: 1, error: null, ...extra });
+  // As the sender reports it: a non-2xx status is an `http` failure unless a transport failure is given.
+  const res = (status: number | null, extra: Partial<SendResult> = {}): SendResult => ({
+    status,
+    headers: {},
+    body: '',
+    durationMs: 1,
+    failure: status !== null && (status < 200 || status >= 300) ? { kind: 'http', message: `HTTP ${status}` } : null,
+    ...extra,
+  });
   const decide = (result: SendResult, attemptInSchedule = 1, schedule = [60, 300]) =>
     decideOutcome({ result, attemptInSchedule, schedule, now: new Date(0), random: middle });
 
   it.each([
     ['200', res(200), { status: 'SUCCEEDED' }],
     ['204', res(204), { status: 'SUCCEEDED' }],
-    ['2xx whose body timed out', res(200, { error: 'TIMEOUT: …' }), { status: 'RETRYING', delayMs: 60_000 }],
+    ['2xx whose body timed out', res(200, { failure: { kind: 'timeout', message: 'TIMEOUT: …' } }), { status: 'RETRYING', delayMs: 60_000 }],
     ['301 (redirects are failures)', res(301), { status: 'RETRYING', delayMs: 60_000 }],
     ['500', res(500), { status: 'RETRYING', delayMs: 60_000 }],
-    ['timeout', res(null, { error: 'TIMEOUT: no answer' }), { status: 'RETRYING', delayMs: 60_000 }],
+    ['timeout', res(null, { failure: { kind: 'timeout', message: 'TIMEOUT: no answer' } }), { status: 'RETRYING', delayMs: 60_000 }],
     ['429 with Retry-After 120', res(429, { headers: { 'retry-after': '120' } }), { status: 'RETRYING', delayMs: 120_000 }],
     ['503 with Retry-After 1 day', res(503, { headers: { 'retry-after': '86400' } }), { status: 'RETRYING', delayMs: 300_000 }],
     ['500 ignores Retry-After', res(500, { headers: { 'retry-after': '120' } }), { status: 'RETRYING', delayMs: 60_000 }],
     ['410 Gone', res(410), { status: 'FAILED', reason: 'HTTP 410', disableWebhook: 'The endpoint answered 410 Gone' }],
-    ['SSRF block', res(null, { error: 'SSRF_BLOCKED: 10.0.0.1' }), { status: 'FAILED', reason: 'SSRF_BLOCKED: 10.0.0.1' }],
+    ['SSRF block', res(null, { failure: { kind: 'ssrf_blocked', message: 'SSRF_BLOCKED: 10.0.0.1' } }), { status: 'FAILED', reason: 'SSRF_BLOCKED: 10.0.0.1' }],
   ])('%s', (_what, result, expected) => expect(decide(result)).toEqual(expected));
 
   it('dead-letters after the last scheduled attempt', () => {
     expect(decide(res(500), 2)).toEqual({ status: 'RETRYING', delayMs: 300_000 });
     expect(decide(res(500), 3)).toEqual({ status: 'FAILED', reason: 'HTTP 500' });
-    expect(decide(res(null, { error: 'ECONNREFUSED: x' }), 1, [])).toEqual({ status: 'FAILED', reason: 'ECONNREFUSED: x' });
+    expect(decide(res(null, { failure: { kind: 'network', message: 'ECONNREFUSED: x' } }), 1, [])).toEqual({ status: 'FAILED', reason: 'ECONNREFUSED: x' });
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createSecretBox, keyIdOf, parseEncryptionKeys } from '../../src/crypto/secretBox.ts';
+import { createSecretBox, keyIdOf, parseEncryptionKeys } from '../../src/core/crypto/secretBox.ts';
 
 describe('secret box', () => {
   const oldKey = randomBytes(32);

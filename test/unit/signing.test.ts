@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { generateWebhookSecret, signBranded, signStandard, standardWebhooksKey } from '../../src/delivery/signing.ts';
+import { generateWebhookSecret, signBranded, signStandard, standardWebhooksKey } from '../../src/core/delivery/signing.ts';
 
 describe('Standard Webhooks signature', () => {
   it('matches the spec vector', () => {

@@ -1,0 +1,159 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { CoreDeps } from '../core/deps.ts';
+import { type Authenticator, createAuthenticator, keyFromConnectionParams, keyFromHeaders, type Viewer } from './auth/apiKeys.ts';
+import type { ApiDeps } from './deps.ts';
+import type { GraphQLContext } from './graphql/context.ts';
+import { useErrorCodes } from './graphql/errorCodes.ts';
+import { hardeningPlugins, maskError } from './graphql/hardening.ts';
+import { schema } from './graphql/schema.ts';
+import { reportUnusedQueries } from './graphql/builder.ts';
+
+export interface App {
+  server: Server;
+  yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+  listen(port: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+interface InitialContext {
+  request?: Request;
+  connectionParams?: Readonly<Record<string, unknown>>;
+}
+
+/** Close code for a socket whose key was revoked (4401: the graphql-ws family's "unauthorized"). */
+export const WS_CLOSE_REVOKED = 4401;
+
+/**
+ * The GraphQL API over HTTP (Yoga, SSE included) and WebSocket (graphql-ws) on one server.
+ * `authenticate` may be replaced, e.g. by a test.
+ */
+export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } = {}): App {
+  const deps: ApiDeps = { ...core, authenticate: opts.authenticate ?? createAuthenticator(core.db, core.config.adminKey) };
+  const { logger } = deps;
+  if (deps.config.env !== 'production') {
+    reportUnusedQueries((info) => logger.warn({ field: `${info.parentType.name}.${info.fieldName}` }, 'prisma field resolved without its query'));
+  }
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    maskedErrors: { isDev: false, maskError },
+    plugins: [useErrorCodes(), ...hardeningPlugins(deps.config)],
+    logging: {
+      debug: (...args) => logger.debug(yogaLog(args), 'graphql'),
+      info: (...args) => logger.info(yogaLog(args), 'graphql'),
+      warn: (...args) => logger.warn(yogaLog(args), 'graphql'),
+      error: (...args) => logger.error(yogaLog(args), 'graphql'),
+    },
+    context: async (initial: InitialContext): Promise<GraphQLContext> => {
+      const key = initial.connectionParams
+        ? keyFromConnectionParams(initial.connectionParams)
+        : initial.request && keyFromHeaders(initial.request.headers);
+      return { deps, viewer: await deps.authenticate(key) };
+    },
+  });
+
+  const { maxBodyBytes } = deps.config.security;
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      return;
+    }
+    // Bodies are judged by their declared length before a byte is read; a body without one is refused.
+    if (req.method === 'POST') {
+      const length = Number(req.headers['content-length']);
+      if (req.headers['content-length'] === undefined) return refuse(res, 411, 'Content-Length is required');
+      if (!(length <= maxBodyBytes)) return refuse(res, 413, `Request bodies may be at most ${maxBodyBytes} bytes`);
+    }
+    void yoga.handle(req, res);
+  });
+
+  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const socketsByKey = new Map<string, Set<WebSocket>>();
+  const wsDisposable = useServer<Record<string, unknown>, { viewer: Viewer }>(
+    {
+      // graphql-ws closes with 4403 Forbidden when this returns false.
+      onConnect: async (ctx) => {
+        const viewer = await deps.authenticate(keyFromConnectionParams(ctx.connectionParams));
+        if (!viewer) return false;
+        ctx.extra.viewer = viewer;
+        const sockets = socketsByKey.get(viewer.keyId) ?? new Set();
+        sockets.add(ctx.extra.socket);
+        socketsByKey.set(viewer.keyId, sockets);
+        ctx.extra.socket.once('close', () => {
+          sockets.delete(ctx.extra.socket);
+          if (sockets.size === 0) socketsByKey.delete(viewer.keyId);
+        });
+        return true;
+      },
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+          connectionParams: ctx.connectionParams ?? {},
+        });
+        const args = {
+          schema: s,
+          operationName: params.operationName,
+          document: parse(params.query),
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        return errors.length ? errors : args;
+      },
+    },
+    wsServer,
+  );
+
+  // A revoked key loses its live streams at once, on every API replica.
+  const revocations = deps.broadcaster.subscribe('apiKeyRevoked')[Symbol.asyncIterator]();
+  void (async () => {
+    for (let next = await revocations.next(); !next.done; next = await revocations.next()) {
+      for (const socket of socketsByKey.get(next.value.keyId) ?? []) socket.close(WS_CLOSE_REVOKED, 'API key revoked');
+    }
+  })().catch((err) => logger.error({ err }, 'revocation listener stopped'));
+
+  return {
+    server,
+    yoga,
+    listen: (port, host = '127.0.0.1') =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const { address, port: bound } = server.address() as AddressInfo;
+          resolve(`http://${address.includes(':') ? `[${address}]` : address}:${bound}`);
+        });
+      }),
+    async close() {
+      await revocations.return?.();
+      for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
+      await wsDisposable.dispose();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Yoga logs an Error or a few values; pino wants one object, with errors under `err`. */
+function yogaLog(args: unknown[]): Record<string, unknown> {
+  return args[0] instanceof Error ? { err: args[0] } : { detail: args };
+}
+
+function refuse(res: import('node:http').ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] }));
+}
+
+interface EnvelopedRoot {
+  execute: (args: unknown) => ReturnType<NonNullable<Parameters<typeof useServer>[0]['execute']>>;
+  subscribe: (args: unknown) => ReturnType<NonNullable<Parameters<typeof useServer>[0]['subscribe']>>;
+}

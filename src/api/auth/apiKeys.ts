@@ -1,0 +1,67 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../../core/db/client.ts';
+import { newId } from '../../core/ids.ts';
+
+export type Viewer =
+  | { scope: 'ADMIN'; keyId: string }
+  | { scope: 'PROJECT'; keyId: string; projectId: string };
+
+/** The id the environment's admin key goes by: it has no row. */
+export const ENV_ADMIN_KEY_ID = 'key_env_admin';
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function generateApiKey(): { key: string; keyHash: string; keyHint: string } {
+  const key = `hpk_${randomBytes(32).toString('base64url')}`;
+  return { key, keyHash: hashApiKey(key), keyHint: key.slice(-4) };
+}
+
+export function keyFromHeaders(headers: Headers): string | undefined {
+  const auth = headers.get('authorization');
+  if (auth) {
+    const match = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    return match ? match[1] : undefined;
+  }
+  return headers.get('x-api-key')?.trim() || undefined;
+}
+
+export function keyFromConnectionParams(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  const raw = params?.authorization ?? params?.Authorization ?? params?.apiKey;
+  if (typeof raw !== 'string') return undefined;
+  return raw.replace(/^Bearer\s+/i, '').trim() || undefined;
+}
+
+export interface Authenticator {
+  (key: string | undefined): Promise<Viewer | null>;
+}
+
+export function createAuthenticator(db: Db, envAdminKey: string | undefined): Authenticator {
+  const envAdminHash = envAdminKey ? Buffer.from(hashApiKey(envAdminKey), 'hex') : undefined;
+  return async (key) => {
+    if (!key) return null;
+    const hash = hashApiKey(key);
+    if (envAdminHash && timingSafeEqual(envAdminHash, Buffer.from(hash, 'hex'))) {
+      return { scope: 'ADMIN', keyId: ENV_ADMIN_KEY_ID };
+    }
+    // Looked up on every request so that a revocation takes effect at once.
+    const row = await db.apiKey.findUnique({ where: { keyHash: hash } });
+    if (!row || row.revokedAt) return null;
+    if (row.scope === 'ADMIN') return { scope: 'ADMIN', keyId: row.id };
+    return row.projectId ? { scope: 'PROJECT', keyId: row.id, projectId: row.projectId } : null;
+  };
+}
+
+/**
+ * With no admin key in the environment and none in the database, creates one and returns its
+ * plaintext so the entry point can print it once.
+ */
+export async function ensureAdminKey(db: Db, envAdminKey: string | undefined): Promise<string | undefined> {
+  if (envAdminKey) return undefined;
+  const existing = await db.apiKey.count({ where: { scope: 'ADMIN', revokedAt: null } });
+  if (existing > 0) return undefined;
+  const { key, keyHash, keyHint } = generateApiKey();
+  await db.apiKey.create({ data: { id: newId('ApiKey'), name: 'bootstrap admin', scope: 'ADMIN', keyHash, keyHint } });
+  return key;
+}

@@ -1,0 +1,7 @@
+import type { CoreDeps } from '../core/deps.ts';
+import type { Authenticator } from './auth/apiKeys.ts';
+
+/** The core's dependencies plus what only the API needs. */
+export interface ApiDeps extends CoreDeps {
+  authenticate: Authenticator;
+}

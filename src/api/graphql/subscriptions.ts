@@ -1,0 +1,77 @@
+import { filter, pipe, Repeater } from 'graphql-yoga';
+import { requireViewer, targetProjectId } from '../auth/access.ts';
+import type { Viewer } from '../auth/apiKeys.ts';
+import type { Topics } from '../../core/broadcaster.ts';
+import { clientError } from '../errors.ts';
+import { loadWebhook } from '../services/webhooks.ts';
+import { builder } from './builder.ts';
+import type { GraphQLContext } from './context.ts';
+
+interface Scope {
+  webhookId?: string | null;
+  projectId?: string | null;
+}
+
+/**
+ * Checks the arguments up front (a foreign webhook or project is refused before anything streams),
+ * then narrows the stream to what the key may see.
+ */
+async function scopedFilter(ctx: GraphQLContext, args: Scope) {
+  const viewer: Viewer = requireViewer(ctx.viewer);
+  if (args.webhookId) await loadWebhook(ctx.deps, viewer, args.webhookId);
+  const projectId =
+    args.projectId || viewer.scope === 'PROJECT' ? targetProjectId(viewer, args.projectId) : undefined;
+  return (msg: { webhookId: string; projectId: string }) =>
+    (!projectId || msg.projectId === projectId) && (!args.webhookId || msg.webhookId === args.webhookId);
+}
+
+/**
+ * The topic's messages that pass `keep`, until the key that opened the stream is revoked: then the
+ * stream ends with UNAUTHENTICATED, over SSE as over WebSocket (whose socket is also closed).
+ */
+function stream<K extends keyof Topics>(ctx: GraphQLContext, topic: K, keep: (msg: Topics[K]) => boolean) {
+  const keyId = requireViewer(ctx.viewer).keyId;
+  const source = pipe(ctx.deps.broadcaster.subscribe(topic), filter(keep))[Symbol.asyncIterator]();
+  const revocations = ctx.deps.broadcaster.subscribe('apiKeyRevoked')[Symbol.asyncIterator]();
+  return new Repeater<Topics[K]>(async (push, stop) => {
+    void stop.then(() => Promise.all([source.return?.(), revocations.return?.()]));
+    void (async () => {
+      for (let r = await revocations.next(); !r.done; r = await revocations.next()) {
+        if (r.value.keyId === keyId) return stop(clientError('UNAUTHENTICATED', 'API key revoked'));
+      }
+    })();
+    for (let m = await source.next(); !m.done; m = await source.next()) await push(m.value);
+    stop();
+  });
+}
+
+builder.subscriptionFields((t) => ({
+  deliveryAttemptCreated: t.prismaField({
+    type: 'DeliveryAttempt',
+    nullable: true,
+    args: { webhookId: t.arg.id(), projectId: t.arg.id() },
+    subscribe: async (_root, args, ctx) => stream(ctx, 'deliveryAttemptCreated', await scopedFilter(ctx, args)),
+    resolve: (query, msg: Topics['deliveryAttemptCreated'], _args, ctx) =>
+      ctx.deps.db.deliveryAttempt.findUnique({ ...query, where: { id: msg.attemptId } }),
+  }),
+  deliveryUpdated: t.prismaField({
+    type: 'Delivery',
+    nullable: true,
+    args: { deliveryId: t.arg.id(), webhookId: t.arg.id(), projectId: t.arg.id() },
+    subscribe: async (_root, args, ctx) => {
+      const keep = await scopedFilter(ctx, args);
+      return stream(ctx, 'deliveryUpdated', (msg) => keep(msg) && (!args.deliveryId || msg.deliveryId === args.deliveryId));
+    },
+    resolve: (query, msg: Topics['deliveryUpdated'], _args, ctx) =>
+      ctx.deps.db.delivery.findUnique({ ...query, where: { id: msg.deliveryId } }),
+  }),
+  webhookStatusChanged: t.prismaField({
+    type: 'Webhook',
+    nullable: true,
+    description: 'A webhook was disabled (by failures, a 410, or a user) or enabled again',
+    args: { projectId: t.arg.id(), webhookId: t.arg.id() },
+    subscribe: async (_root, args, ctx) => stream(ctx, 'webhookStatusChanged', await scopedFilter(ctx, args)),
+    resolve: (query, msg: Topics['webhookStatusChanged'], _args, ctx) =>
+      ctx.deps.db.webhook.findUnique({ ...query, where: { id: msg.webhookId } }),
+  }),
+}));

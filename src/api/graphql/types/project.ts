@@ -1,0 +1,91 @@
+import { requireAdmin, targetProjectId } from '../../auth/access.ts';
+import { createApiKey, createProject, revokeApiKey } from '../../services/apiKeys.ts';
+import { visibleOrNotFound } from '../../services/access.ts';
+import { builder, maxPageSize } from '../builder.ts';
+
+export const ProjectRef = builder.prismaNode('Project', {
+  id: { field: 'id' },
+  nullable: true,
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const ApiKeyScopeEnum = builder.enumType('ApiKeyScope', { values: ['ADMIN', 'PROJECT'] as const });
+
+export const ApiKeyRef = builder.prismaNode('ApiKey', {
+  id: { field: 'id' },
+  nullable: true,
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    scope: t.expose('scope', { type: ApiKeyScopeEnum }),
+    keyHint: t.exposeString('keyHint', { description: 'The last 4 characters of the key' }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    project: t.relation('project', { nullable: true }),
+  }),
+});
+
+const ProjectConnection = builder.connectionObject({ type: ProjectRef, name: 'ProjectConnection' });
+const ApiKeyConnection = builder.connectionObject({ type: ApiKeyRef, name: 'ApiKeyConnection' });
+
+builder.queryFields((t) => ({
+  projects: t.prismaConnection({
+    type: 'Project',
+    cursor: 'id',
+    maxSize: maxPageSize,
+    resolve: (query, _root, _args, ctx) => {
+      requireAdmin(ctx.viewer);
+      return ctx.deps.db.project.findMany({ ...query, orderBy: { id: 'desc' } });
+    },
+  }, ProjectConnection),
+  apiKeys: t.prismaConnection(
+    {
+      type: 'ApiKey',
+      cursor: 'id',
+      maxSize: maxPageSize,
+      description: "A project's API keys, revoked ones included (newest first); only hints of the keys themselves",
+      args: { projectId: t.arg.id() },
+      resolve: (query, _root, args, ctx) => {
+        const projectId = targetProjectId(ctx.viewer, args.projectId);
+        return ctx.deps.db.apiKey.findMany({ ...query, where: { projectId }, orderBy: { id: 'desc' } });
+      },
+    },
+    ApiKeyConnection,
+  ),
+  project: t.prismaField({
+    type: 'Project',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      const row = await ctx.deps.db.project.findUnique({ ...query, where: { id } });
+      return visibleOrNotFound(ctx.viewer, 'project', id, row && { ...row, projectId: row.id });
+    },
+  }),
+}));
+
+builder.relayMutationField(
+  'createProject',
+  { inputFields: (t) => ({ name: t.string({ required: true }) }) },
+  { resolve: (_root, { input }, ctx) => createProject(ctx.deps, ctx.viewer, input) },
+  { outputFields: (t) => ({ project: t.field({ type: ProjectRef, resolve: (project) => project }) }) },
+);
+
+builder.relayMutationField(
+  'createApiKey',
+  { inputFields: (t) => ({ projectId: t.id(), name: t.string({ required: true }) }) },
+  { resolve: (_root, { input }, ctx) => createApiKey(ctx.deps, ctx.viewer, input) },
+  {
+    outputFields: (t) => ({
+      apiKey: t.field({ type: ApiKeyRef, resolve: (r) => r.apiKey }),
+      key: t.string({ description: 'The plaintext key. It is shown only here, never again.', resolve: (r) => r.key }),
+    }),
+  },
+);
+
+builder.relayMutationField(
+  'revokeApiKey',
+  { inputFields: (t) => ({ id: t.id({ required: true }) }) },
+  { resolve: (_root, { input }, ctx) => revokeApiKey(ctx.deps, ctx.viewer, input.id) },
+  { outputFields: (t) => ({ apiKey: t.field({ type: ApiKeyRef, resolve: (k) => k }) }) },
+);

@@ -1,0 +1,148 @@
+import { targetProjectId } from '../../auth/access.ts';
+import { createWebhook, deleteWebhook, rotateWebhookSecret, updateWebhook } from '../../services/webhooks.ts';
+import { visibleOrNotFound } from '../../services/access.ts';
+import { type RetryPolicy, scheduleOf } from '../../../core/delivery/retryPolicy.ts';
+import { builder, maxPageSize } from '../builder.ts';
+import { DeliveryConnection, DeliveryStatusEnum } from './delivery.ts';
+
+export const WebhookRef = builder.prismaNode('Webhook', {
+  id: { field: 'id' },
+  nullable: true,
+  fields: (t) => ({
+    name: t.exposeString('name', { nullable: true }),
+    description: t.exposeString('description', { nullable: true }),
+    url: t.exposeString('url'),
+    events: t.exposeStringList('events'),
+    active: t.exposeBoolean('active'),
+    headers: t.expose('headers', { type: 'JSON' }),
+    timeoutSeconds: t.exposeInt('timeoutSeconds'),
+    secretHint: t.exposeString('secretHint', { description: 'The last 4 characters of the signing secret' }),
+    retryPolicy: t.expose('retryPolicy', { type: 'JSON', nullable: true, description: 'As configured; null: the default schedule' }),
+    retrySchedule: t.floatList({
+      description: 'Seconds waited after each failed attempt (before ±20 % jitter); attempts in all = length + 1',
+      resolve: (w, _args, ctx) => scheduleOf(w.retryPolicy as RetryPolicy | null, ctx.deps.config.delivery.retrySchedule),
+    }),
+    previousSecretExpiresAt: t.expose('previousSecretExpiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Until then deliveries are also signed with the secret before the last rotation',
+    }),
+    consecutiveFailures: t.exposeInt('consecutiveFailures'),
+    disabledReason: t.exposeString('disabledReason', { nullable: true }),
+    disabledAt: t.expose('disabledAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    project: t.relation('project'),
+    deliveries: t.relatedConnection('deliveries', {
+      cursor: 'id',
+      maxSize: maxPageSize,
+      args: { status: t.arg({ type: DeliveryStatusEnum }) },
+      query: ({ status }) => ({ where: status ? { status } : {}, orderBy: { id: 'desc' } }),
+    }, DeliveryConnection),
+  }),
+});
+
+const RetryPolicyInput = builder.inputType('RetryPolicyInput', {
+  description: 'Either `schedule` alone, or `maxAttempts` + `initialDelaySeconds` (+ `backoffMultiplier`, `maxDelaySeconds`)',
+  fields: (t) => ({
+    schedule: t.floatList({ description: 'Seconds to wait after each failed attempt, e.g. [60, 300, 900]' }),
+    maxAttempts: t.int(),
+    initialDelaySeconds: t.float(),
+    backoffMultiplier: t.float({ description: 'Default 2' }),
+    maxDelaySeconds: t.float(),
+  }),
+});
+
+const WebhookConnection = builder.connectionObject({ type: WebhookRef, name: 'WebhookConnection' });
+
+builder.queryFields((t) => ({
+  webhooks: t.prismaConnection({
+    type: 'Webhook',
+    cursor: 'id',
+    maxSize: maxPageSize,
+    args: { projectId: t.arg.id() },
+    resolve: (query, _root, args, ctx) => {
+      const projectId = targetProjectId(ctx.viewer, args.projectId);
+      return ctx.deps.db.webhook.findMany({ ...query, where: { projectId }, orderBy: { id: 'desc' } });
+    },
+  }, WebhookConnection),
+  webhook: t.prismaField({
+    type: 'Webhook',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { id }, ctx) =>
+      visibleOrNotFound(ctx.viewer, 'webhook', id, await ctx.deps.db.webhook.findUnique({ ...query, where: { id } })),
+  }),
+}));
+
+builder.relayMutationField(
+  'createWebhook',
+  {
+    inputFields: (t) => ({
+      projectId: t.id(),
+      url: t.string({ required: true }),
+      events: t.stringList({ required: true, description: 'Event types; `*` is a wildcard segment ("order.*", "*")' }),
+      name: t.string(),
+      description: t.string(),
+      secret: t.string({ description: 'Defaults to a new `whsec_` secret. Returned once, never again.' }),
+      active: t.boolean(),
+      headers: t.field({ type: 'JSON', description: 'Extra request headers, an object of name to value' }),
+      timeoutSeconds: t.int(),
+      retryPolicy: t.field({ type: RetryPolicyInput }),
+    }),
+  },
+  { resolve: (_root, { input }, ctx) => createWebhook(ctx.deps, ctx.viewer, input) },
+  {
+    outputFields: (t) => ({
+      webhook: t.field({ type: WebhookRef, resolve: (r) => r.webhook }),
+      secret: t.string({ description: 'The signing secret. It is shown only here.', resolve: (r) => r.secret }),
+    }),
+  },
+);
+
+builder.relayMutationField(
+  'updateWebhook',
+  {
+    inputFields: (t) => ({
+      id: t.id({ required: true }),
+      url: t.string(),
+      events: t.stringList(),
+      name: t.string(),
+      description: t.string(),
+      active: t.boolean(),
+      headers: t.field({ type: 'JSON' }),
+      timeoutSeconds: t.int(),
+      retryPolicy: t.field({ type: RetryPolicyInput, description: 'null: back to the default schedule' }),
+    }),
+  },
+  { resolve: (_root, { input }, ctx) => updateWebhook(ctx.deps, ctx.viewer, input) },
+  { outputFields: (t) => ({ webhook: t.field({ type: WebhookRef, resolve: (w) => w }) }) },
+);
+
+builder.relayMutationField(
+  'deleteWebhook',
+  { inputFields: (t) => ({ id: t.id({ required: true }) }) },
+  {
+    resolve: async (_root, { input }, ctx) => ({
+      deletedWebhookId: await deleteWebhook(ctx.deps, ctx.viewer, input.id),
+    }),
+  },
+  { outputFields: (t) => ({ deletedWebhookId: t.id({ resolve: (r) => r.deletedWebhookId }) }) },
+);
+
+builder.relayMutationField(
+  'rotateWebhookSecret',
+  {
+    inputFields: (t) => ({
+      id: t.id({ required: true }),
+      secret: t.string({ description: 'Defaults to a new `whsec_` secret' }),
+      gracePeriodSeconds: t.int({ description: 'How long the old secret keeps signing too (default 86400; 0 ends it now)' }),
+    }),
+  },
+  { resolve: (_root, { input }, ctx) => rotateWebhookSecret(ctx.deps, ctx.viewer, input) },
+  {
+    outputFields: (t) => ({
+      webhook: t.field({ type: WebhookRef, resolve: (r) => r.webhook }),
+      secret: t.string({ description: 'The new signing secret. It is shown only here.', resolve: (r) => r.secret }),
+    }),
+  },
+);

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import type { Viewer } from '../auth/apiKeys.ts';
+import type { CoreDeps } from '../../core/deps.ts';
+import { clientError } from '../errors.ts';
+import { visibleOrNotFound } from './access.ts';
+import { parseInput } from './validation.ts';
+import { loadWebhook } from './webhooks.ts';
+
+function refuseWhileDisabled(webhook: { id: string; active: boolean }) {
+  if (!webhook.active) {
+    throw clientError('CONFLICT', `Webhook ${webhook.id} is disabled; enable it first (its deliveries are held until then)`);
+  }
+}
+
+/**
+ * One more attempt now. A FAILED delivery gets a fresh retry schedule; a SUCCEEDED one is sent again
+ * because it was asked for (a resend); an open one has its next attempt brought forward.
+ * Every attempt is logged on the same delivery, numbered on from the earlier ones.
+ */
+export async function retryDelivery(deps: CoreDeps, viewer: Viewer | null, id: string) {
+  // The worker may settle the delivery between our read and our write: read again and retry.
+  for (let round = 0; round < 3; round++) {
+    const existing = await deps.db.delivery.findUnique({ where: { id }, include: { webhook: { select: { id: true, active: true } } } });
+    const delivery = visibleOrNotFound(viewer, 'delivery', id, existing);
+    refuseWhileDisabled(delivery.webhook);
+    const settled = delivery.status === 'SUCCEEDED' || delivery.status === 'FAILED';
+    const { count } = await deps.db.delivery.updateMany({
+      where: { id, status: delivery.status, attemptCount: delivery.attemptCount },
+      data: settled ? { status: 'PENDING', nextAttemptAt: null, scheduleOffset: delivery.attemptCount } : { nextAttemptAt: null },
+    });
+    if (!count) continue;
+    await deps.queue.bringForward(id);
+    deps.broadcaster.publish('deliveryUpdated', { deliveryId: id, webhookId: delivery.webhookId, projectId: delivery.projectId });
+    return deps.db.delivery.findUniqueOrThrow({ where: { id } });
+  }
+  throw clientError('CONFLICT', `Delivery ${id} keeps changing while being retried; try again`);
+}
+
+const windowSchema = z
+  .object({ since: z.date(), until: z.date().nullish() })
+  .refine((w) => !w.until || w.until > w.since, { message: 'until must be after since', path: ['until'] });
+
+/** Re-queues every dead-lettered delivery of a webhook created in [since, until), oldest event first. */
+export async function recoverFailedDeliveries(
+  deps: CoreDeps,
+  viewer: Viewer | null,
+  input: { webhookId: string; since: Date; until?: Date | null },
+) {
+  const webhook = await loadWebhook(deps, viewer, input.webhookId);
+  refuseWhileDisabled(webhook);
+  const { since, until } = parseInput(windowSchema, input);
+  // One statement: each row starts its fresh schedule at its own attempt count. Prisma keeps
+  // timestamps as UTC without a zone, hence the explicit conversion of the bounds.
+  const recovered = await deps.db.$queryRaw<{ id: string }[]>`
+    UPDATE "deliveries"
+       SET "status" = 'PENDING', "next_attempt_at" = NULL, "schedule_offset" = "attempt_count",
+           "updated_at" = now() AT TIME ZONE 'UTC'
+     WHERE "webhook_id" = ${webhook.id} AND "status" = 'FAILED'
+       AND "created_at" >= (${since.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+       AND "created_at" < (${(until ?? new Date()).toISOString()}::timestamptz AT TIME ZONE 'UTC')
+     RETURNING "id"`;
+  // Ids are time-ordered, so sorting them replays in event order.
+  const ids = recovered.map((r) => ({ id: r.id })).sort((a, b) => (a.id < b.id ? -1 : 1));
+  await deps.queue.enqueue(ids);
+  for (const { id } of ids) deps.broadcaster.publish('deliveryUpdated', { deliveryId: id, webhookId: webhook.id, projectId: webhook.projectId });
+  return ids.length;
+}

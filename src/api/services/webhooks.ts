@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import type { Viewer } from '../auth/apiKeys.ts';
+import { targetProjectId } from '../auth/access.ts';
+import type { CoreDeps } from '../../core/deps.ts';
+import { reservedHeaderNames } from '../../core/delivery/request.ts';
+import { generateWebhookSecret } from '../../core/delivery/signing.ts';
+import { notFound } from '../errors.ts';
+import { retryPolicySchema } from '../../core/delivery/retryPolicy.ts';
+import { Prisma } from '../../generated/prisma/client.ts';
+import { announceStatus, resumeWebhook } from '../../core/webhookStatus.ts';
+import { newId } from '../../core/ids.ts';
+import { visibleOrNotFound } from './access.ts';
+import {
+  customHeaders,
+  eventPatterns,
+  parseInput,
+  timeoutSeconds,
+  webhookSecret,
+  webhookUrl,
+} from './validation.ts';
+
+const retryPolicyInput = z
+  .record(z.string(), z.unknown())
+  // GraphQL sends every field of the input object; absent ones arrive as null.
+  .transform((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)))
+  .pipe(retryPolicySchema);
+
+function webhookFields(deps: CoreDeps) {
+  return {
+    retryPolicy: retryPolicyInput.nullish(),
+    url: webhookUrl(deps.config.security.allowHttp),
+    events: eventPatterns,
+    name: z.string().trim().max(200).nullish(),
+    description: z.string().max(2000).nullish(),
+    active: z.boolean().nullish(),
+    headers: customHeaders(reservedHeaderNames(deps.config.delivery.headerPrefix)).nullish(),
+    timeoutSeconds: timeoutSeconds.nullish(),
+  };
+}
+
+export interface CreateWebhookInput {
+  projectId?: string | null;
+  url: string;
+  events: string[];
+  name?: string | null;
+  description?: string | null;
+  secret?: string | null;
+  active?: boolean | null;
+  headers?: unknown;
+  timeoutSeconds?: number | null;
+  retryPolicy?: Record<string, unknown> | null;
+}
+
+export interface UpdateWebhookInput {
+  id: string;
+  url?: string | null;
+  events?: string[] | null;
+  name?: string | null;
+  description?: string | null;
+  active?: boolean | null;
+  headers?: unknown;
+  timeoutSeconds?: number | null;
+  retryPolicy?: Record<string, unknown> | null;
+}
+
+export function secretColumns(deps: CoreDeps, secret: string) {
+  const sealed = deps.secretBox.seal(secret);
+  return { secretCiphertext: sealed.ciphertext, secretKeyId: sealed.keyId, secretHint: secret.slice(-4) };
+}
+
+export async function loadWebhook(deps: CoreDeps, viewer: Viewer | null, id: string) {
+  return visibleOrNotFound(viewer, 'webhook', id, await deps.db.webhook.findUnique({ where: { id } }));
+}
+
+export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input: CreateWebhookInput) {
+  const projectId = targetProjectId(viewer, input.projectId);
+  const fields = parseInput(z.object({ ...webhookFields(deps), secret: webhookSecret.nullish() }), input);
+  const project = await deps.db.project.findUnique({ where: { id: projectId }, select: { id: true } });
+  if (!project) throw notFound('project', projectId);
+  const secret = fields.secret ?? generateWebhookSecret();
+  const webhook = await deps.db.webhook.create({
+    data: {
+      id: newId('Webhook'),
+      projectId,
+      url: fields.url,
+      events: fields.events,
+      name: fields.name ?? null,
+      description: fields.description ?? null,
+      active: fields.active ?? true,
+      headers: (fields.headers ?? {}) as Prisma.InputJsonObject,
+      timeoutSeconds: fields.timeoutSeconds ?? 30,
+      retryPolicy: fields.retryPolicy ?? Prisma.DbNull,
+      ...secretColumns(deps, secret),
+    },
+  });
+  return { webhook, secret };
+}
+
+export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input: UpdateWebhookInput) {
+  const existing = await loadWebhook(deps, viewer, input.id);
+  const fields = parseInput(z.object(webhookFields(deps)).partial(), input);
+  const data: Prisma.WebhookUpdateInput = {};
+  if (fields.url != null) data.url = fields.url;
+  if (fields.events != null) data.events = fields.events;
+  if (fields.name !== undefined) data.name = fields.name;
+  if (fields.description !== undefined) data.description = fields.description;
+  if (fields.headers != null) data.headers = fields.headers as Prisma.InputJsonObject;
+  if (fields.timeoutSeconds != null) data.timeoutSeconds = fields.timeoutSeconds;
+  if (fields.retryPolicy !== undefined) data.retryPolicy = fields.retryPolicy ?? Prisma.DbNull;
+  const turningOff = fields.active === false && existing.active;
+  const turningOn = fields.active === true && !existing.active;
+  if (turningOff) Object.assign(data, { active: false, disabledAt: new Date(), disabledReason: 'Disabled through the API' });
+  // Switched back on: the failure streak is forgotten and held deliveries are sent.
+  if (turningOn) Object.assign(data, { active: true, consecutiveFailures: 0, disabledReason: null, disabledAt: null });
+  const webhook = await deps.db.webhook.update({ where: { id: existing.id }, data });
+  if (turningOff) announceStatus(deps.broadcaster, webhook, false);
+  if (turningOn) await resumeWebhook(deps, webhook);
+  return webhook;
+}
+
+export async function deleteWebhook(deps: CoreDeps, viewer: Viewer | null, id: string) {
+  const existing = await loadWebhook(deps, viewer, id);
+  await deps.db.webhook.delete({ where: { id: existing.id } });
+  return existing.id;
+}
+
+export const DEFAULT_GRACE_SECONDS = 24 * 3600;
+
+const rotateSchema = z.object({
+  secret: webhookSecret.nullish(),
+  gracePeriodSeconds: z.number().int().min(0).max(7 * 24 * 3600).nullish(),
+});
+
+/**
+ * A new signing secret. During the grace period deliveries carry signatures by both the new and the
+ * old secret, so receivers can switch over without dropping a delivery.
+ */
+export async function rotateWebhookSecret(
+  deps: CoreDeps,
+  viewer: Viewer | null,
+  input: { id: string; secret?: string | null; gracePeriodSeconds?: number | null },
+) {
+  const existing = await loadWebhook(deps, viewer, input.id);
+  const { secret: given, gracePeriodSeconds } = parseInput(rotateSchema, input);
+  const secret = given ?? generateWebhookSecret();
+  const grace = gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+  const webhook = await deps.db.webhook.update({
+    where: { id: existing.id },
+    data: {
+      ...secretColumns(deps, secret),
+      previousSecretCiphertext: grace > 0 ? existing.secretCiphertext : null,
+      previousSecretKeyId: grace > 0 ? existing.secretKeyId : null,
+      previousSecretExpiresAt: grace > 0 ? new Date(Date.now() + grace * 1000) : null,
+    },
+  });
+  return { webhook, secret };
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { parseAllowedNetworks } from './delivery/addressPolicy.ts';
+import { DEFAULT_ENVELOPE, parseEnvelope } from './delivery/request.ts';
+import { DEFAULT_SCHEDULE_SECONDS, parseScheduleEnv } from './delivery/retryPolicy.ts';
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/hookpost'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  HOOKPOST_REDIS_PREFIX: z.string().min(1).default('hookpost'),
+  HOOKPOST_ADMIN_KEY: z.string().min(16).optional(),
+  HOOKPOST_USER_AGENT: z.string().min(1).default('Hookpost-Webhooks/1.0'),
+  HOOKPOST_HEADER_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'a header name prefix such as X-Hookpost')
+    .default('X-Hookpost'),
+  HOOKPOST_SIGNATURE_FORMAT: z.enum(['hex', 'sha256=hex']).default('sha256=hex'),
+  HOOKPOST_ENVELOPE: z.string().transform(parsedWith(parseEnvelope)).default(DEFAULT_ENVELOPE),
+  HOOKPOST_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  HOOKPOST_RETRY_SCHEDULE: z.string().transform(parsedWith(parseScheduleEnv)).default(DEFAULT_SCHEDULE_SECONDS),
+  HOOKPOST_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).default(10),
+  HOOKPOST_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  HOOKPOST_JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+  HOOKPOST_ENCRYPTION_KEY: z.string().optional(),
+  HOOKPOST_ENCRYPTION_KEY_FILE: z.string().default('.hookpost/encryption.key'),
+  HOOKPOST_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
+  HOOKPOST_ALLOWED_NETWORKS: z.string().transform(parsedWith(parseAllowedNetworks)).default([]),
+  HOOKPOST_INTROSPECTION: z.enum(['true', 'false']).default('true'),
+  HOOKPOST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = Record<string, string | undefined>;
+
+/** The environment read into the shape the code uses; its output type is `Config`. */
+const configSchema = envSchema.transform((e) => ({
+  env: e.NODE_ENV,
+  host: e.HOST,
+  port: e.PORT,
+  databaseUrl: e.DATABASE_URL,
+  redisUrl: e.REDIS_URL,
+  redisPrefix: e.HOOKPOST_REDIS_PREFIX,
+  adminKey: e.HOOKPOST_ADMIN_KEY,
+  logLevel: e.LOG_LEVEL,
+  encryption: { key: e.HOOKPOST_ENCRYPTION_KEY, keyFile: e.HOOKPOST_ENCRYPTION_KEY_FILE },
+  security: {
+    /** Whether webhook URLs may be plain http (default: everywhere but production). */
+    allowHttp: e.HOOKPOST_ALLOW_HTTP ? e.HOOKPOST_ALLOW_HTTP === 'true' : e.NODE_ENV !== 'production',
+    /** Networks the worker may reach although they are private or loopback. */
+    allowedNetworks: e.HOOKPOST_ALLOWED_NETWORKS,
+    introspection: e.HOOKPOST_INTROSPECTION === 'true',
+    maxBodyBytes: e.HOOKPOST_MAX_BODY_BYTES,
+  },
+  delivery: {
+    envelope: e.HOOKPOST_ENVELOPE,
+    userAgent: e.HOOKPOST_USER_AGENT,
+    headerPrefix: e.HOOKPOST_HEADER_PREFIX,
+    signatureFormat: e.HOOKPOST_SIGNATURE_FORMAT,
+    concurrency: e.HOOKPOST_WORKER_CONCURRENCY,
+    retrySchedule: e.HOOKPOST_RETRY_SCHEDULE,
+    disableAfterFailures: e.HOOKPOST_DISABLE_AFTER_FAILURES,
+    reconcileIntervalMs: e.HOOKPOST_RECONCILE_INTERVAL_MS,
+    jobLockMs: e.HOOKPOST_JOB_LOCK_MS,
+  },
+}));
+
+export type Config = z.output<typeof configSchema>;
+
+/**
+ * Turns a domain parser's plain error into a zod issue, so the message names the variable.
+ * Domain modules (retry policy, envelope, address policy) know nothing of the environment.
+ */
+function parsedWith<T>(parse: (value: string) => T) {
+  return (value: string, ctx: z.RefinementCtx): T => {
+    try {
+      return parse(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+      return z.NEVER;
+    }
+  };
+}
+
+/** The one place that reads the environment; everything else takes a Config. */
+export function loadConfig(env: Env = process.env, overrides: Env = {}): Config {
+  const merged = { ...env, ...overrides };
+  // An empty variable means "unset", as in most shells' `FOO= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}

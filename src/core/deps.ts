@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { type Broadcaster, createBroadcaster } from './broadcaster.ts';
+import type { Config } from './config.ts';
+import { resolveEncryptionKeys } from './crypto/encryptionKeys.ts';
+import { createSecretBox, type SecretBox } from './crypto/secretBox.ts';
+import { createDb, type Db } from './db/client.ts';
+import { createDeliveryQueue, type DeliveryQueue } from './queue/deliveryQueue.ts';
+import { createRedis } from './redis.ts';
+
+/** Everything the API and the worker need from the outside world, built once per process. */
+export interface CoreDeps {
+  config: Config;
+  db: Db;
+  redis: Redis;
+  secretBox: SecretBox;
+  queue: DeliveryQueue;
+  broadcaster: Broadcaster;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logLevel, base: { service: 'hookpost' } });
+}
+
+export async function createCoreDeps(config: Config, logger: Logger = createLogger(config)): Promise<CoreDeps> {
+  const db = createDb(config.databaseUrl);
+  const redis = createRedis(config.redisUrl, logger);
+  // A worker process never subscribes: its subscriber connection is opened only on first use.
+  const subscriber = createRedis(config.redisUrl, logger, { lazyConnect: true });
+  const publisher = createRedis(config.redisUrl, logger);
+  const secretBox = createSecretBox(await resolveEncryptionKeys(config));
+  const queue = createDeliveryQueue(redis, config.redisPrefix, (err) => logger.warn({ err: err.message }, 'delivery queue error'));
+  return {
+    config,
+    db,
+    redis,
+    secretBox,
+    queue,
+    broadcaster: createBroadcaster(publisher, subscriber, config.redisPrefix),
+    logger,
+    async close() {
+      await queue.close();
+      await Promise.allSettled([redis.quit(), subscriber.quit(), publisher.quit()]);
+      await db.$disconnect();
+    },
+  };
+}

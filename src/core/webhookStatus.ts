@@ -1,0 +1,35 @@
+import type { Broadcaster } from './broadcaster.ts';
+import type { Db } from './db/client.ts';
+import type { DeliveryQueue } from './queue/deliveryQueue.ts';
+import { requeueOpenDeliveries } from './queue/requeue.ts';
+
+/** Tells `webhookStatusChanged` subscribers, on every API replica, that a webhook was switched. */
+export function announceStatus(broadcaster: Broadcaster, webhook: { id: string; projectId: string }, active: boolean): void {
+  broadcaster.publish('webhookStatusChanged', { webhookId: webhook.id, projectId: webhook.projectId, active });
+}
+
+/**
+ * Disables a webhook unless it already is. Its open deliveries stay as they are: the worker holds
+ * them (no attempt, no retry spent) until the webhook is enabled again.
+ */
+export async function disableWebhook(
+  deps: { db: Db; broadcaster: Broadcaster },
+  webhook: { id: string; projectId: string },
+  reason: string,
+): Promise<boolean> {
+  const { count } = await deps.db.webhook.updateMany({
+    where: { id: webhook.id, active: true },
+    data: { active: false, disabledReason: reason, disabledAt: new Date() },
+  });
+  if (count) announceStatus(deps.broadcaster, webhook, false);
+  return count > 0;
+}
+
+/** After a webhook is switched back on: tell subscribers and send the deliveries it held. */
+export async function resumeWebhook(
+  deps: { db: Db; broadcaster: Broadcaster; queue: DeliveryQueue },
+  webhook: { id: string; projectId: string },
+): Promise<number> {
+  announceStatus(deps.broadcaster, webhook, true);
+  return requeueOpenDeliveries(deps.db, deps.queue, { webhookId: webhook.id });
+}

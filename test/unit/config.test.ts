@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/core/config.ts';
+import { DEFAULT_ENVELOPE } from '../../src/core/delivery/request.ts';
+import { DEFAULT_SCHEDULE_SECONDS } from '../../src/core/delivery/retryPolicy.ts';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      host: '0.0.0.0',
+      port: 4000,
+      databaseUrl: 'postgresql://postgres@127.0.0.1:5432/hookpost',
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisPrefix: 'hookpost',
+      security: { allowHttp: true, allowedNetworks: [], introspection: true, maxBodyBytes: 1024 * 1024 },
+      delivery: { concurrency: 50, disableAfterFailures: 10, headerPrefix: 'X-Hookpost', signatureFormat: 'sha256=hex' },
+    });
+    expect(config.delivery.envelope).toEqual(DEFAULT_ENVELOPE);
+    expect(config.delivery.retrySchedule).toEqual(DEFAULT_SCHEDULE_SECONDS);
+  });
+
+  it('parses structured variables and treats an empty one as unset', () => {
+    const config = loadConfig({
+      HOOKPOST_RETRY_SCHEDULE: '0.5, 2',
+      HOOKPOST_ALLOWED_NETWORKS: '127.0.0.0/8',
+      HOOKPOST_ENVELOPE: 'id,type,createdAt=timestamp,data',
+      PORT: '',
+      NODE_ENV: 'production',
+    });
+    expect(config.delivery.retrySchedule).toEqual([0.5, 2]);
+    expect(config.security.allowedNetworks).toHaveLength(1);
+    expect(config.delivery.envelope.map(([name]) => name)).toEqual(['id', 'type', 'createdAt', 'data']);
+    expect(config.port).toBe(4000);
+    expect(config.security.allowHttp).toBe(false);
+  });
+
+  it.each([
+    ['HOOKPOST_RETRY_SCHEDULE', '1,x'],
+    ['HOOKPOST_ALLOWED_NETWORKS', '10.0.0.0'],
+    ['HOOKPOST_ENVELOPE', 'id,type'],
+    ['PORT', 'eighty'],
+    ['HOOKPOST_SIGNATURE_FORMAT', 'base64'],
+  ])('names the variable when %s=%s is wrong', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`Invalid configuration: ${name}: `));
+  });
+});
