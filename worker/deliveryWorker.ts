@@ -1,49 +1,81 @@
 import { Worker } from 'bullmq';
+import { createBatcher } from '../src/core/batcher.ts';
 import type { CoreDeps } from '../src/core/deps.ts';
+import { DELIVERY_QUEUE_NAME, type AttemptJob, type DeliveryJobData } from '../src/core/queue/deliveryQueue.ts';
 import { createRedis } from '../src/core/redis.ts';
-import { DELIVERY_QUEUE_NAME, type DeliveryJobData } from '../src/core/queue/deliveryQueue.ts';
+import { DeliveryDispatcher } from './dispatcher.ts';
 import { createGuardedAgent, type Resolver } from './guardedDispatcher.ts';
-import { createDeliveryProcessor, RetryScheduled } from './processor.ts';
+import { createDeliveryProcessor } from './processor.ts';
 import { startReconciler } from './reconciler.ts';
+import { createRecorder } from './recorder.ts';
+import { createSecretCache } from './secretCache.ts';
 
 export interface DeliveryWorker {
   worker: Worker<DeliveryJobData>;
-  /** Stops taking jobs, lets in-flight deliveries finish, then closes connections. */
+  /** Stops taking jobs, lets in-flight deliveries finish and be recorded, then closes connections. */
   close(): Promise<void>;
 }
 
+/** Jobs only hand deliveries over, so a few at a time keep the dispatcher fed. */
+const JOB_CONCURRENCY = 8;
+
 export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver } = {}): DeliveryWorker {
-  const dispatcher = createGuardedAgent({ allowedNetworks: deps.config.security.allowedNetworks, resolver: opts.resolver });
-  const processor = createDeliveryProcessor({ ...deps, dispatcher });
-  const connection = createRedis(deps.config.redisUrl, deps.logger);
+  const { config, logger } = deps;
+  const http = createGuardedAgent({
+    allowedNetworks: config.security.allowedNetworks,
+    resolver: opts.resolver,
+    connections: config.delivery.concurrency,
+  });
+  const retries = createBatcher(
+    async (jobs: AttemptJob[]) => {
+      await deps.queue.enqueueAttempts(jobs);
+      return jobs.map(() => undefined);
+    },
+    { maxBatch: 500 },
+  );
+  const scheduleAttempt = (job: AttemptJob) => retries.submit(job);
+  const recorder = createRecorder(deps);
+  const dispatcher = new DeliveryDispatcher({
+    config,
+    sql: deps.sql,
+    http,
+    recorder,
+    openSecret: createSecretCache(deps.secretBox),
+    settleDeps: { ...deps, disableAfterFailures: config.delivery.disableAfterFailures, scheduleAttempt },
+    logger,
+  });
+  const processor = createDeliveryProcessor({
+    sql: deps.sql,
+    dispatcher,
+    scheduleAttempts: (jobs) => Promise.all(jobs.map(scheduleAttempt)).then(() => {}),
+  });
+  const connection = createRedis(config.redisUrl, logger);
   const worker = new Worker<DeliveryJobData>(DELIVERY_QUEUE_NAME, processor, {
     connection,
-    prefix: deps.config.redisPrefix,
-    concurrency: deps.config.delivery.concurrency,
-    lockDuration: deps.config.delivery.jobLockMs,
-    stalledInterval: deps.config.delivery.jobLockMs,
+    prefix: config.redisPrefix,
+    concurrency: JOB_CONCURRENCY,
+    lockDuration: config.delivery.jobLockMs,
+    stalledInterval: config.delivery.jobLockMs,
     // A killed worker's job comes back this many times before BullMQ gives up on it; the
     // reconciler re-enqueues from Postgres even then.
     maxStalledCount: 5,
     settings: {
-      // Our own retries carry their delay. Anything else (Postgres unreachable, say) is our failure,
-      // not the receiver's: back off from 1 s to a minute without spending the delivery's attempts.
-      backoffStrategy: (attemptsMade, _type, err) =>
-        err instanceof RetryScheduled ? err.delayMs : Math.min(60_000, 1000 * 2 ** Math.min(attemptsMade, 6)),
+      // A job fails only on our side (Postgres unreachable, say): back off from 1 s to a minute.
+      backoffStrategy: (attemptsMade) => Math.min(60_000, 1000 * 2 ** Math.min(attemptsMade, 6)),
     },
   });
-  worker.on('error', (err) => deps.logger.error({ err }, 'delivery worker error'));
-  worker.on('failed', (job, err) =>
-    deps.logger.debug({ jobId: job?.id, err: err.message }, 'delivery attempt failed'),
-  );
-  const reconciler = startReconciler(deps, deps.config.delivery.reconcileIntervalMs);
-  deps.logger.info({ concurrency: deps.config.delivery.concurrency }, 'delivery worker started');
+  worker.on('error', (err) => logger.error({ err }, 'delivery worker error'));
+  worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'delivery job failed; it will be retried'));
+  const reconciler = startReconciler(deps, config.delivery.reconcileIntervalMs);
+  logger.info({ concurrency: config.delivery.concurrency }, 'delivery worker started');
   return {
     worker,
     async close() {
       await reconciler.stop();
       await worker.close();
       await dispatcher.close();
+      await retries.drain();
+      await http.close();
       await connection.quit().catch(() => {});
     },
   };

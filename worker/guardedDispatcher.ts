@@ -22,12 +22,14 @@ export function createGuardedAgent(opts: {
   allowedNetworks: Cidr[];
   resolver?: Resolver;
   connectTimeoutMs?: number;
+  /** Keep-alive connections per origin: as many as deliveries may be in flight. */
+  connections?: number;
 }): Agent {
   const resolve = opts.resolver ?? systemResolver;
   const connect = buildConnector({ timeout: opts.connectTimeoutMs ?? 10_000 });
   return new Agent({
     keepAliveTimeout: 10_000,
-    connections: 16,
+    connections: opts.connections ?? 16,
     connect: (options, callback) => {
       void (async () => {
         let address: string;

@@ -1,74 +1,36 @@
 import { DelayedError, type Job } from 'bullmq';
-import type { Dispatcher } from 'undici';
-import type { Logger } from 'pino';
-import type { Broadcaster } from '../src/core/broadcaster.ts';
-import type { Config } from '../src/core/config.ts';
-import type { SecretBox } from '../src/core/crypto/secretBox.ts';
-import type { Db } from '../src/core/db/client.ts';
-import { decideOutcome, type Outcome } from '../src/core/delivery/outcome.ts';
-import type { SendResult } from '../src/core/delivery/sendResult.ts';
-import { scheduleOf } from '../src/core/delivery/retryPolicy.ts';
-import type { DeliveryJobData } from '../src/core/queue/deliveryQueue.ts';
-import { sendWebhook } from './httpSender.ts';
-import { createSecretCache } from './secretCache.ts';
-import { buildRequest } from './stages/build.ts';
-import { type DueDelivery, loadDelivery } from './stages/load.ts';
-import { recordAttempt } from './stages/record.ts';
-import { settle } from './stages/settle.ts';
-
-export { RetryScheduled } from './retryScheduled.ts';
+import type { Sql } from '../src/core/db/sql.ts';
+import type { AttemptJob, DeliveryJobData } from '../src/core/queue/deliveryQueue.ts';
+import type { DeliveryDispatcher } from './dispatcher.ts';
+import { whyNotClaimed } from './stages/claim.ts';
 
 export interface ProcessorDeps {
-  config: Config;
-  db: Db;
-  secretBox: SecretBox;
-  broadcaster: Broadcaster;
-  dispatcher: Dispatcher;
-  logger: Logger;
-  now?: () => Date;
+  sql: Sql;
+  dispatcher: DeliveryDispatcher;
+  /** Schedules a later attempt job (for deliveries of a publish job that are not due yet). */
+  scheduleAttempts(jobs: AttemptJob[]): Promise<void>;
 }
 
 /**
- * One BullMQ job run = at most one HTTP attempt of one delivery, logged as a DeliveryAttempt:
- * load → build the signed request → send → decide → record → settle.
+ * One BullMQ job run hands its deliveries to the dispatcher and is done. A delivery the job could not
+ * claim because it is not due yet, or another worker's lease still holds it, is tried again when that
+ * ends: an attempt job moves itself to then; a publish job leaves an attempt job behind.
  */
 export function createDeliveryProcessor(deps: ProcessorDeps) {
-  const { db, config } = deps;
-  const now = deps.now ?? (() => new Date());
-  const openSecret = createSecretCache(deps.secretBox);
-  const settleDeps = { ...deps, disableAfterFailures: config.delivery.disableAfterFailures };
-
-  const decide = (delivery: DueDelivery, result: SendResult): Outcome =>
-    decideOutcome({
-      result,
-      attemptInSchedule: delivery.attemptCount + 1 - delivery.scheduleOffset,
-      schedule: scheduleOf(delivery.webhook.retryPolicy, config.delivery.retrySchedule),
-      now: now(),
+  return async function processDeliveryJob(job: Job<DeliveryJobData>, token?: string): Promise<void> {
+    await deps.dispatcher.room();
+    const missed = await deps.dispatcher.take(job.data.deliveries);
+    if (!missed.length) return;
+    const reasons = await whyNotClaimed(deps.sql, missed);
+    const later = missed.flatMap(([deliveryId, webhookId, attemptCount]) => {
+      const why = reasons.get(deliveryId);
+      return why?.kind === 'wait' ? [{ deliveryId, webhookId, attemptCount, untilMs: why.untilMs }] : [];
     });
-
-  return async function processDelivery(job: Job<DeliveryJobData>, token?: string): Promise<void> {
-    const loaded = await loadDelivery(db, job.data.deliveryId, now());
-    if (loaded.kind === 'skip') return;
-    if (loaded.kind === 'early') {
-      if (!token) return;
-      await job.moveToDelayed(loaded.dueAt, token);
+    if (!later.length) return;
+    if (job.name === 'attempt' && token) {
+      await job.moveToDelayed(Math.ceil(later[0].untilMs), token);
       throw new DelayedError();
     }
-    const { delivery } = loaded;
-    const request = buildRequest(delivery, config.delivery, openSecret, now());
-    const result = await sendWebhook(request, deps.dispatcher);
-    const outcome = decide(delivery, result);
-    const recorded = await recordAttempt(db, {
-      deliveryId: delivery.id,
-      webhookId: delivery.webhook.id,
-      url: request.url,
-      attemptNumber: delivery.attemptCount + 1,
-      requestHeaders: request.headers,
-      result,
-      outcome,
-      now: now(),
-    });
-    if ('duplicate' in recorded) return;
-    await settle(settleDeps, delivery, outcome, recorded);
+    await deps.scheduleAttempts(later.map(({ untilMs, ...j }) => ({ ...j, delayMs: untilMs - Date.now() })));
   };
 }

@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { CoreDeps } from '../core/deps.ts';
 import { type Authenticator, createAuthenticator, keyFromConnectionParams, keyFromHeaders, type Viewer } from './auth/apiKeys.ts';
 import type { ApiDeps } from './deps.ts';
+import { createEventWriter } from './services/eventWriter.ts';
 import type { GraphQLContext } from './graphql/context.ts';
 import { useErrorCodes } from './graphql/errorCodes.ts';
 import { hardeningPlugins, maskError } from './graphql/hardening.ts';
@@ -32,7 +33,11 @@ export const WS_CLOSE_REVOKED = 4401;
  * `authenticate` may be replaced, e.g. by a test.
  */
 export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } = {}): App {
-  const deps: ApiDeps = { ...core, authenticate: opts.authenticate ?? createAuthenticator(core.db, core.config.adminKey) };
+  const deps: ApiDeps = {
+    ...core,
+    authenticate: opts.authenticate ?? createAuthenticator(core.db, core.config.adminKey),
+    eventWriter: createEventWriter(core),
+  };
   const { logger } = deps;
   if (deps.config.env !== 'production') {
     reportUnusedQueries((info) => logger.warn({ field: `${info.parentType.name}.${info.fieldName}` }, 'prisma field resolved without its query'));
@@ -139,6 +144,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
       await wsDisposable.dispose();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.eventWriter.drain();
     },
   };
 }

@@ -1,7 +1,9 @@
 import type { CoreDeps } from '../core/deps.ts';
 import type { Authenticator } from './auth/apiKeys.ts';
+import type { EventWriter } from './services/eventWriter.ts';
 
 /** The core's dependencies plus what only the API needs. */
 export interface ApiDeps extends CoreDeps {
   authenticate: Authenticator;
+  eventWriter: EventWriter;
 }

@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { resolveEncryptionKeys } from './crypto/encryptionKeys.ts';
 import { createSecretBox, type SecretBox } from './crypto/secretBox.ts';
 import { createDb, type Db } from './db/client.ts';
+import { createSqlPool, type Sql } from './db/sql.ts';
 import { createDeliveryQueue, type DeliveryQueue } from './queue/deliveryQueue.ts';
 import { createRedis } from './redis.ts';
 
@@ -12,6 +13,8 @@ import { createRedis } from './redis.ts';
 export interface CoreDeps {
   config: Config;
   db: Db;
+  /** Plain SQL for the hot paths; Prisma serves the rest. */
+  sql: Sql;
   redis: Redis;
   secretBox: SecretBox;
   queue: DeliveryQueue;
@@ -26,6 +29,7 @@ export function createLogger(config: Config): Logger {
 
 export async function createCoreDeps(config: Config, logger: Logger = createLogger(config)): Promise<CoreDeps> {
   const db = createDb(config.databaseUrl);
+  const sql = createSqlPool(config.databaseUrl);
   const redis = createRedis(config.redisUrl, logger);
   // A worker process never subscribes: its subscriber connection is opened only on first use.
   const subscriber = createRedis(config.redisUrl, logger, { lazyConnect: true });
@@ -35,6 +39,7 @@ export async function createCoreDeps(config: Config, logger: Logger = createLogg
   return {
     config,
     db,
+    sql,
     redis,
     secretBox,
     queue,
@@ -43,7 +48,7 @@ export async function createCoreDeps(config: Config, logger: Logger = createLogg
     async close() {
       await queue.close();
       await Promise.allSettled([redis.quit(), subscriber.quit(), publisher.quit()]);
-      await db.$disconnect();
+      await Promise.allSettled([db.$disconnect(), sql.end()]);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Broadcaster } from './broadcaster.ts';
 import type { Db } from './db/client.ts';
+import type { Sql } from './db/sql.ts';
 import type { DeliveryQueue } from './queue/deliveryQueue.ts';
 import { requeueOpenDeliveries } from './queue/requeue.ts';
 
@@ -27,9 +28,9 @@ export async function disableWebhook(
 
 /** After a webhook is switched back on: tell subscribers and send the deliveries it held. */
 export async function resumeWebhook(
-  deps: { db: Db; broadcaster: Broadcaster; queue: DeliveryQueue },
+  deps: { sql: Sql; broadcaster: Broadcaster; queue: DeliveryQueue },
   webhook: { id: string; projectId: string },
 ): Promise<number> {
   announceStatus(deps.broadcaster, webhook, true);
-  return requeueOpenDeliveries(deps.db, deps.queue, { webhookId: webhook.id });
+  return requeueOpenDeliveries(deps.sql, deps.queue, { webhookId: webhook.id });
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../../src/core/config.ts';
 import { buildSignedHeaders, serializeEnvelope } from '../../src/core/delivery/request.ts';
 import type { OutboundRequest } from '../httpSender.ts';
-import type { DueDelivery } from './load.ts';
+import type { DueDelivery } from './claim.ts';
 
 /** Opens a sealed secret (cached by the caller). */
 export type SecretOpener = (ciphertext: string, keyId: string) => string;

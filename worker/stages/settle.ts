@@ -1,17 +1,18 @@
-import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Broadcaster } from '../../src/core/broadcaster.ts';
 import type { Db } from '../../src/core/db/client.ts';
 import type { Outcome } from '../../src/core/delivery/outcome.ts';
+import type { AttemptJob } from '../../src/core/queue/deliveryQueue.ts';
 import { disableWebhook } from '../../src/core/webhookStatus.ts';
-import { RetryScheduled } from '../retryScheduled.ts';
-import type { DueDelivery } from './load.ts';
+import type { DueDelivery } from './claim.ts';
 
 export interface SettleDeps {
   db: Db;
   broadcaster: Broadcaster;
   logger: Logger;
   disableAfterFailures: number;
+  /** Schedules the delivery's next attempt (batched by the caller). */
+  scheduleAttempt(job: AttemptJob): Promise<void>;
 }
 
 /** Why the webhook should be switched off after this attempt, if it should. */
@@ -25,7 +26,8 @@ export function disableReasonFor(outcome: Outcome, failureStreak: number, disabl
 
 /**
  * After the attempt is recorded: tell live subscribers, disable the webhook when its streak says so,
- * and hand the job back to BullMQ — completed, retried after the outcome's delay, or dead-lettered.
+ * and schedule the next attempt of a delivery that is RETRYING. A FAILED one is dead-lettered: it
+ * stays in Postgres with its attempts and gets no job.
  */
 export async function settle(
   deps: SettleDeps,
@@ -41,6 +43,9 @@ export async function settle(
   if (reason && (await disableWebhook(deps, delivery.webhook, reason))) {
     deps.logger.warn({ webhookId: delivery.webhook.id, reason }, 'webhook disabled');
   }
-  if (outcome.status === 'RETRYING') throw new RetryScheduled(outcome.delayMs, `attempt ${delivery.attemptCount + 1} failed`);
-  throw new UnrecoverableError(`dead-lettered: ${outcome.reason}`);
+  if (outcome.status === 'RETRYING') {
+    const job = { deliveryId: delivery.id, webhookId: delivery.webhook.id, attemptCount: delivery.attemptCount + 1, delayMs: outcome.delayMs };
+    // Redis away: the delivery is RETRYING in Postgres and the reconciler gives it its job back.
+    await deps.scheduleAttempt(job).catch((err) => deps.logger.warn({ err, deliveryId: delivery.id }, 'could not schedule the retry; the reconciler will'));
+  }
 }

@@ -29,7 +29,8 @@ export async function retryDelivery(deps: CoreDeps, viewer: Viewer | null, id: s
       data: settled ? { status: 'PENDING', nextAttemptAt: null, scheduleOffset: delivery.attemptCount } : { nextAttemptAt: null },
     });
     if (!count) continue;
-    await deps.queue.bringForward(id);
+    const attemptCount = delivery.attemptCount;
+    await deps.queue.bringForward({ deliveryId: id, webhookId: delivery.webhookId, attemptCount });
     deps.broadcaster.publish('deliveryUpdated', { deliveryId: id, webhookId: delivery.webhookId, projectId: delivery.projectId });
     return deps.db.delivery.findUniqueOrThrow({ where: { id } });
   }
@@ -51,17 +52,19 @@ export async function recoverFailedDeliveries(
   const { since, until } = parseInput(windowSchema, input);
   // One statement: each row starts its fresh schedule at its own attempt count. Prisma keeps
   // timestamps as UTC without a zone, hence the explicit conversion of the bounds.
-  const recovered = await deps.db.$queryRaw<{ id: string }[]>`
+  const recovered = await deps.db.$queryRaw<{ id: string; attempt_count: number }[]>`
     UPDATE "deliveries"
        SET "status" = 'PENDING', "next_attempt_at" = NULL, "schedule_offset" = "attempt_count",
            "updated_at" = now() AT TIME ZONE 'UTC'
      WHERE "webhook_id" = ${webhook.id} AND "status" = 'FAILED'
        AND "created_at" >= (${since.toISOString()}::timestamptz AT TIME ZONE 'UTC')
        AND "created_at" < (${(until ?? new Date()).toISOString()}::timestamptz AT TIME ZONE 'UTC')
-     RETURNING "id"`;
+     RETURNING "id", "attempt_count"`;
   // Ids are time-ordered, so sorting them replays in event order.
-  const ids = recovered.map((r) => ({ id: r.id })).sort((a, b) => (a.id < b.id ? -1 : 1));
-  await deps.queue.enqueue(ids);
-  for (const { id } of ids) deps.broadcaster.publish('deliveryUpdated', { deliveryId: id, webhookId: webhook.id, projectId: webhook.projectId });
-  return ids.length;
+  const jobs = recovered
+    .map((r) => ({ deliveryId: r.id, webhookId: webhook.id, attemptCount: r.attempt_count }))
+    .sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : 1));
+  await deps.queue.enqueueAttempts(jobs);
+  for (const { deliveryId } of jobs) deps.broadcaster.publish('deliveryUpdated', { deliveryId, webhookId: webhook.id, projectId: webhook.projectId });
+  return jobs.length;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client.ts';
 import { badInput } from '../errors.ts';
 import { isValidEventPattern, isValidEventType } from '../../core/eventTypes.ts';
 
@@ -69,13 +70,36 @@ export function customHeaders(reserved: Set<string>) {
 
 export const timeoutSeconds = z.number().int().min(1).max(60);
 
-export const MAX_EVENT_DATA_BYTES = 256 * 1024;
+export const DEFAULT_MAX_CONCURRENCY = 10;
+export const maxConcurrency = z.number().int().min(1).max(1000);
 
+export const MAX_EVENT_DATA_BYTES = 256 * 1024;
+export const MAX_EVENT_DATA_DEPTH = 64;
+
+/** How deeply objects and arrays nest, counted without recursion so hostile input cannot blow the stack. */
+export function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** Event data: a JSON object, at most 64 levels deep and 256 KiB; `json` is the exact text stored and sent. */
 export const eventData = z
   .unknown()
   .refine((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'data must be a JSON object')
-  .refine(
-    (v) => Buffer.byteLength(JSON.stringify(v)) <= MAX_EVENT_DATA_BYTES,
-    `data must be at most ${MAX_EVENT_DATA_BYTES / 1024} KiB as JSON`,
-  )
-  .transform((v) => v as Record<string, unknown>);
+  .refine((v) => nestingDepth(v, MAX_EVENT_DATA_DEPTH) <= MAX_EVENT_DATA_DEPTH, `data may nest at most ${MAX_EVENT_DATA_DEPTH} levels deep`)
+  .transform((v, ctx) => {
+    const json = JSON.stringify(v);
+    if (Buffer.byteLength(json) > MAX_EVENT_DATA_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `data must be at most ${MAX_EVENT_DATA_BYTES / 1024} KiB as JSON` });
+      return z.NEVER;
+    }
+    return { value: v as Prisma.JsonObject, json };
+  });

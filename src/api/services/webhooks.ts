@@ -12,6 +12,8 @@ import { newId } from '../../core/ids.ts';
 import { visibleOrNotFound } from './access.ts';
 import {
   customHeaders,
+  DEFAULT_MAX_CONCURRENCY,
+  maxConcurrency,
   eventPatterns,
   parseInput,
   timeoutSeconds,
@@ -35,6 +37,7 @@ function webhookFields(deps: CoreDeps) {
     active: z.boolean().nullish(),
     headers: customHeaders(reservedHeaderNames(deps.config.delivery.headerPrefix)).nullish(),
     timeoutSeconds: timeoutSeconds.nullish(),
+    maxConcurrency: maxConcurrency.nullish(),
   };
 }
 
@@ -48,6 +51,7 @@ export interface CreateWebhookInput {
   active?: boolean | null;
   headers?: unknown;
   timeoutSeconds?: number | null;
+  maxConcurrency?: number | null;
   retryPolicy?: Record<string, unknown> | null;
 }
 
@@ -60,6 +64,7 @@ export interface UpdateWebhookInput {
   active?: boolean | null;
   headers?: unknown;
   timeoutSeconds?: number | null;
+  maxConcurrency?: number | null;
   retryPolicy?: Record<string, unknown> | null;
 }
 
@@ -89,6 +94,7 @@ export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input
       active: fields.active ?? true,
       headers: (fields.headers ?? {}) as Prisma.InputJsonObject,
       timeoutSeconds: fields.timeoutSeconds ?? 30,
+      maxConcurrency: fields.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
       retryPolicy: fields.retryPolicy ?? Prisma.DbNull,
       ...secretColumns(deps, secret),
     },
@@ -106,6 +112,7 @@ export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input
   if (fields.description !== undefined) data.description = fields.description;
   if (fields.headers != null) data.headers = fields.headers as Prisma.InputJsonObject;
   if (fields.timeoutSeconds != null) data.timeoutSeconds = fields.timeoutSeconds;
+  if (fields.maxConcurrency != null) data.maxConcurrency = fields.maxConcurrency;
   if (fields.retryPolicy !== undefined) data.retryPolicy = fields.retryPolicy ?? Prisma.DbNull;
   const turningOff = fields.active === false && existing.active;
   const turningOn = fields.active === true && !existing.active;

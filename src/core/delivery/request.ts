@@ -46,9 +46,17 @@ export function parseEnvelope(spec: string): EnvelopeFields {
   return fields;
 }
 
-/** The exact body every try of every delivery of an event sends: compact JSON, fixed key order. */
-export function serializeEnvelope(event: EventEnvelope, fields: EnvelopeFields = DEFAULT_ENVELOPE): string {
-  return JSON.stringify(Object.fromEntries(fields.map(([name, source]) => [name, ENVELOPE_SOURCES[source](event)])));
+/**
+ * The exact body every try of every delivery of an event sends: compact JSON, fixed key order. With
+ * `dataJson` (the data as stored, itself compact JSON) the data is spliced in as it is, unparsed.
+ */
+export function serializeEnvelope(event: EventEnvelope & { dataJson?: string }, fields: EnvelopeFields = DEFAULT_ENVELOPE): string {
+  if (event.dataJson === undefined) {
+    return JSON.stringify(Object.fromEntries(fields.map(([name, source]) => [name, ENVELOPE_SOURCES[source](event)])));
+  }
+  const raw = event.dataJson;
+  const parts = fields.map(([name, source]) => `${JSON.stringify(name)}:${source === 'data' ? raw : JSON.stringify(ENVELOPE_SOURCES[source](event))}`);
+  return `{${parts.join(',')}}`;
 }
 
 /** Lower-cased names a webhook's custom headers may not set: ours, and those the HTTP client owns. */

@@ -1,18 +1,38 @@
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Queue, type QueueOptions } from 'bullmq';
 
 export const DELIVERY_QUEUE_NAME = 'deliveries';
 
+/**
+ * A delivery as a job names it: the webhook, so the worker can apply its concurrency cap before
+ * claiming, and the attempts made so far, so a job for an attempt already made is recognised as stale.
+ */
+export type DeliveryRef = [deliveryId: string, webhookId: string, attemptCount: number];
+
 export interface DeliveryJobData {
+  deliveries: DeliveryRef[];
+}
+
+export interface AttemptJob {
   deliveryId: string;
+  webhookId: string;
+  /** Attempts already made: the job is for attempt `attemptCount + 1`. */
+  attemptCount: number;
+  delayMs?: number;
 }
 
 /** The delivery queue as the rest of Hookpost sees it: nothing reaches through to BullMQ itself. */
 export interface DeliveryQueue {
-  /** Adds one job per delivery, job id = delivery id, so adding one that is already queued is a no-op. */
-  enqueue(deliveries: { id: string; delayMs?: number }[]): Promise<void>;
-  /** Runs a delivery's job now: a delayed one is promoted, a missing one is added. */
-  bringForward(deliveryId: string): Promise<void>;
+  /** New deliveries (a publish batch): a job per up to FRESH_JOB_SIZE deliveries, not one per delivery. */
+  enqueueFresh(refs: DeliveryRef[]): Promise<void>;
+  /**
+   * One job per delivery for its next attempt, with id `<deliveryId>-<attemptCount>`: a retry, the
+   * reconciler and a manual retry asking for the same attempt add one job, not three.
+   */
+  enqueueAttempts(jobs: AttemptJob[]): Promise<void>;
+  /** Runs a delivery's next attempt now: its delayed job is promoted, a missing one is added. */
+  bringForward(job: AttemptJob): Promise<void>;
+  /** Jobs by state, for metrics and benchmarks. */
+  counts(): Promise<{ waiting: number; delayed: number; active: number }>;
   /** How many worker processes are listening (for start-up checks and benchmarks). */
   workerCount(): Promise<number>;
   /** Removes every job of this deployment's queue (tests and benchmarks clean up with it). */
@@ -20,36 +40,56 @@ export interface DeliveryQueue {
   close(): Promise<void>;
 }
 
-export function createDeliveryQueue(connection: Redis, prefix: string, onError: (err: Error) => void): DeliveryQueue {
+export const FRESH_JOB_SIZE = 500;
+
+export const attemptJobId = (job: Pick<AttemptJob, 'deliveryId' | 'attemptCount'>) => `${job.deliveryId}-${job.attemptCount}`;
+
+export function createDeliveryQueue(
+  connection: QueueOptions['connection'],
+  prefix: string,
+  onError: (err: Error) => void,
+): DeliveryQueue {
   const queue = new Queue<DeliveryJobData>(DELIVERY_QUEUE_NAME, {
     connection,
     prefix,
     defaultJobOptions: {
-      // Postgres holds the history; finished jobs only need to free their id for a later resend.
+      // Postgres holds the history; finished jobs only need to free their id for a later attempt.
       removeOnComplete: true,
       removeOnFail: true,
-      // The retry schedule lives in Postgres (see src/core/delivery/outcome.ts); this is only a ceiling above it.
-      attempts: 100,
-      backoff: { type: 'hookpost-schedule' },
+      // A job only fails when the worker could not claim its deliveries (Postgres away): it backs
+      // off and tries again; the receiver's retry schedule lives in Postgres, not here.
+      attempts: 1000,
+      backoff: { type: 'hookpost-backoff' },
     },
   });
   queue.on('error', onError);
-  const enqueue: DeliveryQueue['enqueue'] = async (deliveries) => {
-    if (deliveries.length === 0) return;
+  const enqueueAttempts: DeliveryQueue['enqueueAttempts'] = async (jobs) => {
+    if (jobs.length === 0) return;
     await queue.addBulk(
-      deliveries.map((d) => ({
-        name: 'deliver',
-        data: { deliveryId: d.id },
-        opts: { jobId: d.id, delay: d.delayMs && d.delayMs > 0 ? d.delayMs : undefined },
+      jobs.map((j) => ({
+        name: 'attempt',
+        data: { deliveries: [[j.deliveryId, j.webhookId, j.attemptCount]] },
+        opts: { jobId: attemptJobId(j), delay: j.delayMs && j.delayMs > 0 ? Math.round(j.delayMs) : undefined },
       })),
     );
   };
   return {
-    enqueue,
-    async bringForward(deliveryId) {
-      const job = await queue.getJob(deliveryId);
-      if (job && (await job.isDelayed())) await job.promote();
-      else await enqueue([{ id: deliveryId }]);
+    async enqueueFresh(refs) {
+      const jobs = [];
+      for (let i = 0; i < refs.length; i += FRESH_JOB_SIZE) {
+        jobs.push({ name: 'fresh', data: { deliveries: refs.slice(i, i + FRESH_JOB_SIZE) } });
+      }
+      if (jobs.length) await queue.addBulk(jobs);
+    },
+    enqueueAttempts,
+    async bringForward(job) {
+      const existing = await queue.getJob(attemptJobId(job));
+      if (existing && (await existing.isDelayed())) await existing.promote();
+      else await enqueueAttempts([{ ...job, delayMs: 0 }]);
+    },
+    async counts() {
+      const c = await queue.getJobCounts('waiting', 'delayed', 'active');
+      return { waiting: c.waiting ?? 0, delayed: c.delayed ?? 0, active: c.active ?? 0 };
     },
     workerCount: async () => (await queue.getWorkers()).length,
     obliterate: () => queue.obliterate({ force: true }),

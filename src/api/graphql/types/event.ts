@@ -1,5 +1,6 @@
 import { requireViewer, targetProjectId } from '../../auth/access.ts';
-import { publishEvent, sendTestEvent } from '../../services/events.ts';
+import { MAX_EVENTS_PER_CALL, publishEvent, publishEvents, sendTestEvent } from '../../services/events.ts';
+import type { EventRow } from '../../services/eventWriter.ts';
 import { visibleOrNotFound } from '../../services/access.ts';
 import { builder, maxPageSize } from '../builder.ts';
 import { DeliveryConnection, DeliveryRef, DeliveryStatusEnum } from './delivery.ts';
@@ -67,6 +68,42 @@ builder.relayMutationField(
       event: t.field({ type: EventRef, resolve: (r) => r.event }),
       deliveryCount: t.int({ resolve: (r) => r.deliveryCount }),
       replayed: t.boolean({ description: 'True when an idempotency key matched an earlier event', resolve: (r) => r.replayed }),
+    }),
+  },
+);
+
+const PublishEventItem = builder.inputType('PublishEventItem', {
+  fields: (t) => ({
+    type: t.string({ required: true }),
+    data: t.field({ type: 'JSON', required: true }),
+    idempotencyKey: t.string(),
+  }),
+});
+
+const PublishEventResult = builder.objectRef<{ event: EventRow; deliveryCount: number; replayed: boolean }>('PublishEventResult').implement({
+  fields: (t) => ({
+    event: t.field({ type: EventRef, resolve: (r) => r.event }),
+    deliveryCount: t.exposeInt('deliveryCount'),
+    replayed: t.exposeBoolean('replayed'),
+  }),
+});
+
+builder.relayMutationField(
+  'publishEvents',
+  {
+    inputFields: (t) => ({
+      projectId: t.id(),
+      events: t.field({ type: [PublishEventItem], required: true, description: `At most ${MAX_EVENTS_PER_CALL}; all are validated before any is written` }),
+    }),
+  },
+  {
+    description: 'Publishes many events in one call and one database write; each may carry its own idempotency key',
+    resolve: (_root, { input }, ctx) => publishEvents(ctx.deps, ctx.viewer, input),
+  },
+  {
+    outputFields: (t) => ({
+      results: t.field({ type: [PublishEventResult], description: 'One per event, in the order given', resolve: (r) => r.results }),
+      deliveryCount: t.int({ description: 'Deliveries created by this call (replays create none)', resolve: (r) => r.deliveryCount }),
     }),
   },
 );

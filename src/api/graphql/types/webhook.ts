@@ -16,6 +16,9 @@ export const WebhookRef = builder.prismaNode('Webhook', {
     active: t.exposeBoolean('active'),
     headers: t.expose('headers', { type: 'JSON' }),
     timeoutSeconds: t.exposeInt('timeoutSeconds'),
+    maxConcurrency: t.exposeInt('maxConcurrency', {
+      description: 'Deliveries to this endpoint in flight at once (per worker process); the rest wait their turn',
+    }),
     secretHint: t.exposeString('secretHint', { description: 'The last 4 characters of the signing secret' }),
     retryPolicy: t.expose('retryPolicy', { type: 'JSON', nullable: true, description: 'As configured; null: the default schedule' }),
     retrySchedule: t.floatList({
@@ -87,6 +90,7 @@ builder.relayMutationField(
       active: t.boolean(),
       headers: t.field({ type: 'JSON', description: 'Extra request headers, an object of name to value' }),
       timeoutSeconds: t.int(),
+      maxConcurrency: t.int({ description: 'Default 10' }),
       retryPolicy: t.field({ type: RetryPolicyInput }),
     }),
   },
@@ -111,6 +115,7 @@ builder.relayMutationField(
       active: t.boolean(),
       headers: t.field({ type: 'JSON' }),
       timeoutSeconds: t.int(),
+      maxConcurrency: t.int(),
       retryPolicy: t.field({ type: RetryPolicyInput, description: 'null: back to the default schedule' }),
     }),
   },

@@ -1,0 +1,189 @@
+import type { Logger } from 'pino';
+import { createBatcher } from '../../core/batcher.ts';
+import type { Sql } from '../../core/db/sql.ts';
+import { utcTimestamp } from '../../core/db/sql.ts';
+import { subscribesTo } from '../../core/eventTypes.ts';
+import { newId } from '../../core/ids.ts';
+import type { DeliveryQueue, DeliveryRef } from '../../core/queue/deliveryQueue.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
+
+/** One event as validated by the service: `dataJson` is the exact text stored and later sent. */
+export interface NewEvent {
+  projectId: string;
+  type: string;
+  data: Prisma.JsonObject;
+  dataJson: string;
+  idempotencyKey: string | null;
+}
+
+export interface EventRow {
+  id: string;
+  projectId: string;
+  type: string;
+  data: Prisma.JsonValue;
+  timestamp: Date;
+  idempotencyKey: string | null;
+}
+
+export type WriteResult =
+  | { event: EventRow; deliveryCount: number; replayed: boolean }
+  | { missingProject: string };
+
+export interface EventWriter {
+  /** Writes a group of events (one publish call) atomically, beside whatever else is being published. */
+  write(group: NewEvent[]): Promise<WriteResult[]>;
+  drain(): Promise<void>;
+}
+
+export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+const ENQUEUE_TIMEOUT_MS = 2000;
+
+interface Subscriber {
+  id: string;
+  events: string[];
+}
+
+/**
+ * Group commit for publishing: the calls that arrive while a write is under way are written by the
+ * next one — one read of the subscribers, one INSERT of events and deliveries, one BullMQ job per
+ * batch — so Postgres and Redis see a round trip per batch instead of several per event.
+ */
+export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger: Logger }): EventWriter {
+  const { sql } = deps;
+
+  async function subscribersOf(projectIds: string[]): Promise<Map<string, Subscriber[]>> {
+    const { rows } = await sql.query<{ project_id: string; id: string | null; events: string[] | null }>(
+      `SELECT p.id AS project_id, w.id, w.events
+         FROM projects p LEFT JOIN webhooks w ON w.project_id = p.id AND w.active
+        WHERE p.id = ANY($1::text[])`,
+      [projectIds],
+    );
+    const byProject = new Map<string, Subscriber[]>();
+    for (const r of rows) {
+      const list = byProject.get(r.project_id) ?? [];
+      if (r.id && r.events) list.push({ id: r.id, events: r.events });
+      byProject.set(r.project_id, list);
+    }
+    return byProject;
+  }
+
+  /** Events already published under these keys within the window, with their delivery counts. */
+  async function earlier(events: NewEvent[]): Promise<Map<string, { event: EventRow; deliveryCount: number }>> {
+    const keyed = events.filter((e) => e.idempotencyKey);
+    if (!keyed.length) return new Map();
+    const params = [keyed.map((e) => e.projectId), keyed.map((e) => e.idempotencyKey)];
+    // A key older than the window may be used again: release it from the old event first.
+    await sql.query(
+      `UPDATE events SET idempotency_key = NULL
+        WHERE (project_id, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+          AND timestamp <= now()::timestamp - interval '${IDEMPOTENCY_WINDOW_MS / 1000} seconds'`,
+      params,
+    );
+    const { rows } = await sql.query<{ id: string; project_id: string; type: string; data: Prisma.JsonValue; timestamp: Date; idempotency_key: string; n: number }>(
+      `SELECT e.id, e.project_id, e.type, e.data, e.timestamp, e.idempotency_key,
+              (SELECT count(*)::int FROM deliveries d WHERE d.event_id = e.id) AS n
+         FROM events e
+        WHERE (e.project_id, e.idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      params,
+    );
+    return new Map(
+      rows.map((r) => [
+        `${r.project_id}\u0000${r.idempotency_key}`,
+        { event: { id: r.id, projectId: r.project_id, type: r.type, data: r.data, timestamp: r.timestamp, idempotencyKey: r.idempotency_key }, deliveryCount: r.n },
+      ]),
+    );
+  }
+
+  async function enqueueQuietly(refs: DeliveryRef[]): Promise<void> {
+    try {
+      // With Redis down, BullMQ would wait for it to return; the publisher should not.
+      await Promise.race([
+        deps.queue.enqueueFresh(refs),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('enqueue timed out')), ENQUEUE_TIMEOUT_MS).unref()),
+      ]);
+    } catch (err) {
+      // Not the publisher's failure: the deliveries are committed and the reconciler finds them.
+      deps.logger.warn({ err, count: refs.length }, 'enqueue failed; the reconciler will pick these up');
+    }
+  }
+
+  async function flush(groups: NewEvent[][]): Promise<WriteResult[][]> {
+    const all = groups.flat();
+    const subscribers = await subscribersOf([...new Set(all.map((e) => e.projectId))]);
+    const replays = await earlier(all);
+    const now = new Date();
+    const rows: EventRow[] = [];
+    const jsonById = new Map<string, string>();
+    const deliveries: { id: string; projectId: string; eventId: string; webhookId: string }[] = [];
+    const planned = new Map<NewEvent, { row: EventRow; count: number } | { replayOf: string } | { missingProject: string }>();
+    const claimedKeys = new Set<string>();
+    for (const e of all) {
+      const hooks = subscribers.get(e.projectId);
+      const key = e.idempotencyKey && `${e.projectId}\u0000${e.idempotencyKey}`;
+      if (!hooks) planned.set(e, { missingProject: e.projectId });
+      else if (key && (replays.has(key) || claimedKeys.has(key))) planned.set(e, { replayOf: key });
+      else {
+        if (key) claimedKeys.add(key);
+        const row = { id: newId('Event'), projectId: e.projectId, type: e.type, data: e.data, timestamp: now, idempotencyKey: e.idempotencyKey };
+        const matching = hooks.filter((w) => subscribesTo(w.events, e.type));
+        for (const w of matching) deliveries.push({ id: newId('Delivery'), projectId: e.projectId, eventId: row.id, webhookId: w.id });
+        rows.push(row);
+        jsonById.set(row.id, e.dataJson);
+        planned.set(e, { row, count: matching.length });
+      }
+    }
+    const inserted = await insert(rows, jsonById, deliveries, now);
+    // A key another API process committed between our look-up and our insert: that event wins.
+    const lost = rows.filter((r) => !inserted.has(r.id));
+    const lateReplays = lost.length ? await earlier(all.filter((e) => lost.some((r) => r.idempotencyKey === e.idempotencyKey && r.projectId === e.projectId))) : new Map();
+    const committed = new Map([...replays, ...lateReplays]);
+    await enqueueQuietly(deliveries.filter((d) => inserted.has(d.eventId)).map((d): DeliveryRef => [d.id, d.webhookId, 0]));
+
+    const resultOf = (e: NewEvent): WriteResult => {
+      const plan = planned.get(e)!;
+      if ('missingProject' in plan) return plan;
+      if ('row' in plan && inserted.has(plan.row.id)) return { event: plan.row, deliveryCount: plan.count, replayed: false };
+      const key = `${e.projectId}\u0000${e.idempotencyKey}`;
+      const replay = committed.get(key) ?? rows.find((r) => inserted.has(r.id) && `${r.projectId}\u0000${r.idempotencyKey}` === key);
+      if (replay && 'event' in replay) return { ...replay, replayed: true };
+      if (replay) return { event: replay, deliveryCount: deliveries.filter((d) => d.eventId === replay.id).length, replayed: true };
+      throw new Error(`idempotency key ${e.idempotencyKey} neither inserted nor found`);
+    };
+    return groups.map((group) => group.map(resultOf));
+  }
+
+  /** Events and their deliveries in one statement (atomic); returns the ids of the events inserted. */
+  async function insert(rows: EventRow[], jsonById: Map<string, string>, deliveries: { id: string; projectId: string; eventId: string; webhookId: string }[], now: Date) {
+    if (!rows.length) return new Set<string>();
+    const { rows: done } = await sql.query<{ id: string }>(
+      `WITH ev AS (
+         INSERT INTO events (id, project_id, type, data, timestamp, idempotency_key)
+         SELECT id, project_id, type, data::json, $5::timestamp, key
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[]) AS e(id, project_id, type, data, key)
+         ON CONFLICT (project_id, idempotency_key) DO NOTHING
+         RETURNING id),
+       dl AS (
+         INSERT INTO deliveries (id, project_id, event_id, webhook_id, updated_at)
+         SELECT d.id, d.project_id, d.event_id, d.webhook_id, $5::timestamp
+           FROM unnest($7::text[], $8::text[], $9::text[], $10::text[]) AS d(id, project_id, event_id, webhook_id)
+           JOIN ev ON ev.id = d.event_id)
+       SELECT id FROM ev`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.projectId),
+        rows.map((r) => r.type),
+        rows.map((r) => jsonById.get(r.id)),
+        utcTimestamp(now),
+        rows.map((r) => r.idempotencyKey),
+        deliveries.map((d) => d.id),
+        deliveries.map((d) => d.projectId),
+        deliveries.map((d) => d.eventId),
+        deliveries.map((d) => d.webhookId),
+      ],
+    );
+    return new Set(done.map((r) => r.id));
+  }
+
+  const batcher = createBatcher(flush, { maxBatch: 64, parallel: 2 });
+  return { write: (group) => batcher.submit(group), drain: () => batcher.drain() };
+}

@@ -1,0 +1,110 @@
+import type { Sql } from '../../src/core/db/sql.ts';
+import type { EventEnvelope } from '../../src/core/delivery/request.ts';
+import type { RetryPolicy } from '../../src/core/delivery/retryPolicy.ts';
+import type { DeliveryRef } from '../../src/core/queue/deliveryQueue.ts';
+
+/** What the worker needs to attempt one delivery: the delivery's state, its event and its webhook. */
+export interface DueDelivery {
+  id: string;
+  projectId: string;
+  attemptCount: number;
+  scheduleOffset: number;
+  event: EventEnvelope & { dataJson: string };
+  webhook: {
+    id: string;
+    projectId: string;
+    url: string;
+    headers: Record<string, string>;
+    timeoutSeconds: number;
+    maxConcurrency: number;
+    retryPolicy: RetryPolicy | null;
+    secretCiphertext: string;
+    secretKeyId: string;
+    previousSecretCiphertext: string | null;
+    previousSecretKeyId: string | null;
+    previousSecretExpiresAt: Date | null;
+  };
+}
+
+/**
+ * Claims the deliveries that are due now, in one statement, and returns what sending them needs. A
+ * delivery is claimed when it is open, its webhook active, no live lease holds it, it is due, and it
+ * has made exactly the attempts its job names (a job for an attempt already made is stale). The lease
+ * keeps a second job for the same delivery (a reconciler's, a stalled one's) from sending it again;
+ * the worker renews it while it works, so a killed worker's deliveries are free after `leaseMs`.
+ */
+export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: number): Promise<DueDelivery[]> {
+  if (!refs.length) return [];
+  const { rows } = await sql.query(
+    `UPDATE deliveries d
+        SET lease_until = now()::timestamp + make_interval(secs => $3::float8 / 1000)
+       FROM unnest($1::text[], $2::int[]) AS j(id, n), events e, webhooks w
+      WHERE d.id = j.id AND d.attempt_count = j.n AND e.id = d.event_id AND w.id = d.webhook_id
+        AND d.status IN ('PENDING', 'RETRYING') AND w.active
+        AND (d.lease_until IS NULL OR d.lease_until < now()::timestamp)
+        AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()::timestamp + interval '1 second')
+  RETURNING d.id, d.project_id, d.attempt_count, d.schedule_offset,
+            e.id AS event_id, e.type, e.timestamp, e.data::text AS data_json,
+            w.id AS webhook_id, w.url, w.headers, w.timeout_seconds, w.max_concurrency, w.retry_policy,
+            w.secret_ciphertext, w.secret_key_id, w.previous_secret_ciphertext, w.previous_secret_key_id,
+            w.previous_secret_expires_at`,
+    [refs.map((r) => r[0]), refs.map((r) => r[2]), leaseMs],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    projectId: r.project_id,
+    attemptCount: r.attempt_count,
+    scheduleOffset: r.schedule_offset,
+    event: { id: r.event_id, type: r.type, timestamp: r.timestamp, projectId: r.project_id, data: undefined, dataJson: r.data_json },
+    webhook: {
+      id: r.webhook_id,
+      projectId: r.project_id,
+      url: r.url,
+      headers: r.headers,
+      timeoutSeconds: r.timeout_seconds,
+      maxConcurrency: r.max_concurrency,
+      retryPolicy: r.retry_policy,
+      secretCiphertext: r.secret_ciphertext,
+      secretKeyId: r.secret_key_id,
+      previousSecretCiphertext: r.previous_secret_ciphertext,
+      previousSecretKeyId: r.previous_secret_key_id,
+      previousSecretExpiresAt: r.previous_secret_expires_at,
+    },
+  }));
+}
+
+/** Why a delivery was not claimed, when it will be claimable later by the same attempt's job. */
+export type NotClaimed = { kind: 'wait'; untilMs: number } | { kind: 'none' };
+
+/**
+ * For deliveries a claim passed over: a RETRYING one not yet due, or one whose lease another worker
+ * holds, can be tried again later; anything else (settled, deleted, held, stale job) needs no job.
+ */
+export async function whyNotClaimed(sql: Sql, refs: DeliveryRef[]): Promise<Map<string, NotClaimed>> {
+  const { rows } = await sql.query<{ id: string; until_ms: number | null }>(
+    `SELECT d.id,
+            (EXTRACT(EPOCH FROM GREATEST(d.next_attempt_at, d.lease_until)) * 1000)::float8 AS until_ms
+       FROM deliveries d JOIN unnest($1::text[], $2::int[]) AS j(id, n) ON d.id = j.id AND d.attempt_count = j.n
+       JOIN webhooks w ON w.id = d.webhook_id
+      WHERE d.status IN ('PENDING', 'RETRYING') AND w.active
+        AND GREATEST(d.next_attempt_at, d.lease_until) > now()::timestamp`,
+    [refs.map((r) => r[0]), refs.map((r) => r[2])],
+  );
+  const waits = new Map(rows.map((r) => [r.id, r.until_ms]));
+  return new Map(
+    refs.map(([id]): [string, NotClaimed] => {
+      const until = waits.get(id);
+      return [id, until ? { kind: 'wait', untilMs: until } : { kind: 'none' }];
+    }),
+  );
+}
+
+/** Extends the leases of deliveries this worker still holds (claimed, sending or being recorded). */
+export async function renewLeases(sql: Sql, ids: string[], leaseMs: number): Promise<void> {
+  if (!ids.length) return;
+  await sql.query(
+    `UPDATE deliveries SET lease_until = now()::timestamp + make_interval(secs => $2::float8 / 1000)
+      WHERE id = ANY($1::text[]) AND lease_until IS NOT NULL`,
+    [ids, leaseMs],
+  );
+}
