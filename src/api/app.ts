@@ -4,7 +4,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { CoreDeps } from '../core/deps.ts';
-import { type Authenticator, createAuthenticator, keyFromConnectionParams, keyFromHeaders, type Viewer } from './auth/apiKeys.ts';
+import { keyFromConnectionParams, keyFromHeaders, type Viewer } from './auth/apiKeys.ts';
+import { type Authenticator, createAuthenticator } from './auth/authenticator.ts';
 import type { ApiDeps } from './deps.ts';
 import { createEventWriter } from './services/eventWriter.ts';
 import type { GraphQLContext } from './graphql/context.ts';
@@ -35,7 +36,7 @@ export const WS_CLOSE_REVOKED = 4401;
 export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } = {}): App {
   const deps: ApiDeps = {
     ...core,
-    authenticate: opts.authenticate ?? createAuthenticator(core.db, core.config.adminKey),
+    authenticate: opts.authenticate ?? createAuthenticator({ ...core, redisPrefix: core.config.redisPrefix }, core.config.adminKey),
     eventWriter: createEventWriter(core),
   };
   const { logger } = deps;

@@ -1,5 +1,5 @@
 import type { CoreDeps } from '../core/deps.ts';
-import type { Authenticator } from './auth/apiKeys.ts';
+import type { Authenticator } from './auth/authenticator.ts';
 import type { EventWriter } from './services/eventWriter.ts';
 
 /** The core's dependencies plus what only the API needs. */

@@ -1,5 +1,5 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { createPubSub } from 'graphql-yoga';
+import { createPubSub, Repeater } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 
 /** Small facts only: subscribers load the objects themselves, so nothing stale or Date-mangled travels. */
@@ -16,16 +16,38 @@ export interface Broadcaster {
 }
 
 /**
- * Pub/sub over Redis so that what a worker publishes reaches every API replica. Channel names carry the
- * deployment's Redis prefix so that two deployments (or two test runs) sharing a Redis never cross.
+ * Pub/sub over Redis so that what a worker publishes reaches every API replica. Messages published in
+ * the same turn of the event loop travel as one Redis message per topic, so a worker recording a batch
+ * of attempts sends one PUBLISH, not one per attempt. Channel names carry the deployment's Redis prefix
+ * so that two deployments (or two test runs) sharing a Redis never cross.
  */
 export function createBroadcaster(publishClient: Redis, subscribeClient: Redis, prefix: string): Broadcaster {
-  const pubsub = createPubSub<Record<string, [unknown]>>({
+  const pubsub = createPubSub<Record<string, [unknown[]]>>({
     eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
   });
+  const pending = new Map<string, unknown[]>();
+  const flush = () => {
+    for (const [channel, batch] of pending) pubsub.publish(channel, batch);
+    pending.clear();
+  };
   return {
-    publish: (topic, payload) => pubsub.publish(`${prefix}:${topic}`, payload),
-    subscribe: <K extends keyof Topics>(topic: K) =>
-      pubsub.subscribe(`${prefix}:${topic}`) as AsyncIterable<Topics[K]>,
+    publish(topic, payload) {
+      const channel = `${prefix}:${topic}`;
+      if (pending.size === 0) setImmediate(flush);
+      const batch = pending.get(channel);
+      if (batch) batch.push(payload);
+      else pending.set(channel, [payload]);
+    },
+    subscribe<K extends keyof Topics>(topic: K): AsyncIterable<Topics[K]> {
+      const batches = pubsub.subscribe(`${prefix}:${topic}`)[Symbol.asyncIterator]();
+      // A Repeater, not a generator: ending the stream must unsubscribe at once, even while it waits.
+      return new Repeater<Topics[K]>(async (push, stop) => {
+        void stop.then(() => batches.return?.());
+        for (let next = await batches.next(); !next.done; next = await batches.next()) {
+          for (const message of next.value as Topics[K][]) await push(message);
+        }
+        stop();
+      });
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../../core/db/client.ts';
 import { newId } from '../../core/ids.ts';
 
@@ -31,26 +31,6 @@ export function keyFromConnectionParams(params: Readonly<Record<string, unknown>
   const raw = params?.authorization ?? params?.Authorization ?? params?.apiKey;
   if (typeof raw !== 'string') return undefined;
   return raw.replace(/^Bearer\s+/i, '').trim() || undefined;
-}
-
-export interface Authenticator {
-  (key: string | undefined): Promise<Viewer | null>;
-}
-
-export function createAuthenticator(db: Db, envAdminKey: string | undefined): Authenticator {
-  const envAdminHash = envAdminKey ? Buffer.from(hashApiKey(envAdminKey), 'hex') : undefined;
-  return async (key) => {
-    if (!key) return null;
-    const hash = hashApiKey(key);
-    if (envAdminHash && timingSafeEqual(envAdminHash, Buffer.from(hash, 'hex'))) {
-      return { scope: 'ADMIN', keyId: ENV_ADMIN_KEY_ID };
-    }
-    // Looked up on every request so that a revocation takes effect at once.
-    const row = await db.apiKey.findUnique({ where: { keyHash: hash } });
-    if (!row || row.revokedAt) return null;
-    if (row.scope === 'ADMIN') return { scope: 'ADMIN', keyId: row.id };
-    return row.projectId ? { scope: 'PROJECT', keyId: row.id, projectId: row.projectId } : null;
-  };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Topics } from '../../core/broadcaster.ts';
 import { clientError } from '../errors.ts';
 import { loadWebhook } from '../services/webhooks.ts';
 import { builder } from './builder.ts';
+import { loadOncePerMessage } from './sharedLoad.ts';
 import type { GraphQLContext } from './context.ts';
 
 interface Scope {
@@ -52,7 +53,7 @@ builder.subscriptionFields((t) => ({
     args: { webhookId: t.arg.id(), projectId: t.arg.id() },
     subscribe: async (_root, args, ctx) => stream(ctx, 'deliveryAttemptCreated', await scopedFilter(ctx, args)),
     resolve: (query, msg: Topics['deliveryAttemptCreated'], _args, ctx) =>
-      ctx.deps.db.deliveryAttempt.findUnique({ ...query, where: { id: msg.attemptId } }),
+      loadOncePerMessage(msg, query, () => ctx.deps.db.deliveryAttempt.findUnique({ ...query, where: { id: msg.attemptId } })),
   }),
   deliveryUpdated: t.prismaField({
     type: 'Delivery',
@@ -63,7 +64,7 @@ builder.subscriptionFields((t) => ({
       return stream(ctx, 'deliveryUpdated', (msg) => keep(msg) && (!args.deliveryId || msg.deliveryId === args.deliveryId));
     },
     resolve: (query, msg: Topics['deliveryUpdated'], _args, ctx) =>
-      ctx.deps.db.delivery.findUnique({ ...query, where: { id: msg.deliveryId } }),
+      loadOncePerMessage(msg, query, () => ctx.deps.db.delivery.findUnique({ ...query, where: { id: msg.deliveryId } })),
   }),
   webhookStatusChanged: t.prismaField({
     type: 'Webhook',
@@ -72,6 +73,6 @@ builder.subscriptionFields((t) => ({
     args: { projectId: t.arg.id(), webhookId: t.arg.id() },
     subscribe: async (_root, args, ctx) => stream(ctx, 'webhookStatusChanged', await scopedFilter(ctx, args)),
     resolve: (query, msg: Topics['webhookStatusChanged'], _args, ctx) =>
-      ctx.deps.db.webhook.findUnique({ ...query, where: { id: msg.webhookId } }),
+      loadOncePerMessage(msg, query, () => ctx.deps.db.webhook.findUnique({ ...query, where: { id: msg.webhookId } })),
   }),
 }));
