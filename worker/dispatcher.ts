@@ -6,7 +6,7 @@ import { decideOutcome } from '../src/core/delivery/outcome.ts';
 import { scheduleOf } from '../src/core/delivery/retryPolicy.ts';
 import { newId } from '../src/core/ids.ts';
 import type { DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
-import { EndpointGates } from './endpointGates.ts';
+import { EndpointQueues } from './endpointQueues.ts';
 import { sendWebhook } from './httpSender.ts';
 import type { Recorder } from './recorder.ts';
 import { buildRequest, type SecretOpener } from './stages/build.ts';
@@ -26,17 +26,18 @@ export interface DispatcherDeps {
 
 /**
  * The worker's in-process engine. Jobs hand it deliveries; it holds each endpoint to its concurrency
- * cap (the rest wait, unclaimed), claims what may go, and sends with at most `concurrency` requests
- * in flight: claim → build → send → decide → record → settle. A job is done once its deliveries are
- * claimed or waiting, so a slow endpoint never holds the worker's job slots.
+ * cap (see EndpointQueues), claims what may go in one statement per job or refill, and sends with at
+ * most `concurrency` requests in flight: claim → build → send → decide → record → settle. A job is
+ * done once its deliveries are claimed or waiting, so a slow endpoint never holds the job slots.
  */
 export class DeliveryDispatcher {
-  private readonly gates = new EndpointGates();
-  private readonly ready: DueDelivery[] = [];
+  private readonly endpoints = new EndpointQueues();
   /** Deliveries this process holds a lease on, from claim until their attempt is recorded. */
   private readonly held = new Set<string>();
   private readonly renewal: NodeJS.Timeout;
   private active = 0;
+  /** Attempts answered and still being recorded and settled. */
+  private recording = 0;
   private closed = false;
   private roomWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
@@ -62,102 +63,130 @@ export class DeliveryDispatcher {
 
   /** Resolves when the worker can take more work without piling up claimed deliveries. */
   room(): Promise<void> {
-    if (this.ready.length < this.limit) return Promise.resolve();
+    if (this.hasRoom()) return Promise.resolve();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
   /**
-   * Takes a job's deliveries: those over their endpoint's cap wait here; the others are claimed and
-   * queued for sending. Returns the ones that were let through but could not be claimed.
+   * Takes a job's deliveries: those beyond their endpoint's share wait here; the others are claimed
+   * and parked for sending. Returns the ones that were let through but could not be claimed.
    */
   async take(refs: DeliveryRef[]): Promise<DeliveryRef[]> {
     if (this.closed) throw new Error('the delivery dispatcher is closed');
-    const admitted = this.gates.admit(refs);
-    const claimed = await this.claim(admitted);
-    const taken = new Set(claimed.map((d) => d.id));
-    const missed = admitted.filter(([id]) => !taken.has(id));
-    for (const [, webhookId] of missed) this.releaseSlot(webhookId);
-    return missed;
+    return this.claim(this.endpoints.admit(refs));
   }
 
-  private async claim(refs: DeliveryRef[]): Promise<DueDelivery[]> {
+  /** Claims reserved refs in one statement; returns those not claimed (their reservations are given back). */
+  private async claim(refs: DeliveryRef[]): Promise<DeliveryRef[]> {
+    if (!refs.length) return [];
     let claimed: DueDelivery[];
     try {
       claimed = await claimDeliveries(this.deps.sql, refs, this.leaseMs);
     } catch (err) {
-      for (const [, webhookId] of refs) this.releaseSlot(webhookId);
+      for (const [, webhookId] of refs) this.endpoints.unreserve(webhookId);
       throw err;
     }
     for (const d of claimed) {
       this.held.add(d.id);
-      this.gates.learnCap(d.webhook.id, d.webhook.maxConcurrency);
-      this.ready.push(d);
+      this.endpoints.park(d);
     }
+    const taken = new Set(claimed.map((d) => d.id));
+    const missed = refs.filter(([id]) => !taken.has(id));
+    for (const [, webhookId] of missed) this.endpoints.unreserve(webhookId);
     this.pump();
-    return claimed;
+    return missed;
   }
 
-  /** A slot came free: deliveries that waited for it are claimed now. */
-  private releaseSlot(webhookId: string): void {
-    const next = this.gates.release(webhookId);
-    if (!next.length || this.closed) return;
-    void this.claim(next)
-      .then((claimed) => {
-        const taken = new Set(claimed.map((d) => d.id));
-        // Settled or taken by another worker meanwhile: their slots go to the next in line.
-        for (const [id, webhookId] of next) if (!taken.has(id)) this.releaseSlot(webhookId);
-      })
-      .catch((err) => this.deps.logger.warn({ err }, 'claiming waiting deliveries failed; the reconciler will bring them back'));
+  /** Claims the next waiting deliveries of an endpoint that has room for them again. */
+  private refill(webhookId: string, refs: DeliveryRef[]): void {
+    if (!refs.length) return;
+    if (this.closed) {
+      this.endpoints.refilled(webhookId);
+      return;
+    }
+    // Settled or taken by another worker meanwhile: the next claim looks further down the line.
+    void this.claim(refs)
+      .catch((err) => this.deps.logger.warn({ err }, 'claiming waiting deliveries failed; the reconciler will bring them back'))
+      .finally(() => this.refill(webhookId, this.endpoints.refilled(webhookId)));
   }
 
   private pump(): void {
-    while (this.active < this.limit && this.ready.length) {
-      const delivery = this.ready.shift()!;
+    while (this.active < this.limit) {
+      const delivery = this.endpoints.nextSendable();
+      if (!delivery) break;
       this.active++;
-      void this.attempt(delivery)
-        .catch((err) => this.deps.logger.error({ err, deliveryId: delivery.id }, 'delivery attempt failed unexpectedly'))
+      void this.send(delivery)
+        .then(
+          // The endpoint's slot is free once it has answered; recording goes on beside the next sends.
+          (sent) => this.track(this.recordAndSettle(delivery, sent)),
+          (err) => {
+            this.held.delete(delivery.id);
+            this.deps.logger.error({ err, deliveryId: delivery.id }, 'delivery attempt failed unexpectedly');
+          },
+        )
         .finally(() => {
-          this.held.delete(delivery.id);
           this.active--;
-          this.releaseSlot(delivery.webhook.id);
+          this.refill(delivery.webhook.id, this.endpoints.sent(delivery.webhook.id));
           this.pump();
-          this.wake();
         });
     }
     this.wake();
   }
 
-  private wake(): void {
-    if (this.ready.length < this.limit) this.roomWaiters.splice(0).forEach((resolve) => resolve());
-    if (this.active === 0 && this.ready.length === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+  private track(recording: Promise<void>): void {
+    this.recording++;
+    void recording.finally(() => {
+      this.recording--;
+      this.wake();
+    });
   }
 
-  /** One HTTP attempt of one claimed delivery, logged and settled. */
-  private async attempt(delivery: DueDelivery): Promise<void> {
-    const { config, http, recorder, openSecret } = this.deps;
+  private wake(): void {
+    if (this.hasRoom()) this.roomWaiters.splice(0).forEach((resolve) => resolve());
+    if (this.active === 0 && this.recording === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+  }
+
+  private hasRoom(): boolean {
+    return this.endpoints.sendableCount() < this.limit && this.recording < 4 * this.limit;
+  }
+
+  /** One HTTP attempt of one claimed delivery. */
+  private async send(delivery: DueDelivery) {
+    const { config, http, openSecret } = this.deps;
     const request = buildRequest(delivery, config.delivery, openSecret, this.now());
     const result = await sendWebhook(request, http);
-    const at = this.now();
-    const outcome = decideOutcome({
-      result,
-      attemptInSchedule: delivery.attemptCount + 1 - delivery.scheduleOffset,
-      schedule: scheduleOf(delivery.webhook.retryPolicy, config.delivery.retrySchedule),
-      now: at,
-    });
-    const attemptId = newId('DeliveryAttempt');
-    const recorded = await recorder.record({
-      attemptId,
-      deliveryId: delivery.id,
-      webhookId: delivery.webhook.id,
-      attemptNumber: delivery.attemptCount + 1,
-      url: request.url,
-      requestHeaders: request.headers,
-      result,
-      outcome,
-      at,
-    });
-    if ('duplicate' in recorded) return;
-    await settle(this.deps.settleDeps, delivery, outcome, { attemptId, failureStreak: recorded.failureStreak });
+    return { request, result, at: this.now() };
+  }
+
+  /** The attempt's outcome, logged (in a batch with others) and settled; the lease ends with it. */
+  private async recordAndSettle(delivery: DueDelivery, sent: Awaited<ReturnType<DeliveryDispatcher['send']>>): Promise<void> {
+    const { request, result, at } = sent;
+    try {
+      const outcome = decideOutcome({
+        result,
+        attemptInSchedule: delivery.attemptCount + 1 - delivery.scheduleOffset,
+        schedule: scheduleOf(delivery.webhook.retryPolicy, this.deps.config.delivery.retrySchedule),
+        now: at,
+      });
+      const attemptId = newId('DeliveryAttempt');
+      const recorded = await this.deps.recorder.record({
+        attemptId,
+        deliveryId: delivery.id,
+        webhookId: delivery.webhook.id,
+        attemptNumber: delivery.attemptCount + 1,
+        url: request.url,
+        requestHeaders: request.headers,
+        result,
+        outcome,
+        at,
+      });
+      if ('duplicate' in recorded) return;
+      await settle(this.deps.settleDeps, delivery, outcome, { attemptId, failureStreak: recorded.failureStreak });
+    } catch (err) {
+      this.deps.logger.error({ err, deliveryId: delivery.id }, 'settling a delivery attempt failed');
+    } finally {
+      this.held.delete(delivery.id);
+    }
   }
 
   /**
@@ -166,9 +195,9 @@ export class DeliveryDispatcher {
    */
   async close(): Promise<void> {
     this.closed = true;
-    const unsent = this.ready.splice(0);
+    const { parked: unsent, waiting } = this.endpoints.takeAll();
     for (const d of unsent) this.held.delete(d.id);
-    const handBack: DeliveryRef[] = [...unsent.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]), ...this.gates.takeWaiting()];
+    const handBack: DeliveryRef[] = [...unsent.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]), ...waiting];
     try {
       if (unsent.length) await this.deps.sql.query('UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])', [unsent.map((d) => d.id)]);
       await Promise.all(handBack.map(([deliveryId, webhookId, attemptCount]) => this.deps.settleDeps.scheduleAttempt({ deliveryId, webhookId, attemptCount })));
@@ -176,7 +205,7 @@ export class DeliveryDispatcher {
       this.deps.logger.warn({ err, count: handBack.length }, 'could not hand deliveries back; the reconciler will');
     }
     this.wake();
-    if (this.active > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.active > 0 || this.recording > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.deps.recorder.drain();
     clearInterval(this.renewal);
   }

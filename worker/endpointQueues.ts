@@ -1,0 +1,149 @@
+import type { DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
+import type { DueDelivery } from './stages/claim.ts';
+
+const DEFAULT_CAP = 10;
+const MAX_WAITING = 100_000;
+const MAX_KNOWN_CAPS = 100_000;
+
+interface Endpoint {
+  cap: number;
+  /** Requests to this endpoint under way. */
+  inFlight: number;
+  /** Deliveries this process holds for the endpoint: being claimed, claimed (parked) or in flight. */
+  reserved: number;
+  /** Claimed and leased, waiting for one of the endpoint's slots. */
+  parked: DueDelivery[];
+  /** Not claimed: the endpoint has enough in hand; Postgres still has these open. */
+  waiting: Map<string, DeliveryRef>;
+  refilling: boolean;
+}
+
+/**
+ * Per-endpoint concurrency: at most `cap` requests to one webhook in flight in this process, and at
+ * most another `cap` claimed ahead so the next ones go without a round trip. Anything beyond waits
+ * here unclaimed (if the process dies, the reconciler finds those deliveries open in Postgres), so a
+ * slow endpoint fills its own slots and holds up nobody else.
+ */
+export class EndpointQueues {
+  private readonly endpoints = new Map<string, Endpoint>();
+  private readonly caps = new Map<string, number>();
+  private readonly withParked = new Set<string>();
+  private waitingTotal = 0;
+
+  private endpoint(webhookId: string): Endpoint {
+    let e = this.endpoints.get(webhookId);
+    if (!e) {
+      e = { cap: this.caps.get(webhookId) ?? DEFAULT_CAP, inFlight: 0, reserved: 0, parked: [], waiting: new Map(), refilling: false };
+      this.endpoints.set(webhookId, e);
+    }
+    return e;
+  }
+
+  /** Splits refs into those to claim now (reserved) and those left waiting. */
+  admit(refs: DeliveryRef[]): DeliveryRef[] {
+    const admitted: DeliveryRef[] = [];
+    for (const ref of refs) {
+      const e = this.endpoint(ref[1]);
+      if (e.reserved < 2 * e.cap && e.waiting.size === 0) {
+        e.reserved++;
+        admitted.push(ref);
+      } else if (!e.waiting.has(ref[0]) && this.waitingTotal < MAX_WAITING) {
+        // Past the bound a delivery is dropped from memory only: the reconciler brings it back.
+        e.waiting.set(ref[0], ref);
+        this.waitingTotal++;
+      }
+    }
+    return admitted;
+  }
+
+  /** A claimed delivery, ready to go when its endpoint has a free slot. */
+  park(d: DueDelivery): void {
+    if (this.caps.size >= MAX_KNOWN_CAPS) this.caps.clear();
+    this.caps.set(d.webhook.id, d.webhook.maxConcurrency);
+    const e = this.endpoint(d.webhook.id);
+    e.cap = d.webhook.maxConcurrency;
+    e.parked.push(d);
+    this.withParked.add(d.webhook.id);
+  }
+
+  /** A reserved delivery was not claimed after all (settled, or held by another worker). */
+  unreserve(webhookId: string): void {
+    const e = this.endpoints.get(webhookId);
+    if (e) e.reserved--;
+  }
+
+  /** The next parked delivery whose endpoint has a free slot, taking that slot. */
+  nextSendable(): DueDelivery | undefined {
+    for (const webhookId of this.withParked) {
+      const e = this.endpoints.get(webhookId)!;
+      if (e.inFlight >= e.cap) continue;
+      const d = e.parked.shift()!;
+      if (!e.parked.length) this.withParked.delete(webhookId);
+      // Round robin: an endpoint that just sent goes to the back of the line.
+      else {
+        this.withParked.delete(webhookId);
+        this.withParked.add(webhookId);
+      }
+      e.inFlight++;
+      return d;
+    }
+    return undefined;
+  }
+
+  /** How many parked deliveries could go at once if there were global room. */
+  sendableCount(): number {
+    let n = 0;
+    for (const webhookId of this.withParked) {
+      const e = this.endpoints.get(webhookId)!;
+      n += Math.min(e.parked.length, Math.max(0, e.cap - e.inFlight));
+    }
+    return n;
+  }
+
+  /**
+   * An endpoint answered: its slot is free. Returns the waiting deliveries to claim now (reserved
+   * already), unless a claim for this endpoint is under way; call `refilled` when it is done.
+   */
+  sent(webhookId: string): DeliveryRef[] {
+    const e = this.endpoints.get(webhookId);
+    if (!e) return [];
+    e.inFlight--;
+    e.reserved--;
+    return this.refill(webhookId, e);
+  }
+
+  refilled(webhookId: string): DeliveryRef[] {
+    const e = this.endpoints.get(webhookId);
+    if (!e) return [];
+    e.refilling = false;
+    return this.refill(webhookId, e);
+  }
+
+  private refill(webhookId: string, e: Endpoint): DeliveryRef[] {
+    // Claim in batches once half the claim-ahead is used, so a busy endpoint costs a round trip per few deliveries.
+    if (e.refilling || !e.waiting.size || e.reserved > e.cap) {
+      if (!e.refilling && e.reserved === 0 && !e.waiting.size) this.endpoints.delete(webhookId);
+      return [];
+    }
+    const next: DeliveryRef[] = [];
+    for (const [id, ref] of e.waiting) {
+      if (e.reserved >= 2 * e.cap) break;
+      e.waiting.delete(id);
+      this.waitingTotal--;
+      e.reserved++;
+      next.push(ref);
+    }
+    e.refilling = true;
+    return next;
+  }
+
+  /** Hands back everything held (on shutdown): parked deliveries and waiting refs. */
+  takeAll(): { parked: DueDelivery[]; waiting: DeliveryRef[] } {
+    const parked = [...this.endpoints.values()].flatMap((e) => e.parked.splice(0));
+    const waiting = [...this.endpoints.values()].flatMap((e) => [...e.waiting.values()]);
+    for (const e of this.endpoints.values()) e.waiting.clear();
+    this.withParked.clear();
+    this.waitingTotal = 0;
+    return { parked, waiting };
+  }
+}
