@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createDb, type Db } from '../src/core/db/client.ts';
 import { isPrismaError } from '../src/core/db/errors.ts';
 import { ensureDatabase, migrate, readMigrations } from '../src/core/db/migrations.ts';
@@ -48,24 +48,23 @@ describe('migration runner', () => {
     const scratch = `${name}_scratch`;
     const scratchUrl = `${SERVER_URL}/${scratch}`;
     await ensureDatabase(scratchUrl);
-    try {
-      await mkdir(path.join(dir, '001_a'));
-      await writeFile(path.join(dir, '001_a', 'migration.sql'), 'CREATE TABLE a (id int);');
-      expect(await migrate(scratchUrl, dir)).toEqual(['001_a']);
-      await writeFile(path.join(dir, '001_a', 'migration.sql'), 'CREATE TABLE a (id bigint);');
-      await expect(migrate(scratchUrl, dir)).rejects.toThrow(/edited/);
-      await writeFile(path.join(dir, '001_a', 'migration.sql'), 'CREATE TABLE a (id int);');
-      await mkdir(path.join(dir, '002_b'));
-      await writeFile(path.join(dir, '002_b', 'migration.sql'), 'CREATE TABLE b (id int); SELECT * FROM nope;');
-      await expect(migrate(scratchUrl, dir)).rejects.toThrow(/002_b failed/);
-      const client = new pg.Client({ connectionString: scratchUrl });
-      await client.connect();
-      const b = await client.query("SELECT to_regclass('b') AS t");
-      await client.end();
-      expect(b.rows[0].t).toBeNull();
-    } finally {
-      await dropTestDatabase(scratch);
-    }
+    onTestFinished(() => dropTestDatabase(scratch));
+    await mkdir(path.join(dir, '001_a'));
+    await writeFile(path.join(dir, '001_a', 'migration.sql'), 'CREATE TABLE a (id int);');
+    expect(await migrate(scratchUrl, dir)).toEqual(['001_a']);
+    await writeFile(path.join(dir, '001_a', 'migration.sql'), 'CREATE TABLE a (id bigint);');
+    await expect(migrate(scratchUrl, dir)).rejects.toThrow(/edited/);
+    await writeFile(path.join(dir, '001_a', 'migration.sql'), 'CREATE TABLE a (id int);');
+    await mkdir(path.join(dir, '002_b'));
+    await writeFile(path.join(dir, '002_b', 'migration.sql'), 'CREATE TABLE b (id int); SELECT * FROM nope;');
+    await expect(migrate(scratchUrl, dir)).rejects.toThrow(/002_b failed/);
+    const client = new pg.Client({ connectionString: scratchUrl });
+    await client.connect();
+    const b = await client.query("SELECT to_regclass('b') AS t");
+    const applied = await client.query('SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name');
+    await client.end();
+    expect(b.rows[0].t).toBeNull();
+    expect(applied.rows.map((r) => r.migration_name)).toEqual(['001_a']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { CREATE_WEBHOOK } from '../support/operations.ts';
 import { TEST_ADMIN_KEY } from '../support/env.ts';
@@ -124,12 +124,9 @@ describe('introspection', () => {
 
   it('is refused with HOOKPOST_INTROSPECTION=false', async () => {
     const closed = await startHarness({ HOOKPOST_INTROSPECTION: 'false' });
-    try {
-      const res = await closed.gql(INTROSPECT);
-      expect(res.errors?.[0]?.message).toMatch(/introspection/i);
-      expect((await closed.ok(`{ node(id: "prj_x") { id } }`)).node).toBeNull();
-    } finally {
-      await closed.close();
-    }
+    onTestFinished(() => closed.close());
+    const res = await closed.gql(INTROSPECT);
+    expect(res.errors?.[0]?.message).toMatch(/introspection/i);
+    expect((await closed.ok(`{ node(id: "prj_x") { id } }`)).node).toBeNull();
   });
 });
