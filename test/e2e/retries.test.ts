@@ -215,8 +215,13 @@ describe('disabling', () => {
     await h.ok(`mutation($id: ID!) { updateWebhook(input: { id: $id, active: false }) { webhook { id } } }`, { id: webhookId }, project.key);
     const res = await h.gql(`mutation($id: ID!) { retryDelivery(input: { id: $id }) { delivery { id } } }`, { id: d.id }, project.key);
     expect(res.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const events = await h.deps.db.event.count();
     const test = await h.gql(`mutation($w: ID!) { sendTestEvent(input: { webhookId: $w }) { delivery { id } } }`, { w: webhookId }, project.key);
     expect(test.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    // Neither wrote anything: the one delivery stands as it was, and no test event was made.
+    const rows = await h.deps.db.delivery.findMany({ where: { webhookId } });
+    expect(rows).toMatchObject([{ id: d.id, status: 'SUCCEEDED', attemptCount: 1 }]);
+    expect(await h.deps.db.event.count()).toBe(events);
   });
 });
 

@@ -98,9 +98,9 @@ export async function sseSubscription<T = any>(
 }
 
 /**
- * Resolves once `sub` has received a marker published on `topic` with `scope` (the ids its filter
- * looks at; the others from MARKER_IDS): from then on, every
- * message the API process gets for that scope reaches this subscriber.
+ * Resolves once `sub` has received a marker: `scope` is published on `topic` every 50 ms until one
+ * arrives. `scope` carries the project and webhook the subscription filters on, and MARKER_IDS for
+ * the rest. From then on, every message the API process gets for that scope reaches `sub`.
  */
 export async function proveLive<K extends keyof Topics>(h: Harness, sub: Subscription, topic: K, scope: Topics[K]): Promise<void> {
   const before = sub.markers;
