@@ -3,8 +3,9 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createDb, type Db } from '../src/core/db/client.ts';
+import { isPrismaError } from '../src/core/db/errors.ts';
 import { ensureDatabase, migrate, readMigrations } from '../src/core/db/migrations.ts';
 import { newId } from '../src/core/ids.ts';
 import { dropTestDatabase } from './support/database.ts';
@@ -47,24 +48,23 @@ describe('migration runner', () => {
     const scratch = `${name}_scratch`;
     const scratchUrl = `${SERVER_URL}/${scratch}`;
     await ensureDatabase(scratchUrl);
-    try {
-      await mkdir(path.join(dir, '001_a'));
-      await writeFile(path.join(dir, '001_a', 'migration.sql'), 'CREATE TABLE a (id int);');
-      expect(await migrate(scratchUrl, dir)).toEqual(['001_a']);
-      await writeFile(path.join(dir, '001_a', 'migration.sql'), 'CREATE TABLE a (id bigint);');
-      await expect(migrate(scratchUrl, dir)).rejects.toThrow(/edited/);
-      await writeFile(path.join(dir, '001_a', 'migration.sql'), 'CREATE TABLE a (id int);');
-      await mkdir(path.join(dir, '002_b'));
-      await writeFile(path.join(dir, '002_b', 'migration.sql'), 'CREATE TABLE b (id int); SELECT * FROM nope;');
-      await expect(migrate(scratchUrl, dir)).rejects.toThrow(/002_b failed/);
-      const client = new pg.Client({ connectionString: scratchUrl });
-      await client.connect();
-      const b = await client.query("SELECT to_regclass('b') AS t");
-      await client.end();
-      expect(b.rows[0].t).toBeNull();
-    } finally {
-      await dropTestDatabase(scratch);
-    }
+    onTestFinished(() => dropTestDatabase(scratch));
+    await mkdir(path.join(dir, '001_a'));
+    await writeFile(path.join(dir, '001_a', 'migration.sql'), 'CREATE TABLE a (id int);');
+    expect(await migrate(scratchUrl, dir)).toEqual(['001_a']);
+    await writeFile(path.join(dir, '001_a', 'migration.sql'), 'CREATE TABLE a (id bigint);');
+    await expect(migrate(scratchUrl, dir)).rejects.toThrow(/edited/);
+    await writeFile(path.join(dir, '001_a', 'migration.sql'), 'CREATE TABLE a (id int);');
+    await mkdir(path.join(dir, '002_b'));
+    await writeFile(path.join(dir, '002_b', 'migration.sql'), 'CREATE TABLE b (id int); SELECT * FROM nope;');
+    await expect(migrate(scratchUrl, dir)).rejects.toThrow(/002_b failed/);
+    const client = new pg.Client({ connectionString: scratchUrl });
+    await client.connect();
+    const b = await client.query("SELECT to_regclass('b') AS t");
+    const applied = await client.query('SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name');
+    await client.end();
+    expect(b.rows[0].t).toBeNull();
+    expect(applied.rows.map((r) => r.migration_name)).toEqual(['001_a']);
   });
 });
 
@@ -88,11 +88,37 @@ describe('the migrated database is what the Prisma client expects', () => {
     expect(loaded.webhook).toMatchObject({ events: ['a.*', '*'], active: true, timeoutSeconds: 30, headers: { 'X-A': '1' } });
     expect(loaded.attempts[0]).toMatchObject({ id: attempt.id, responseHeaders: { c: ['d', 'e'] } });
 
-    await db.delivery.update({ where: { id: delivery.id }, data: { status: 'SUCCEEDED', attemptCount: 1, nextAttemptAt: new Date() } });
-    await db.apiKey.update({ where: { id: apiKey.id }, data: { revokedAt: new Date() } });
-    await expect(
-      db.deliveryAttempt.create({ data: { ...attempt, id: newId('DeliveryAttempt'), requestHeaders: {}, responseHeaders: {} } }),
-    ).rejects.toThrow();
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    const updated = await Promise.all([
+      db.project.update({ where: { id: project.id }, data: { name: 'renamed' } }),
+      db.apiKey.update({ where: { id: apiKey.id }, data: { revokedAt: at } }),
+      db.webhook.update({ where: { id: webhook.id }, data: { active: false, consecutiveFailures: { increment: 2 }, retryPolicy: { schedule: [1] } } }),
+      db.event.update({ where: { id: event.id }, data: { idempotencyKey: 'k1' } }),
+      db.delivery.update({ where: { id: delivery.id }, data: { status: 'SUCCEEDED', attemptCount: 1, nextAttemptAt: at } }),
+      db.deliveryAttempt.update({ where: { id: attempt.id }, data: { error: 'e' } }),
+    ]);
+    const reread = await Promise.all([
+      db.project.findUniqueOrThrow({ where: { id: project.id } }),
+      db.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } }),
+      db.webhook.findUniqueOrThrow({ where: { id: webhook.id } }),
+      db.event.findUniqueOrThrow({ where: { id: event.id } }),
+      db.delivery.findUniqueOrThrow({ where: { id: delivery.id } }),
+      db.deliveryAttempt.findUniqueOrThrow({ where: { id: attempt.id } }),
+    ]);
+    expect(reread).toEqual(updated);
+    expect(reread).toMatchObject([
+      { name: 'renamed' },
+      { revokedAt: at },
+      { active: false, consecutiveFailures: 2, retryPolicy: { schedule: [1] } },
+      { idempotencyKey: 'k1' },
+      { status: 'SUCCEEDED', attemptCount: 1, nextAttemptAt: at },
+      { error: 'e' },
+    ]);
+    // One row per attempt number of a delivery: the unique index refuses a second, as P2002.
+    const duplicate = await db.deliveryAttempt
+      .create({ data: { ...attempt, id: newId('DeliveryAttempt'), requestHeaders: {}, responseHeaders: {} } })
+      .then(() => undefined, (err: unknown) => err);
+    expect(isPrismaError(duplicate, 'P2002'), String(duplicate)).toBe(true);
 
     // Deleting a project removes everything below it.
     await db.project.delete({ where: { id: project.id } });

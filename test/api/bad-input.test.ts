@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildApp } from '../../src/api/app.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
@@ -87,19 +87,16 @@ describe('unexpected errors', () => {
   it('are masked: no message, no stack trace', async () => {
     const broken = buildApp(h.deps, { authenticate: async () => { throw new Error('password=hunter2 at /srv/db.ts:42'); } });
     const url = await broken.listen(0);
-    try {
-      const res = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `query { webhook(id: "${hookId}") { id } }` }),
-      });
-      const text = await res.text();
-      expect(text).not.toContain('hunter2');
-      expect(text).not.toMatch(/stack|\.ts:\d+/);
-      expect(JSON.parse(text).errors[0].message).toBe('Unexpected error.');
-    } finally {
-      await broken.close();
-    }
+    onTestFinished(() => broken.close());
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `query { webhook(id: "${hookId}") { id } }` }),
+    });
+    const text = await res.text();
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toMatch(/stack|\.ts:\d+/);
+    expect(JSON.parse(text).errors[0].message).toBe('Unexpected error.');
   });
 });
 
@@ -113,13 +110,10 @@ describe('documents that do not fit the schema', () => {
 describe('plain http endpoints', () => {
   it('are refused when HOOKPOST_ALLOW_HTTP=false (the production default)', async () => {
     const strict = await startHarness({ HOOKPOST_ALLOW_HTTP: 'false' });
-    try {
-      const res = await strict.gql(CREATE_WEBHOOK, { input: { projectId: (await strict.createProject()).projectId, url: 'http://x.example/hook', events: ['*'] } });
-      expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      expect(res.errors?.[0]?.message).toMatch(/must use https/);
-      expect(await strict.deps.db.webhook.count()).toBe(0);
-    } finally {
-      await strict.close();
-    }
+    onTestFinished(() => strict.close());
+    const res = await strict.gql(CREATE_WEBHOOK, { input: { projectId: (await strict.createProject()).projectId, url: 'http://x.example/hook', events: ['*'] } });
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.message).toMatch(/must use https/);
+    expect(await strict.deps.db.webhook.count()).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { CREATE_WEBHOOK } from '../support/operations.ts';
 import { TEST_ADMIN_KEY } from '../support/env.ts';
@@ -77,6 +78,20 @@ describe('HTTP-level protections', () => {
     const big = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1024 * 1024) } });
     const res = await post(big, { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` });
     expect(res.status).toBe(413);
+    // Announced but never sent: the answer can only come from the declared length.
+    const unsent = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request(`${h.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(2 * 1024 * 1024), authorization: `Bearer ${TEST_ADMIN_KEY}` },
+      });
+      req.on('response', (r) => {
+        resolve(r.statusCode);
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(unsent).toBe(413);
   });
 
   it('refuses a simple (non-preflighted) cross-site request', async () => {
@@ -109,12 +124,9 @@ describe('introspection', () => {
 
   it('is refused with HOOKPOST_INTROSPECTION=false', async () => {
     const closed = await startHarness({ HOOKPOST_INTROSPECTION: 'false' });
-    try {
-      const res = await closed.gql(INTROSPECT);
-      expect(res.errors?.[0]?.message).toMatch(/introspection/i);
-      expect((await closed.ok(`{ node(id: "prj_x") { id } }`)).node).toBeNull();
-    } finally {
-      await closed.close();
-    }
+    onTestFinished(() => closed.close());
+    const res = await closed.gql(INTROSPECT);
+    expect(res.errors?.[0]?.message).toMatch(/introspection/i);
+    expect((await closed.ok(`{ node(id: "prj_x") { id } }`)).node).toBeNull();
   });
 });

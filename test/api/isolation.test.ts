@@ -3,10 +3,12 @@ import { startHarness, type Harness } from '../support/harness.ts';
 import { TEST_ADMIN_KEY } from '../support/env.ts';
 import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
+import { MARKER_IDS, proveLive, sseSubscription, wsSubscription } from '../support/subscriptions.ts';
 import { waitUntil } from '../support/wait.ts';
 
 let h: Harness;
 let receiver: Receiver;
+let failing: Receiver;
 let A: { projectId: string; key: string };
 let B: { projectId: string; key: string };
 let hookA: string;
@@ -19,74 +21,196 @@ beforeAll(async () => {
   h = await startHarness();
   h.startWorker();
   receiver = await startReceiver();
+  failing = await startReceiver();
+  failing.respondWith((_req, res) => res.writeHead(500).end('down'));
   A = await h.createProject('A');
   B = await h.createProject('B');
   hookA = (await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['*'], retryPolicy: { schedule: [] } } }, A.key)).createWebhook.webhook.id;
   eventA = (await h.ok(PUBLISH_EVENT, { input: { type: 'iso.setup', data: {} } }, A.key)).publishEvent.event.id;
-  const delivery = await waitUntil(() => h.deps.db.delivery.findFirst({ where: { eventId: eventA, status: 'SUCCEEDED' }, include: { attempts: true } }));
+  const delivery = await h.waitForDelivery({ eventId: eventA }, 'SUCCEEDED');
   deliveryA = delivery.id;
-  attemptA = delivery.attempts[0].id;
+  attemptA = delivery.attempts.edges[0].node.id;
   keyIdA = (await h.deps.db.apiKey.findFirstOrThrow({ where: { projectId: A.projectId } })).id;
 });
 afterAll(async () => {
   await h.close();
   await receiver.close();
+  await failing.close();
 });
 
 type Who = 'own' | 'foreign' | 'admin' | 'none';
 type Expected = 'ok' | 'null' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED';
+type Vars = Record<string, any>;
 interface Operation {
   name: string;
   query: string;
   /** Fresh variables for each run (a mutation that deletes needs its own victim). */
-  vars: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+  vars: () => Promise<Vars> | Vars;
+  /** What an allowed caller gets: the expected objects of project A, checked in `data` and Postgres. */
+  allowed: (data: any, vars: Vars) => Promise<void> | void;
   expect?: Partial<Record<Who, Expected>>;
 }
 
+const db = () => h.deps.db;
+const ids = (connection: { edges: { node: { id: string } }[] }) => connection.edges.map((e) => e.node.id);
 const freshWebhook = async () =>
-  (await h.ok(CREATE_WEBHOOK, { input: { projectId: A.projectId, url: 'https://fresh.example', events: ['x.y'] } })).createWebhook.webhook.id;
+  (await h.ok(CREATE_WEBHOOK, { input: { projectId: A.projectId, url: receiver.url, events: ['x.y'] } })).createWebhook.webhook.id as string;
 const freshKey = async () =>
-  (await h.ok(`mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "victim" }) { apiKey { id } } }`, { p: A.projectId })).createApiKey.apiKey.id;
+  (await h.ok(`mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "victim" }) { apiKey { id } } }`, { p: A.projectId })).createApiKey.apiKey.id as string;
+/** A webhook of project A with one dead-lettered delivery. */
+const failedWebhook = async () => {
+  const w = (await h.ok(CREATE_WEBHOOK, { input: { projectId: A.projectId, url: failing.url, events: ['x.y'], retryPolicy: { schedule: [] } } })).createWebhook.webhook.id;
+  await h.ok(`mutation($w: ID!) { sendTestEvent(input: { webhookId: $w }) { delivery { id } } }`, { w });
+  await h.waitForDelivery({ webhookId: w }, 'FAILED');
+  return w as string;
+};
 
 const operations: Operation[] = [
-  { name: 'project', query: `query($id: ID!) { project(id: $id) { id } }`, vars: () => ({ id: A.projectId }) },
-  { name: 'projects', query: `{ projects { edges { node { id } } } }`, vars: () => ({}), expect: { own: 'FORBIDDEN', foreign: 'FORBIDDEN' } },
-  { name: 'webhooks', query: `query($p: ID) { webhooks(projectId: $p) { edges { node { id } } } }`, vars: () => ({ p: A.projectId }), expect: { foreign: 'FORBIDDEN' } },
-  { name: 'apiKeys', query: `query($p: ID) { apiKeys(projectId: $p) { edges { node { id keyHint } } } }`, vars: () => ({ p: A.projectId }), expect: { foreign: 'FORBIDDEN' } },
-  { name: 'webhook', query: `query($id: ID!) { webhook(id: $id) { id url } }`, vars: () => ({ id: hookA }) },
-  { name: 'events', query: `query($p: ID) { events(projectId: $p) { edges { node { id data } } } }`, vars: () => ({ p: A.projectId }), expect: { foreign: 'FORBIDDEN' } },
-  { name: 'event', query: `query($id: ID!) { event(id: $id) { id data } }`, vars: () => ({ id: eventA }) },
-  { name: 'deliveries by webhook', query: `query($w: ID) { deliveries(webhookId: $w) { edges { node { id } } } }`, vars: () => ({ w: hookA }) },
-  { name: 'deliveries by event', query: `query($e: ID) { deliveries(eventId: $e) { edges { node { id } } } }`, vars: () => ({ e: eventA }) },
-  { name: 'deliveries by project', query: `query($p: ID) { deliveries(projectId: $p) { edges { node { id } } } }`, vars: () => ({ p: A.projectId }), expect: { foreign: 'FORBIDDEN' } },
-  { name: 'delivery', query: `query($id: ID!) { delivery(id: $id) { id attempts { edges { node { responseBody } } } } }`, vars: () => ({ id: deliveryA }) },
-  ...[
-    ['node(webhook)', () => hookA],
-    ['node(event)', () => eventA],
-    ['node(delivery)', () => deliveryA],
-    ['node(attempt)', () => attemptA],
-    ['node(project)', () => A.projectId],
-    ['node(api key)', () => keyIdA],
-  ].map(([name, id]) => ({
-    name: name as string,
+  { name: 'project', query: `query($id: ID!) { project(id: $id) { id } }`, vars: () => ({ id: A.projectId }), allowed: (d) => expect(d.project.id).toBe(A.projectId) },
+  {
+    name: 'projects',
+    query: `{ projects(first: 100) { edges { node { id } } } }`,
+    vars: () => ({}),
+    allowed: (d) => expect(ids(d.projects)).toEqual(expect.arrayContaining([A.projectId, B.projectId])),
+    expect: { own: 'FORBIDDEN', foreign: 'FORBIDDEN' },
+  },
+  { name: 'webhooks', query: `query($p: ID) { webhooks(projectId: $p, first: 100) { edges { node { id } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.webhooks)).toContain(hookA), expect: { foreign: 'FORBIDDEN' } },
+  { name: 'apiKeys', query: `query($p: ID) { apiKeys(projectId: $p, first: 100) { edges { node { id keyHint } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.apiKeys)).toContain(keyIdA), expect: { foreign: 'FORBIDDEN' } },
+  { name: 'webhook', query: `query($id: ID!) { webhook(id: $id) { id url } }`, vars: () => ({ id: hookA }), allowed: (d) => expect(d.webhook).toEqual({ id: hookA, url: receiver.url }) },
+  { name: 'events', query: `query($p: ID) { events(projectId: $p, first: 100) { edges { node { id data } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.events)).toContain(eventA), expect: { foreign: 'FORBIDDEN' } },
+  { name: 'event', query: `query($id: ID!) { event(id: $id) { id data } }`, vars: () => ({ id: eventA }), allowed: (d) => expect(d.event).toEqual({ id: eventA, data: {} }) },
+  { name: 'deliveries by webhook', query: `query($w: ID) { deliveries(webhookId: $w, first: 100) { edges { node { id } } } }`, vars: () => ({ w: hookA }), allowed: (d) => expect(ids(d.deliveries)).toContain(deliveryA) },
+  { name: 'deliveries by event', query: `query($e: ID) { deliveries(eventId: $e) { edges { node { id } } } }`, vars: () => ({ e: eventA }), allowed: (d) => expect(ids(d.deliveries)).toEqual([deliveryA]) },
+  { name: 'deliveries by project', query: `query($p: ID) { deliveries(projectId: $p, first: 100) { edges { node { id } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.deliveries)).toContain(deliveryA), expect: { foreign: 'FORBIDDEN' } },
+  {
+    name: 'delivery',
+    query: `query($id: ID!) { delivery(id: $id) { id attempts { edges { node { id responseBody } } } } }`,
+    vars: () => ({ id: deliveryA }),
+    allowed: (d) => {
+      expect(d.delivery.id).toBe(deliveryA);
+      expect(d.delivery.attempts.edges.map((e: any) => e.node)).toContainEqual({ id: attemptA, responseBody: 'ok' });
+    },
+  },
+  ...(
+    [
+      ['node(webhook)', () => hookA],
+      ['node(event)', () => eventA],
+      ['node(delivery)', () => deliveryA],
+      ['node(attempt)', () => attemptA],
+      ['node(project)', () => A.projectId],
+      ['node(api key)', () => keyIdA],
+    ] as const
+  ).map(([name, id]): Operation => ({
+    name,
     query: `query($id: ID!) { node(id: $id) { id } }`,
-    vars: () => ({ id: (id as () => string)() }),
-    expect: { foreign: 'null' as const },
+    vars: () => ({ id: id() }),
+    allowed: (d) => expect(d.node).toEqual({ id: id() }),
+    expect: { foreign: 'null' },
   })),
-  { name: 'nodes', query: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, vars: () => ({ ids: [hookA, eventA] }), expect: { foreign: 'null' } },
-  { name: 'createWebhook', query: `mutation($p: ID) { createWebhook(input: { projectId: $p, url: "https://n.example", events: ["a.b"] }) { webhook { id } } }`, vars: () => ({ p: A.projectId }), expect: { foreign: 'FORBIDDEN' } },
-  { name: 'updateWebhook', query: `mutation($id: ID!) { updateWebhook(input: { id: $id, name: "renamed" }) { webhook { id } } }`, vars: () => ({ id: hookA }) },
-  { name: 'rotateWebhookSecret', query: `mutation($id: ID!) { rotateWebhookSecret(input: { id: $id, gracePeriodSeconds: 0 }) { secret } }`, vars: async () => ({ id: await freshWebhook() }) },
-  { name: 'deleteWebhook', query: `mutation($id: ID!) { deleteWebhook(input: { id: $id }) { deletedWebhookId } }`, vars: async () => ({ id: await freshWebhook() }) },
-  { name: 'publishEvent', query: `mutation($p: ID) { publishEvent(input: { projectId: $p, type: "iso.pub", data: {} }) { deliveryCount } }`, vars: () => ({ p: A.projectId }), expect: { foreign: 'FORBIDDEN' } },
-  { name: 'sendTestEvent', query: `mutation($w: ID!) { sendTestEvent(input: { webhookId: $w }) { delivery { id } } }`, vars: async () => ({ w: await freshWebhook() }) },
-  { name: 'retryDelivery', query: `mutation($id: ID!) { retryDelivery(input: { id: $id }) { delivery { id } } }`, vars: () => ({ id: deliveryA }) },
-  { name: 'recoverFailedDeliveries', query: `mutation($w: ID!) { recoverFailedDeliveries(input: { webhookId: $w, since: "2020-01-01T00:00:00Z" }) { count } }`, vars: () => ({ w: hookA }) },
-  { name: 'createApiKey', query: `mutation($p: ID) { createApiKey(input: { projectId: $p, name: "k" }) { key } }`, vars: () => ({ p: A.projectId }), expect: { foreign: 'FORBIDDEN' } },
-  { name: 'revokeApiKey', query: `mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id } } }`, vars: async () => ({ id: await freshKey() }) },
+  {
+    name: 'nodes',
+    query: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
+    vars: () => ({ ids: [hookA, eventA] }),
+    allowed: (d) => expect(d.nodes).toEqual([{ id: hookA }, { id: eventA }]),
+    expect: { foreign: 'null' },
+  },
+  {
+    name: 'createWebhook',
+    query: `mutation($p: ID) { createWebhook(input: { projectId: $p, url: "https://n.example", events: ["a.b"] }) { webhook { id } } }`,
+    vars: () => ({ p: A.projectId }),
+    allowed: async (d) => expect(await db().webhook.findUnique({ where: { id: d.createWebhook.webhook.id } })).toMatchObject({ projectId: A.projectId, url: 'https://n.example' }),
+    expect: { foreign: 'FORBIDDEN' },
+  },
+  {
+    name: 'updateWebhook',
+    query: `mutation($id: ID!, $name: String) { updateWebhook(input: { id: $id, name: $name }) { webhook { id name } } }`,
+    vars: () => ({ id: hookA, name: `renamed ${Date.now()}` }),
+    allowed: async (d, v) => {
+      expect(d.updateWebhook.webhook).toEqual({ id: hookA, name: v.name });
+      expect((await db().webhook.findUniqueOrThrow({ where: { id: hookA } })).name).toBe(v.name);
+    },
+  },
+  {
+    name: 'rotateWebhookSecret',
+    query: `mutation($id: ID!) { rotateWebhookSecret(input: { id: $id, gracePeriodSeconds: 0 }) { secret webhook { id } } }`,
+    vars: async () => ({ id: await freshWebhook() }),
+    allowed: async (d, v) => {
+      expect(d.rotateWebhookSecret.webhook.id).toBe(v.id);
+      expect((await db().webhook.findUniqueOrThrow({ where: { id: v.id } })).secretHint).toBe(d.rotateWebhookSecret.secret.slice(-4));
+    },
+  },
+  {
+    name: 'deleteWebhook',
+    query: `mutation($id: ID!) { deleteWebhook(input: { id: $id }) { deletedWebhookId } }`,
+    vars: async () => ({ id: await freshWebhook() }),
+    allowed: async (d, v) => {
+      expect(d.deleteWebhook.deletedWebhookId).toBe(v.id);
+      expect(await db().webhook.findUnique({ where: { id: v.id } })).toBeNull();
+    },
+  },
+  {
+    name: 'publishEvent',
+    query: `mutation($p: ID) { publishEvent(input: { projectId: $p, type: "iso.pub", data: {} }) { deliveryCount event { id } } }`,
+    vars: () => ({ p: A.projectId }),
+    allowed: async (d) => {
+      expect(await db().event.findUnique({ where: { id: d.publishEvent.event.id } })).toMatchObject({ projectId: A.projectId, type: 'iso.pub' });
+      expect(d.publishEvent.deliveryCount).toBe(1);
+    },
+    expect: { foreign: 'FORBIDDEN' },
+  },
+  {
+    name: 'sendTestEvent',
+    query: `mutation($w: ID!) { sendTestEvent(input: { webhookId: $w }) { delivery { id } } }`,
+    vars: async () => ({ w: await freshWebhook() }),
+    allowed: async (d, v) => expect(await db().delivery.findUnique({ where: { id: d.sendTestEvent.delivery.id } })).toMatchObject({ webhookId: v.w, projectId: A.projectId }),
+  },
+  {
+    name: 'retryDelivery',
+    query: `mutation($id: ID!) { retryDelivery(input: { id: $id }) { delivery { id status } } }`,
+    vars: () => ({ id: deliveryA }),
+    allowed: (d) => expect(d.retryDelivery.delivery).toEqual({ id: deliveryA, status: 'PENDING' }),
+  },
+  {
+    name: 'recoverFailedDeliveries',
+    query: `mutation($w: ID!) { recoverFailedDeliveries(input: { webhookId: $w, since: "2020-01-01T00:00:00Z" }) { count } }`,
+    vars: async () => ({ w: await failedWebhook() }),
+    allowed: (d) => expect(d.recoverFailedDeliveries.count).toBe(1),
+  },
+  {
+    name: 'createApiKey',
+    query: `mutation($p: ID) { createApiKey(input: { projectId: $p, name: "k" }) { key apiKey { id } } }`,
+    vars: () => ({ p: A.projectId }),
+    allowed: async (d) => expect(await db().apiKey.findUnique({ where: { id: d.createApiKey.apiKey.id } })).toMatchObject({ projectId: A.projectId, scope: 'PROJECT' }),
+    expect: { foreign: 'FORBIDDEN' },
+  },
+  {
+    name: 'revokeApiKey',
+    query: `mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id } } }`,
+    vars: async () => ({ id: await freshKey() }),
+    allowed: async (d, v) => {
+      expect(d.revokeApiKey.apiKey.id).toBe(v.id);
+      expect((await db().apiKey.findUniqueOrThrow({ where: { id: v.id } })).revokedAt).not.toBeNull();
+    },
+  },
 ];
 
 const keyOf = (who: Who) => ({ own: A.key, foreign: B.key, admin: TEST_ADMIN_KEY, none: null })[who];
+/** Any id of any kind: a refusal carries none. */
+const ANY_ID = /\b(prj|key|whk|evt|dlv|att)_[0-9a-z]/;
+
+/** Every row of every table, once the worker has settled what it was doing. */
+async function everything(): Promise<unknown> {
+  await waitUntil(async () => (await db().delivery.count({ where: { status: { in: ['PENDING', 'RETRYING'] } } })) === 0, 15_000, 'open deliveries to settle');
+  const byId = { orderBy: { id: 'asc' as const } };
+  return Promise.all([
+    db().project.findMany(byId),
+    db().apiKey.findMany(byId),
+    db().webhook.findMany(byId),
+    db().event.findMany(byId),
+    db().delivery.findMany(byId),
+    db().deliveryAttempt.findMany(byId),
+  ]);
+}
 
 describe('isolation matrix: every operation × own / foreign / admin / no key', () => {
   const cases = operations.flatMap((op) =>
@@ -97,88 +221,88 @@ describe('isolation matrix: every operation × own / foreign / admin / no key', 
   );
 
   it.each(cases)('%s as %s', async (_name, who, op, expected) => {
-    const res = await h.gql(op.query, await op.vars(), keyOf(who));
+    const vars = await op.vars();
     if (expected === 'ok') {
+      const res = await h.gql(op.query, vars, keyOf(who));
       expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-    } else if (expected === 'null') {
+      await op.allowed(res.data, vars);
+      return;
+    }
+    const before = await everything();
+    const res = await h.gql(op.query, vars, keyOf(who));
+    if (expected === 'null') {
       expect(res.errors).toBeUndefined();
-      expect(JSON.stringify(res.data)).not.toContain('"id":"');
+      expect(Object.values(res.data ?? {}).flat()).toEqual(Array.isArray(vars.ids) ? vars.ids.map(() => null) : [null]);
     } else {
       expect(res.errors?.[0]?.extensions?.code, JSON.stringify(res)).toBe(expected);
-      // Nothing of project A leaks in the refusal.
-      expect(JSON.stringify(res.data ?? null)).not.toMatch(/(whk|evt|dlv|att)_/);
     }
+    // Nothing of project A leaks in the refusal: no id in the data, and none the caller did not name.
+    expect(JSON.stringify(res.data ?? null)).not.toMatch(ANY_ID);
+    const named = JSON.stringify(vars);
+    for (const id of [A.projectId, hookA, eventA, deliveryA, attemptA, keyIdA].filter((id) => !named.includes(id))) {
+      expect(JSON.stringify(res)).not.toContain(id);
+    }
+    // And nothing changed.
+    expect(await everything()).toEqual(before);
   });
 });
 
 describe('subscriptions respect project scope', () => {
   const ATTEMPTS = `subscription($w: ID) { deliveryAttemptCreated(webhookId: $w) { id delivery { webhook { id } } } }`;
+  const attemptMarker = (projectId: string, webhookId: string = MARKER_IDS.webhookId) => ({
+    attemptId: MARKER_IDS.attemptId,
+    deliveryId: MARKER_IDS.deliveryId,
+    webhookId,
+    projectId,
+  });
 
   it('refuses a subscription to another project’s webhook and a connection without a key', async () => {
-    const foreign = h.wsClient(B.key);
+    const refused = wsSubscription(h.wsClient(B.key), ATTEMPTS, { w: hookA });
     // A refused subscription answers with one result carrying the error, then completes.
-    const refused = await new Promise<any>((resolve) =>
-      foreign.subscribe({ query: ATTEMPTS, variables: { w: hookA } }, { next: resolve, error: resolve, complete: () => resolve(null) }),
-    );
-    expect(refused.errors[0].extensions.code).toBe('NOT_FOUND');
-    expect(refused.data ?? null).toBeNull();
+    expect(await refused.ended).toBeNull();
+    expect(refused.errors.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+    expect(refused.items).toEqual([]);
 
-    const anonymous = h.wsClient(null);
-    const closed = await new Promise<any>((resolve) =>
-      anonymous.subscribe({ query: ATTEMPTS, variables: {} }, { next: () => {}, error: resolve, complete: () => resolve(null) }),
-    );
-    expect(closed?.code).toBe(4403);
+    const anonymous = wsSubscription(h.wsClient(null), ATTEMPTS);
+    expect(await anonymous.ended).toMatchObject({ code: 4403 });
   });
 
   it('a project key never receives another project’s attempts', async () => {
     const hookB = (await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['*'] } }, B.key)).createWebhook.webhook.id;
-    const seenByB: string[] = [];
-    const seenByAdmin: string[] = [];
-    h.wsClient(B.key).subscribe({ query: ATTEMPTS, variables: {} }, { next: (m: any) => seenByB.push(m.data.deliveryAttemptCreated.delivery.webhook.id), error: () => {}, complete: () => {} });
-    h.wsClient(TEST_ADMIN_KEY).subscribe({ query: ATTEMPTS, variables: {} }, { next: (m: any) => seenByAdmin.push(m.data.deliveryAttemptCreated.delivery.webhook.id), error: () => {}, complete: () => {} });
-    await h.waitForSubscriber('deliveryAttemptCreated');
-    await new Promise((r) => setTimeout(r, 200));
+    const byB = wsSubscription(h.wsClient(B.key), ATTEMPTS);
+    const byAdmin = wsSubscription(h.wsClient(TEST_ADMIN_KEY), ATTEMPTS);
+    await proveLive(h, byB, 'deliveryAttemptCreated', attemptMarker(B.projectId));
+    await proveLive(h, byAdmin, 'deliveryAttemptCreated', attemptMarker(B.projectId));
+
+    const webhookOf = (a: any) => a.delivery.webhook.id;
     await h.ok(PUBLISH_EVENT, { input: { type: 'iso.a', data: {} } }, A.key);
-    await waitUntil(() => seenByAdmin.includes(hookA), 10_000, 'A’s attempt');
+    await waitUntil(() => byAdmin.items.some((a) => webhookOf(a) === hookA), 10_000, 'A’s attempt at the admin');
     await h.ok(PUBLISH_EVENT, { input: { type: 'iso.b', data: {} } }, B.key);
-    await waitUntil(() => seenByB.length > 0, 10_000, 'B’s attempt');
-    expect(seenByB).toEqual([hookB]);
-    expect(seenByAdmin).toEqual(expect.arrayContaining([hookA, hookB]));
+    // Messages reach one process's subscribers in order: once B has its own attempt, A's would be there.
+    await waitUntil(() => byB.items.length > 0, 10_000, 'B’s attempt');
+    await waitUntil(() => byAdmin.items.some((a) => webhookOf(a) === hookB), 10_000, 'B’s attempt at the admin');
+    expect(byB.items.map(webhookOf)).toEqual([hookB]);
   });
 
   it('revoking a key closes its open WebSocket subscriptions', async () => {
     const { createApiKey } = await h.ok(`mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "live" }) { key apiKey { id } } }`, { p: A.projectId });
     let closeEvent: { code: number; reason: string } | undefined;
     const client = h.wsClient(createApiKey.key, { on: { closed: (e) => (closeEvent = e as { code: number; reason: string }) } });
-    const ended = new Promise<unknown>((resolve) =>
-      client.subscribe({ query: ATTEMPTS, variables: { w: hookA } }, { next: () => {}, error: resolve, complete: () => resolve(null) }),
-    );
-    await h.waitForSubscriber('apiKeyRevoked');
-    await new Promise((r) => setTimeout(r, 200));
+    const live = wsSubscription(client, ATTEMPTS, { w: hookA });
+    await proveLive(h, live, 'deliveryAttemptCreated', attemptMarker(A.projectId, hookA));
     await h.ok(`mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id } } }`, { id: createApiKey.apiKey.id }, A.key);
-    await ended;
+    await live.ended;
     expect(closeEvent).toMatchObject({ code: 4401, reason: 'API key revoked' });
   });
 
   it('revoking a key ends its open SSE subscriptions too', async () => {
     const { createApiKey } = await h.ok(`mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "sse" }) { key apiKey { id } } }`, { p: A.projectId });
-    const res = await fetch(`${h.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${createApiKey.key}` },
-      body: JSON.stringify({ query: `subscription { deliveryUpdated { id } }` }),
-    });
-    expect(res.status).toBe(200);
-    await h.waitForSubscriber('apiKeyRevoked');
-    await new Promise((r) => setTimeout(r, 300));
+    const live = await sseSubscription(h.url, createApiKey.key, `subscription { deliveryUpdated { id } }`);
+    expect(live.status).toBe(200);
+    await proveLive(h, live, 'deliveryUpdated', { deliveryId: MARKER_IDS.deliveryId, webhookId: MARKER_IDS.webhookId, projectId: A.projectId });
     await h.ok(`mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id } } }`, { id: createApiKey.apiKey.id }, A.key);
-    const reader = res.body!.getReader();
-    let text = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-    expect(text).toContain('API key revoked');
-    expect(text).toContain('UNAUTHENTICATED');
+    // The server ends the stream: the read loop stops on `done`.
+    expect(await live.ended).toBeNull();
+    expect(live.errors).toMatchObject([{ message: 'API key revoked', extensions: { code: 'UNAUTHENTICATED' } }]);
   });
 });

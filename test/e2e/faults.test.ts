@@ -1,23 +1,34 @@
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
-import { exited, spawnWorker, startRedisServer, workerEnv } from '../support/processes.ts';
+import { connectionRefused, exited, spawnWorker, startRedisServer, workerEnv } from '../support/processes.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { waitUntil } from '../support/wait.ts';
 
 const EVENTS = 300;
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-});
 
-/** A receiver that answers after a short pause, so a few hundred deliveries take a few seconds. */
-async function slowReceiver(): Promise<Receiver> {
-  const receiver = await startReceiver();
-  receiver.respondWith((_req, res) => setTimeout(() => res.writeHead(200).end('ok'), 25));
-  cleanups.push(() => receiver.close());
-  return receiver;
+async function harness(overrides: Record<string, string> = {}): Promise<Harness> {
+  const h = await startHarness(overrides);
+  onTestFinished(() => h.close());
+  return h;
+}
+
+async function receiver(respondAfterMs: number): Promise<Receiver> {
+  const r = await startReceiver();
+  r.respondWith((_req, res) => setTimeout(() => res.writeHead(200).end('ok'), respondAfterMs));
+  onTestFinished(() => r.close());
+  return r;
+}
+
+/** A child worker, stopped after the test (SIGKILL if it outlives its test). */
+function worker(h: Harness, extra: Record<string, string>) {
+  const child = spawnWorker(workerEnv(h.config, extra));
+  onTestFinished(async () => {
+    child.kill('SIGKILL');
+    await exited(child);
+  });
+  return child;
 }
 
 async function publishMany(h: Harness, key: string, url: string): Promise<string[]> {
@@ -29,117 +40,113 @@ async function publishMany(h: Harness, key: string, url: string): Promise<string
   return ids;
 }
 
-/** Every event reached the receiver at least once, and Postgres agrees. */
-async function expectAllDelivered(h: Harness, receiver: Receiver, eventIds: string[]) {
+/**
+ * Every event reached the receiver, every delivery SUCCEEDED, and each delivery's attempt log is
+ * exactly its attemptCount rows numbered 1..n: no attempt logged twice, none lost.
+ */
+async function expectAllDeliveredOnce(h: Harness, receiver: Receiver, eventIds: string[]) {
   const unique = () => new Set(receiver.requests.map((r) => r.headers['webhook-id']));
   await waitUntil(() => unique().size >= eventIds.length, 90_000, `all ${eventIds.length} events at the receiver`);
   expect([...unique()].sort()).toEqual([...eventIds].sort());
   await waitUntil(async () => (await h.deps.db.delivery.count({ where: { status: 'SUCCEEDED' } })) === eventIds.length, 30_000, 'every delivery SUCCEEDED');
   expect(await h.deps.db.delivery.count({ where: { status: { not: 'SUCCEEDED' } } })).toBe(0);
+
+  const deliveries = await h.deps.db.delivery.findMany({
+    select: { id: true, attemptCount: true, attempts: { select: { attemptNumber: true }, orderBy: { attemptNumber: 'asc' } } },
+  });
+  expect(deliveries).toHaveLength(eventIds.length);
+  const misLogged = deliveries
+    .map((d) => ({ id: d.id, attemptCount: d.attemptCount, numbers: d.attempts.map((a) => a.attemptNumber) }))
+    .filter((d) => d.numbers.length !== d.attemptCount || d.numbers.some((n, i) => n !== i + 1));
+  expect(misLogged).toEqual([]);
+  // Every logged attempt is a request the receiver got (a request may go unlogged when its worker dies).
+  expect(deliveries.reduce((sum, d) => sum + d.attemptCount, 0)).toBeLessThanOrEqual(receiver.requests.length);
 }
 
 /** A deployment on a private redis-server, its events all accepted and a quarter of them delivered. */
 async function midRunOnPrivateRedis(project: string) {
   const redis = await startRedisServer();
-  cleanups.push(() => redis.stop());
-  const h = await startHarness({ REDIS_URL: redis.url, HOOKPOST_RECONCILE_INTERVAL_MS: '500', HOOKPOST_WORKER_CONCURRENCY: '5' });
-  cleanups.push(() => h.close());
-  const receiver = await slowReceiver();
+  onTestFinished(() => redis.stop());
+  const h = await harness({ REDIS_URL: redis.url, HOOKPOST_RECONCILE_INTERVAL_MS: '500', HOOKPOST_WORKER_CONCURRENCY: '5' });
+  const r = await receiver(25);
   const { key } = await h.createProject(project);
-  const eventIds = await publishMany(h, key, receiver.url);
+  const eventIds = await publishMany(h, key, r.url);
   h.startWorker();
-  await receiver.waitFor(EVENTS / 4, 60_000);
-  return { redis, h, receiver, key, eventIds };
+  await r.waitFor(EVENTS / 4, 60_000);
+  return { redis, h, receiver: r, key, eventIds };
 }
 
 describe('nothing accepted is lost', () => {
-  it('survives a worker killed with SIGKILL mid-run and restarted', async () => {
-    const h = await startHarness();
-    cleanups.push(() => h.close());
-    const receiver = await slowReceiver();
+  it('survives a worker killed with SIGKILL mid-run and restarted, and logs no attempt twice', async () => {
+    const h = await harness();
+    const r = await receiver(25);
     const { key } = await h.createProject('Kill');
-    const env = workerEnv(h.config, {
-      HOOKPOST_WORKER_CONCURRENCY: '5',
-      HOOKPOST_JOB_LOCK_MS: '1000',
-      HOOKPOST_RECONCILE_INTERVAL_MS: '1000',
-    });
+    const env = { HOOKPOST_WORKER_CONCURRENCY: '5', HOOKPOST_JOB_LOCK_MS: '1000', HOOKPOST_RECONCILE_INTERVAL_MS: '1000' };
     // Everything is accepted (and queued) before any worker runs, so the kill lands mid-run.
-    const eventIds = await publishMany(h, key, receiver.url);
-    const first = spawnWorker(env);
-    cleanups.push(async () => first.kill('SIGKILL'));
+    const eventIds = await publishMany(h, key, r.url);
+    const first = worker(h, env);
 
-    await receiver.waitFor(EVENTS / 4, 60_000);
+    await r.waitFor(EVENTS / 4, 60_000);
     first.kill('SIGKILL');
     await exited(first);
-    const seenAtKill = receiver.requests.length;
-    expect(seenAtKill).toBeLessThan(EVENTS);
+    expect(r.requests.length).toBeLessThan(EVENTS);
 
-    const second = spawnWorker(env);
-    cleanups.push(async () => {
-      second.kill('SIGTERM');
-      await exited(second);
-    });
-    await expectAllDelivered(h, receiver, eventIds);
-    // No attempt was logged twice: attempt numbers per delivery are unique by construction.
-    const attempts = await h.deps.db.deliveryAttempt.count();
-    expect(attempts).toBeGreaterThanOrEqual(EVENTS);
+    worker(h, env);
+    await expectAllDeliveredOnce(h, r, eventIds);
   }, 150_000);
 
   it('survives Redis losing everything (FLUSHALL) while the worker keeps going', async () => {
-    const { redis, h, receiver, eventIds } = await midRunOnPrivateRedis('Flush');
+    const { redis, h, receiver: r, eventIds } = await midRunOnPrivateRedis('Flush');
     const admin = new Redis(redis.url);
+    onTestFinished(() => admin.disconnect());
     await admin.flushall();
-    expect(await admin.dbsize()).toBeLessThan(5);
-    admin.disconnect();
-    expect(receiver.requests.length).toBeLessThan(EVENTS);
+    expect(r.requests.length).toBeLessThan(EVENTS);
 
-    await expectAllDelivered(h, receiver, eventIds);
+    await expectAllDeliveredOnce(h, r, eventIds);
   }, 150_000);
 
   it('survives a Redis restart: the worker reconnects and events published while Redis is down are kept', async () => {
-    const { redis, h, receiver, key, eventIds } = await midRunOnPrivateRedis('Restart');
-    const restarted = redis.restart(1500);
-    // Accepted while Redis is down: committed to Postgres, queued once Redis is back.
-    await new Promise((r) => setTimeout(r, 300));
-    const during = await h.ok(PUBLISH_EVENT, { input: { type: 'fault.during', data: {} } }, key);
-    eventIds.push(during.publishEvent.event.id);
-    await restarted;
-    expect(receiver.requests.length).toBeLessThan(EVENTS);
+    const { redis, h, receiver: r, key, eventIds } = await midRunOnPrivateRedis('Restart');
+    await redis.restart(async () => {
+      expect(r.requests.length).toBeLessThan(EVENTS);
+      // The whole publish happens while nothing listens on Redis's port: committed to Postgres,
+      // queued once Redis is back.
+      expect(await connectionRefused(redis.port), 'Redis down before the publish').toBe(true);
+      const during = await h.ok(PUBLISH_EVENT, { input: { type: 'fault.during', data: {} } }, key);
+      expect(await connectionRefused(redis.port), 'Redis still down after the publish').toBe(true);
+      eventIds.push(during.publishEvent.event.id);
+    });
 
-    await expectAllDelivered(h, receiver, eventIds);
+    await expectAllDeliveredOnce(h, r, eventIds);
   }, 150_000);
 
   it('SIGTERM stops taking jobs, finishes the ones in flight, and records each attempt once', async () => {
-    const h = await startHarness();
-    cleanups.push(() => h.close());
-    const receiver = await startReceiver();
-    cleanups.push(() => receiver.close());
-    receiver.respondWith((_req, res) => setTimeout(() => res.writeHead(200).end('ok'), 700));
+    const CONCURRENCY = 3;
+    const h = await harness();
+    const r = await receiver(700);
     const { key } = await h.createProject('Drain');
-    await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['drain.*'] } }, key);
+    await h.ok(CREATE_WEBHOOK, { input: { url: r.url, events: ['drain.*'] } }, key);
     for (let i = 0; i < 20; i++) await h.ok(PUBLISH_EVENT, { input: { type: 'drain.me', data: { i } } }, key);
-    const env = workerEnv(h.config, { HOOKPOST_WORKER_CONCURRENCY: '3' });
-    const worker = spawnWorker(env);
-    cleanups.push(async () => worker.kill('SIGKILL'));
-    await receiver.waitFor(1, 20_000);
-    worker.kill('SIGTERM');
-    expect(await exited(worker)).toBe(0);
+    const env = { HOOKPOST_WORKER_CONCURRENCY: String(CONCURRENCY) };
+    const draining = worker(h, env);
+    await r.waitFor(1, 20_000);
+    const atSignal = r.requests.length;
+    draining.kill('SIGTERM');
+    expect(await exited(draining)).toBe(0);
 
-    const inFlight = receiver.requests.length;
-    expect(inFlight).toBeGreaterThan(0);
-    expect(inFlight).toBeLessThan(20);
+    // Only jobs already taken may still reach the receiver: at most one per slot.
+    const sent = r.requests.length;
+    expect(sent - atSignal).toBeLessThanOrEqual(CONCURRENCY);
+    expect(sent).toBeLessThan(20);
     // Every request that went out was answered and logged exactly once before the worker left.
-    expect(await h.deps.db.delivery.count({ where: { status: 'SUCCEEDED' } })).toBe(inFlight);
-    expect(await h.deps.db.deliveryAttempt.count()).toBe(inFlight);
-    expect(await h.deps.db.delivery.count({ where: { status: 'PENDING', attemptCount: 0 } })).toBe(20 - inFlight);
+    expect(await h.deps.db.delivery.count({ where: { status: 'SUCCEEDED', attemptCount: 1 } })).toBe(sent);
+    expect(await h.deps.db.deliveryAttempt.count()).toBe(sent);
+    expect(await h.deps.db.delivery.count({ where: { status: 'PENDING', attemptCount: 0 } })).toBe(20 - sent);
 
-    receiver.respondWith((_req, res) => res.writeHead(200).end('ok'));
-    const next = spawnWorker(env);
-    cleanups.push(async () => {
-      next.kill('SIGTERM');
-      await exited(next);
-    });
+    r.respondWith((_req, res) => res.writeHead(200).end('ok'));
+    worker(h, env);
     await waitUntil(async () => (await h.deps.db.delivery.count({ where: { status: 'SUCCEEDED' } })) === 20, 30_000, 'the rest delivered');
     expect(await h.deps.db.deliveryAttempt.count()).toBe(20);
+    expect(r.requests).toHaveLength(20);
   }, 60_000);
 });

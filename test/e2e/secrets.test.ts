@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -49,22 +50,27 @@ const verifies = (secret: string, req: { body: string; headers: Record<string, u
 describe('secret rotation', () => {
   it('signs with both secrets during the grace period and only the new one after it', async () => {
     const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['rot.*'] } }, project.key);
+    const webhookId = createWebhook.webhook.id;
     const oldSecret = createWebhook.secret;
-    const { rotateWebhookSecret } = await h.ok(ROTATE, { input: { id: createWebhook.webhook.id, gracePeriodSeconds: 2 } }, project.key);
+    const asked = Date.now();
+    const { rotateWebhookSecret } = await h.ok(ROTATE, { input: { id: webhookId, gracePeriodSeconds: 3600 } }, project.key);
+    const answered = Date.now();
     const newSecret = rotateWebhookSecret.secret;
     expect(newSecret).not.toBe(oldSecret);
     expect(rotateWebhookSecret.webhook.secretHint).toBe(newSecret.slice(-4));
-    expect(rotateWebhookSecret.webhook.previousSecretExpiresAt).not.toBeNull();
+    const expiresAt = Date.parse(rotateWebhookSecret.webhook.previousSecretExpiresAt);
+    expect(expiresAt).toBeGreaterThanOrEqual(asked + 3600_000);
+    expect(expiresAt).toBeLessThanOrEqual(answered + 3600_000);
 
     const during = await deliverOne('rot.during');
     expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect(verifies(oldSecret, during)).toBe(true);
     expect(verifies(newSecret, during)).toBe(true);
     // The branded header carries the new secret's signature only.
-    const { createHmac } = await import('node:crypto');
     expect(during.headers['x-hookpost-signature']).toBe(`sha256=${createHmac('sha256', newSecret).update(during.body).digest('hex')}`);
 
-    await new Promise((r) => setTimeout(r, 2100));
+    // The grace period ends: its end is moved into the past (this file's own database) rather than waited for.
+    await h.deps.db.webhook.update({ where: { id: webhookId }, data: { previousSecretExpiresAt: new Date(Date.now() - 1000) } });
     const after = await deliverOne('rot.after');
     expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
     expect(verifies(newSecret, after)).toBe(true);
@@ -98,10 +104,12 @@ describe('secrets at rest', () => {
   it('no table holds a plaintext webhook secret or API key', async () => {
     const plain = 'a-plaintext-secret-that-must-not-leak';
     const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['scan.*'], secret: plain } }, project.key);
-    await h.ok(ROTATE, { input: { id: createWebhook.webhook.id, gracePeriodSeconds: 60 } }, project.key);
+    const rotated = (await h.ok(ROTATE, { input: { id: createWebhook.webhook.id, gracePeriodSeconds: 60 } }, project.key)).rotateWebhookSecret.secret;
+    // A delivery signed with both, its attempt (request headers and all) logged.
     await deliverOne('scan.me');
+    await h.waitForDelivery({ webhookId: createWebhook.webhook.id }, 'SUCCEEDED', project.key);
     const generated = (await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['scan2.*'] } }, project.key)).createWebhook.secret;
-    const needles = [plain, generated, generated.slice('whsec_'.length), project.key, 'hpk_test_admin_key'];
+    const needles = [plain, rotated, rotated.slice('whsec_'.length), generated, generated.slice('whsec_'.length), project.key, 'hpk_test_admin_key'];
 
     const client = new pg.Client({ connectionString: h.config.databaseUrl });
     await client.connect();
@@ -118,18 +126,39 @@ describe('secrets at rest', () => {
   });
 
   it('re-encrypts every secret under a new key, after which the old key can go', async () => {
+    const db = h.deps.db;
+    // A secret in its grace period, so there are previous ciphertexts to carry over too.
     const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['rekey.*'] } }, project.key);
+    const { rotateWebhookSecret } = await h.ok(ROTATE, { input: { id: createWebhook.webhook.id, gracePeriodSeconds: 3600 } }, project.key);
     const oldKey = Buffer.from(TEST_ENCRYPTION_KEY, 'base64');
     const newKey = Buffer.alloc(32, 9);
-    const ring = createSecretBox([newKey, oldKey]);
-    const count = await reencryptSecrets(h.deps.db, ring, keyIdOf(newKey));
-    expect(count).toBeGreaterThan(0);
-    const row = await h.deps.db.webhook.findUniqueOrThrow({ where: { id: createWebhook.webhook.id } });
-    expect(row.secretKeyId).toBe(keyIdOf(newKey));
-    expect(createSecretBox([newKey]).open({ ciphertext: row.secretCiphertext, keyId: row.secretKeyId })).toBe(createWebhook.secret);
-    expect(await reencryptSecrets(h.deps.db, ring, keyIdOf(newKey))).toBe(0);
-    // Put the test key back for the other tests' worker.
-    await reencryptSecrets(h.deps.db, createSecretBox([oldKey, newKey]), keyIdOf(oldKey));
+    const onlyOld = createSecretBox([oldKey]);
+    const onlyNew = createSecretBox([newKey]);
+    const plaintexts = async (box: typeof onlyOld) =>
+      (await db.webhook.findMany({ orderBy: { id: 'asc' } })).map((w) => ({
+        id: w.id,
+        current: box.open({ ciphertext: w.secretCiphertext, keyId: w.secretKeyId }),
+        previous: w.previousSecretCiphertext && box.open({ ciphertext: w.previousSecretCiphertext, keyId: w.previousSecretKeyId! }),
+      }));
+    const before = await plaintexts(onlyOld);
+    expect(before.find((w) => w.id === createWebhook.webhook.id)).toEqual({
+      id: createWebhook.webhook.id,
+      current: rotateWebhookSecret.secret,
+      previous: createWebhook.secret,
+    });
+
+    try {
+      expect(await reencryptSecrets(db, createSecretBox([newKey, oldKey]), keyIdOf(newKey))).toBe(before.length);
+      // The new key alone opens every current and previous ciphertext, to the same secrets.
+      expect(await plaintexts(onlyNew)).toEqual(before);
+      const keyIds = await db.webhook.findMany({ select: { secretKeyId: true, previousSecretKeyId: true } });
+      expect(new Set(keyIds.flatMap((k) => [k.secretKeyId, k.previousSecretKeyId]).filter(Boolean))).toEqual(new Set([keyIdOf(newKey)]));
+      expect(await reencryptSecrets(db, createSecretBox([newKey, oldKey]), keyIdOf(newKey))).toBe(0);
+    } finally {
+      // The worker of this file holds the test key: put every secret back under it.
+      await reencryptSecrets(db, createSecretBox([oldKey, newKey]), keyIdOf(oldKey));
+    }
+    expect(await plaintexts(onlyOld)).toEqual(before);
   });
 
   it('production refuses to start without a key; development generates one in a private file', async () => {

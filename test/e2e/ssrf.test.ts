@@ -1,38 +1,30 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
-import { CREATE_WEBHOOK, DELIVERIES, PUBLISH_EVENT } from '../support/operations.ts';
+import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { waitUntil } from '../support/wait.ts';
 
 // Every address aimed at here is a loopback one, so even a broken guard sends nothing off this machine.
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-});
-afterAll(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-});
 
 async function harness(overrides: Record<string, string>) {
   const h = await startHarness(overrides);
-  cleanups.push(() => h.close());
+  onTestFinished(() => h.close());
   return h;
 }
 
 async function receiverOn(host: string): Promise<Receiver> {
   const r = await startReceiver(host);
-  cleanups.push(() => r.close());
+  onTestFinished(() => r.close());
   return r;
 }
 
+/** The delivery once its first attempt is logged (a retry counts as a wrong answer, not a wait). */
 async function lastAttempt(h: Harness, key: string, eventId: string, status = 'FAILED') {
-  const d = await waitUntil(async () => {
-    const node = (await h.ok(DELIVERIES, { eventId }, key)).deliveries.edges[0]?.node;
-    return node?.status === status && node;
-  }, 15_000, `delivery ${status}`);
-  return { delivery: d, attempt: d.attempts.edges[0].node };
+  const delivery = await h.waitForDelivery({ eventId }, (d) => d.status !== 'PENDING', key);
+  expect(delivery.status).toBe(status);
+  return { delivery, attempt: delivery.attempts.edges[0].node };
 }
 
 describe('SSRF guard, live', () => {
@@ -83,7 +75,7 @@ describe('SSRF guard, live', () => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve(server));
     });
-    cleanups.push(() => new Promise((r) => forbidden.close(r)));
+    onTestFinished(() => new Promise<void>((r) => forbidden.close(() => r())));
     expect((forbidden.address() as AddressInfo).port).toBe(port);
 
     const lookups: string[] = [];

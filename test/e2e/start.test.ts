@@ -2,8 +2,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { dropTestDatabase } from '../support/database.ts';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { dropTestDatabase, withAdmin } from '../support/database.ts';
 import { SERVER_URL, templateDatabase } from '../support/env.ts';
 import { exited, freePort, spawnEntry } from '../support/processes.ts';
 import { startReceiver } from '../support/receiver.ts';
@@ -38,37 +38,39 @@ describe('npm start', () => {
       LOG_LEVEL: 'info',
     };
     const url = `http://127.0.0.1:${port}`;
-    const service = spawnEntry('src/bin/start.ts', env);
+    const databaseExists = async () => (await withAdmin((c) => c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]))).rowCount === 1;
+    expect(await databaseExists()).toBe(false);
     const receiver = await startReceiver();
-    try {
-      await waitUntil(() => service.output().includes('Hookpost is listening'), 60_000, 'the service to listen');
-      const adminKey = /hpk_[A-Za-z0-9_-]{43}/.exec(service.output())?.[0];
-      expect(adminKey, service.output()).toBeDefined();
-
-      const { createProject } = await gql(url, adminKey!, `mutation { createProject(input: { name: "Acme" }) { project { id } } }`);
-      const { createApiKey } = await gql(url, adminKey!, `mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "backend" }) { key } }`, { p: createProject.project.id });
-      await gql(url, createApiKey.key, `mutation($u: String!) { createWebhook(input: { url: $u, events: ["order.*"] }) { webhook { id } } }`, { u: receiver.url });
-      await gql(url, createApiKey.key, `mutation { publishEvent(input: { type: "order.shipped", data: { orderId: "ord_42" } }) { deliveryCount } }`);
-      const [req] = await receiver.waitFor(1, 20_000);
-      expect(JSON.parse(req.body)).toMatchObject({ type: 'order.shipped', data: { orderId: 'ord_42' } });
-
-      service.kill('SIGTERM');
-      expect(await exited(service)).toBe(0);
-
-      // A second start finds everything in place and prints no new key.
-      const again = spawnEntry('src/bin/start.ts', env);
-      try {
-        await waitUntil(() => again.output().includes('Hookpost is listening'), 60_000, 'the second start');
-        expect(again.output()).not.toContain('hpk_');
-        expect((await gql(url, adminKey!, `{ projects { edges { node { id } } } }`)).projects.edges).toHaveLength(1);
-      } finally {
-        again.kill('SIGTERM');
-        await exited(again);
-      }
-    } finally {
+    onTestFinished(() => receiver.close());
+    const service = spawnEntry('src/bin/start.ts', env);
+    onTestFinished(async () => {
       service.kill('SIGKILL');
-      await receiver.close();
-    }
+      await exited(service);
+    });
+    await waitUntil(() => service.output().includes('Hookpost is listening'), 60_000, 'the service to listen');
+    expect(await databaseExists()).toBe(true);
+    const adminKey = /hpk_[A-Za-z0-9_-]{43}/.exec(service.output())?.[0];
+    expect(adminKey, service.output()).toBeDefined();
+
+    const { createProject } = await gql(url, adminKey!, `mutation { createProject(input: { name: "Acme" }) { project { id } } }`);
+    const { createApiKey } = await gql(url, adminKey!, `mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "backend" }) { key } }`, { p: createProject.project.id });
+    await gql(url, createApiKey.key, `mutation($u: String!) { createWebhook(input: { url: $u, events: ["order.*"] }) { webhook { id } } }`, { u: receiver.url });
+    await gql(url, createApiKey.key, `mutation { publishEvent(input: { type: "order.shipped", data: { orderId: "ord_42" } }) { deliveryCount } }`);
+    const [req] = await receiver.waitFor(1, 20_000);
+    expect(JSON.parse(req.body)).toMatchObject({ type: 'order.shipped', data: { orderId: 'ord_42' } });
+
+    service.kill('SIGTERM');
+    expect(await exited(service)).toBe(0);
+
+    // A second start finds everything in place and prints no new key.
+    const again = spawnEntry('src/bin/start.ts', env);
+    onTestFinished(async () => {
+      again.kill('SIGTERM');
+      await exited(again);
+    });
+    await waitUntil(() => again.output().includes('Hookpost is listening'), 60_000, 'the second start');
+    expect(again.output()).not.toContain('hpk_');
+    expect((await gql(url, adminKey!, `{ projects { edges { node { id } } } }`)).projects.edges).toHaveLength(1);
   }, 120_000);
 
   it('refuses to start in production without an encryption key, and says why', async () => {

@@ -1,3 +1,9 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { TestProject } from 'vitest/node';
 import { migrate } from '../../src/core/db/migrations.ts';
 import { withAdmin } from './database.ts';
 import { SERVER_URL, templateDatabase } from './env.ts';
@@ -14,14 +20,39 @@ function ownerAlive(datname: string): boolean {
   }
 }
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A copy of the package as installed: its package.json and the built dist/, outside the repo. */
+    builtPackageDir: string;
+  }
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * Builds hookpost/verify with the package's own build script, into a temporary directory with the
+ * package's name and exports map, so that plain Node can import it there as `hookpost/verify`.
+ * The repository's dist/ is left alone.
+ */
+async function buildPackage(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'hookpost-package-'));
+  await promisify(execFile)('npm', ['run', 'build:verify', '--silent', '--', '--outDir', path.join(dir, 'dist')], { cwd: ROOT });
+  const { name, type, exports } = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name, type, exports }, null, 2));
+  return dir;
+}
+
 /**
  * Builds a freshly migrated template database for this run; each test file clones it
  * (CREATE DATABASE … TEMPLATE). Leftovers of runs that are gone are dropped; another live run's
- * databases are left alone.
+ * databases are left alone. Builds the shipped package alongside.
  */
-export default async function setup(): Promise<() => Promise<void>> {
+export default async function setup(project?: TestProject): Promise<() => Promise<void>> {
   process.env.HOOKPOST_TEST_TEMPLATE_DB = `hookpost_test_${process.pid}`;
   const template = templateDatabase();
+  // Only vitest runs tests that use the package (a script calling this passes no project).
+  const built = project ? buildPackage() : undefined;
+  built?.catch(() => {}); // reported where it is awaited, below
   await withAdmin(async (admin) => {
     const leftovers = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'hookpost\\_test%'");
     for (const { datname } of leftovers.rows) {
@@ -30,7 +61,10 @@ export default async function setup(): Promise<() => Promise<void>> {
     await admin.query(`CREATE DATABASE "${template}"`);
   });
   await migrate(`${SERVER_URL}/${template}`);
+  const builtPackageDir = await built;
+  if (builtPackageDir) project?.provide('builtPackageDir', builtPackageDir);
   return async () => {
+    if (builtPackageDir) await rm(builtPackageDir, { recursive: true, force: true });
     await withAdmin(async (admin) => {
       const clones = `${template.replaceAll('_', '\\_')}\\_%`;
       const mine = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [clones]);

@@ -5,10 +5,10 @@ import { buildApp, type App } from '../../src/api/app.ts';
 import type { Config, Env } from '../../src/core/config.ts';
 import { createCoreDeps, type CoreDeps } from '../../src/core/deps.ts';
 import { createDeliveryWorker, type DeliveryWorker } from '../../worker/deliveryWorker.ts';
-import type { Topics } from '../../src/core/broadcaster.ts';
 import { createTestDatabase, dropTestDatabase } from './database.ts';
 import { waitUntil } from './wait.ts';
 import { TEST_ADMIN_KEY, testConfig } from './env.ts';
+import { DELIVERIES } from './operations.ts';
 
 export interface GraphQLResponse<T = any> {
   data?: T;
@@ -25,11 +25,19 @@ export interface Harness {
   /** Like gql, but fails the test on any GraphQL error. */
   ok<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<T>;
   wsClient(key?: string | null, extra?: Partial<Parameters<typeof createClient>[0]>): Client;
-  /** Redis SUBSCRIBE is asynchronous: resolves once this deployment listens on `topic`. */
-  waitForSubscriber(topic: keyof Topics): Promise<void>;
+  /**
+   * Polls the `deliveries` query until the newest delivery of `filter` passes `until` (a status, or a
+   * test of the delivery node with its attempts) and returns that node.
+   */
+  waitForDelivery(filter: DeliveryFilter, until: string | ((delivery: any) => boolean), key?: string | null, timeoutMs?: number): Promise<any>;
   startWorker(opts?: Parameters<typeof createDeliveryWorker>[1]): DeliveryWorker;
   createProject(name?: string): Promise<{ projectId: string; key: string }>;
   close(): Promise<void>;
+}
+
+export interface DeliveryFilter {
+  eventId?: string;
+  webhookId?: string;
 }
 
 export async function startHarness(overrides: Env = {}): Promise<Harness> {
@@ -77,12 +85,17 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
       clients.push(client);
       return client;
     },
-    async waitForSubscriber(topic) {
-      const channel = `${config.redisPrefix}:${topic}`;
-      await waitUntil(async () => {
-        const [, count] = (await deps.redis.pubsub('NUMSUB', channel)) as [string, number];
-        return Number(count) > 0;
-      }, 5000, `a subscriber on ${channel}`);
+    async waitForDelivery(filter, until, key = TEST_ADMIN_KEY, timeoutMs = 15_000) {
+      const passes = typeof until === 'string' ? (d: any) => d.status === until : until;
+      let last: any;
+      return waitUntil(
+        async () => {
+          last = (await ok(DELIVERIES, { ...filter }, key)).deliveries.edges[0]?.node;
+          return last && passes(last) ? last : undefined;
+        },
+        timeoutMs,
+        () => `the delivery of ${JSON.stringify(filter)} to be ${typeof until === 'string' ? until : 'as expected'}; last seen: ${last ? `${last.status} after ${last.attemptCount} attempts` : 'none'}`,
+      );
     },
     startWorker(opts) {
       const worker = createDeliveryWorker(deps, opts);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import type { Config } from '../../src/core/config.ts';
 import { TEST_ENCRYPTION_KEY } from './env.ts';
@@ -50,11 +50,26 @@ export function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+/** Whether a TCP connection to `port` on loopback is refused, i.e. nothing listens there. */
+export function connectionRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
+}
+
 export interface RedisServer {
   url: string;
   port: number;
-  /** Kills the server (it keeps nothing on disk) and starts an empty one on the same port. */
-  restart(downMs?: number): Promise<void>;
+  /**
+   * Kills the server (it keeps nothing on disk), runs `whileDown` once it is gone, then starts an
+   * empty one on the same port.
+   */
+  restart(whileDown: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -81,10 +96,13 @@ export async function startRedisServer(): Promise<RedisServer> {
   return {
     url,
     port,
-    async restart(downMs = 1000) {
+    async restart(whileDown) {
       await stop();
-      await new Promise((r) => setTimeout(r, downMs));
-      child = await launch();
+      try {
+        await whileDown();
+      } finally {
+        child = await launch();
+      }
     },
     stop,
   };

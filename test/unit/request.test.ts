@@ -27,8 +27,13 @@ describe('configurable envelope', () => {
     ['event=type,payload=data', '{"event":"order.shipped","payload":{"z":1,"a":{"y":[1,2],"b":"x"}}}'],
   ])('%s', (spec, expected) => expect(serializeEnvelope(event, parseEnvelope(spec))).toBe(expected));
 
-  it.each([['id,type'], ['id,data,id'], ['id,x=nope,data'], ['id,1bad,data']])('rejects %s', (spec) => {
-    expect(() => parseEnvelope(spec)).toThrow();
+  it.each([
+    ['id,type', /must carry data/],
+    ['id,data,id', /appears twice/],
+    ['id,x=nope,data', /"x=nope" is not name or name=source/],
+    ['id,1bad,data', /"1bad" is not name or name=source/],
+  ])('rejects %s', (spec, reason) => {
+    expect(() => parseEnvelope(spec)).toThrow(reason);
     expect(() => loadConfig({ HOOKPOST_ENVELOPE: spec })).toThrow(/HOOKPOST_ENVELOPE/);
   });
 });

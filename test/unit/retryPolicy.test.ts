@@ -49,8 +49,8 @@ describe('schedule', () => {
 
   it('parses HOOKPOST_RETRY_SCHEDULE', () => {
     expect(parseScheduleEnv('0.2, 1,5')).toEqual([0.2, 1, 5]);
-    expect(() => parseScheduleEnv('1,x')).toThrow();
-    expect(() => parseScheduleEnv('-1')).toThrow();
+    expect(() => parseScheduleEnv('1,x')).toThrow(/comma-separated non-negative seconds/);
+    expect(() => parseScheduleEnv('-1')).toThrow(/comma-separated non-negative seconds/);
   });
 });
 
