@@ -1,6 +1,6 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, Repeater } from 'graphql-yoga';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.ts';
 
 /** Small facts only: subscribers load the objects themselves, so nothing stale or Date-mangled travels. */
 export interface Topics {
@@ -16,12 +16,12 @@ export interface Broadcaster {
 }
 
 /**
- * Pub/sub over Redis so that what a worker publishes reaches every API replica. Messages published in
- * the same turn of the event loop travel as one Redis message per topic, so a worker recording a batch
- * of attempts sends one PUBLISH, not one per attempt. Channel names carry the deployment's Redis prefix
- * so that two deployments (or two test runs) sharing a Redis never cross.
+ * Pub/sub over RedisClient so that what a worker publishes reaches every API replica. Messages published in
+ * the same turn of the event loop travel as one RedisClient message per topic, so a worker recording a batch
+ * of attempts sends one PUBLISH, not one per attempt. Channel names carry the deployment's RedisClient prefix
+ * so that two deployments (or two test runs) sharing a RedisClient never cross.
  */
-export function createBroadcaster(publishClient: Redis, subscribeClient: Redis, prefix: string): Broadcaster {
+export function createBroadcaster(publishClient: RedisClient, subscribeClient: RedisClient, prefix: string): Broadcaster {
   const pubsub = createPubSub<Record<string, [unknown[]]>>({
     eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redisNodes } from './redis.ts';
 import { parseAllowedNetworks } from './delivery/addressPolicy.ts';
 import { DEFAULT_ENVELOPE, parseEnvelope } from './delivery/request.ts';
 import { DEFAULT_SCHEDULE_SECONDS, parseScheduleEnv } from './delivery/retryPolicy.ts';
@@ -8,7 +9,10 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/hookpost'),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .refine((v) => redisNodes(v).length > 0 && redisNodes(v).every((node) => URL.canParse(node) && node.startsWith('redis')), 'a redis:// URL, or several comma-separated for a Redis Cluster')
+    .default('redis://127.0.0.1:6379'),
   HOOKPOST_REDIS_PREFIX: z.string().min(1).default('hookpost'),
   HOOKPOST_ADMIN_KEY: z.string().min(16).optional(),
   HOOKPOST_USER_AGENT: z.string().min(1).default('Hookpost-Webhooks/1.0'),
@@ -41,7 +45,8 @@ const configSchema = envSchema.transform((e) => ({
   port: e.PORT,
   databaseUrl: e.DATABASE_URL,
   redisUrl: e.REDIS_URL,
-  redisPrefix: e.HOOKPOST_REDIS_PREFIX,
+  // A cluster keeps each BullMQ queue in one hash slot only if the prefix carries a hash tag.
+  redisPrefix: redisNodes(e.REDIS_URL).length > 1 && !/\{.+\}/.test(e.HOOKPOST_REDIS_PREFIX) ? `{${e.HOOKPOST_REDIS_PREFIX}}` : e.HOOKPOST_REDIS_PREFIX,
   adminKey: e.HOOKPOST_ADMIN_KEY,
   logLevel: e.LOG_LEVEL,
   encryption: { key: e.HOOKPOST_ENCRYPTION_KEY, keyFile: e.HOOKPOST_ENCRYPTION_KEY_FILE },

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.ts';
 import { pino, type Logger } from 'pino';
 import { type Broadcaster, createBroadcaster } from './broadcaster.ts';
 import type { Config } from './config.ts';
@@ -15,7 +15,7 @@ export interface CoreDeps {
   db: Db;
   /** Plain SQL for the hot paths; Prisma serves the rest. */
   sql: Sql;
-  redis: Redis;
+  redis: RedisClient;
   secretBox: SecretBox;
   queue: DeliveryQueue;
   broadcaster: Broadcaster;

@@ -50,6 +50,8 @@ export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: nu
             w.previous_secret_expires_at`,
     [refs.map((r) => r[0]), refs.map((r) => r[2]), leaseMs],
   );
+  // Ids are time-ordered: sending in id order serves each endpoint in publish order as far as it can.
+  rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return rows.map((r) => ({
     id: r.id,
     projectId: r.project_id,

@@ -1,5 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../core/redis.ts';
 import type { Sql } from '../../core/db/sql.ts';
 import { ENV_ADMIN_KEY_ID, hashApiKey, type Viewer } from './apiKeys.ts';
 
@@ -10,29 +10,29 @@ export interface Authenticator {
 const CACHE_TTL_MS = 60_000;
 const CACHE_MAX = 10_000;
 
-/** The Redis key whose value changes whenever any API key is revoked (see `announceRevocation`). */
+/** The RedisClient key whose value changes whenever any API key is revoked (see `announceRevocation`). */
 const epochKey = (prefix: string) => `${prefix}:auth-epoch`;
 
 /**
  * Tells every API replica's key cache that a key was revoked: the next request anywhere looks its
  * key up again. Called before the revoking mutation answers.
  */
-export async function announceRevocation(redis: Redis, prefix: string): Promise<void> {
+export async function announceRevocation(redis: RedisClient, prefix: string): Promise<void> {
   await redis.set(epochKey(prefix), randomUUID());
 }
 
 /**
- * API key → viewer, cached per process. Every request reads one small Redis value, the revocation
+ * API key → viewer, cached per process. Every request reads one small RedisClient value, the revocation
  * epoch; a cached viewer is used only while the epoch is the one it was cached under, so a revoked
- * key is refused on its next request on every replica. A Redis that lost its data has no epoch: a new
- * random one is set, which also invalidates every cache. With Redis away, keys are looked up in Postgres.
+ * key is refused on its next request on every replica. A RedisClient that lost its data has no epoch: a new
+ * random one is set, which also invalidates every cache. With RedisClient away, keys are looked up in Postgres.
  */
-export function createAuthenticator(deps: { sql: Sql; redis: Redis; redisPrefix: string }, envAdminKey: string | undefined): Authenticator {
+export function createAuthenticator(deps: { sql: Sql; redis: RedisClient; redisPrefix: string }, envAdminKey: string | undefined): Authenticator {
   const envAdminHash = envAdminKey ? Buffer.from(hashApiKey(envAdminKey), 'hex') : undefined;
   const cache = new Map<string, { viewer: Viewer | null; epoch: string; at: number }>();
 
   async function currentEpoch(): Promise<string | null> {
-    // ioredis queues commands while disconnected; a request must not wait for Redis to come back.
+    // ioredis queues commands while disconnected; a request must not wait for RedisClient to come back.
     if (deps.redis.status !== 'ready') return null;
     const key = epochKey(deps.redisPrefix);
     const epoch = await deps.redis.get(key);

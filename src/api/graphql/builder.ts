@@ -56,11 +56,15 @@ export const builder = new SchemaBuilder<{
       },
     },
     nodesQueryOptions: {
-      resolve: (_root, { ids }, ctx, _info, resolveNodes) => {
+      // Pothos's resolveNodes resolves every id of the argument whatever it is given: call it once and
+      // blank out what the viewer may not see.
+      resolve: async (_root, { ids }, ctx, _info, resolveNodes) => {
         requireViewer(ctx.viewer);
-        return ids.map(async (id) =>
-          (await mayLoadNode(ctx.deps.db, ctx.viewer, String(id.id))) ? (await resolveNodes([id]))[0] : null,
-        );
+        const [visible, nodes] = await Promise.all([
+          Promise.all(ids.map((id) => mayLoadNode(ctx.deps.db, ctx.viewer, String(id.id)))),
+          resolveNodes(ids),
+        ]);
+        return nodes.map((node, i) => (visible[i] ? node : null));
       },
     },
   },
