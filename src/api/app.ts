@@ -10,7 +10,7 @@ import type { ApiDeps } from './deps.ts';
 import type { GraphQLContext } from './graphql/context.ts';
 import { useErrorCodes } from './graphql/errorCodes.ts';
 import { hardeningPlugins, maskError } from './graphql/hardening.ts';
-import { schema } from './graphql/schema.ts';
+import { schema, subgraphSchema } from './graphql/schema.ts';
 import { reportUnusedQueries } from './graphql/builder.ts';
 
 export interface App {
@@ -40,7 +40,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
   }
   let graphiqlPage: string | undefined; // ~9 MB of inlined editor code: rendered once
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
-    schema,
+    schema: deps.config.federation ? subgraphSchema() : schema,
     graphqlEndpoint: '/graphql',
     maskedErrors: { isDev: false, maskError },
     plugins: [useErrorCodes(), ...hardeningPlugins(deps.config)],
