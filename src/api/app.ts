@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { useAPQ } from '@graphql-yoga/plugin-apq';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { AddressInfo } from 'node:net';
 import { useServer } from 'graphql-ws/use/ws';
@@ -43,7 +44,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
     schema: deps.config.federation ? subgraphSchema() : schema,
     graphqlEndpoint: '/graphql',
     maskedErrors: { isDev: false, maskError },
-    plugins: [useErrorCodes(), ...hardeningPlugins(deps.config)],
+    plugins: [useErrorCodes(), ...hardeningPlugins(deps.config), useAPQ()],
     // The editor's code comes from the package, not a CDN, so GraphiQL works on an air-gapped host.
     graphiql: { title: 'Hookpost GraphiQL' },
     renderGraphiQL: (opts) => (graphiqlPage ??= renderGraphiQL(opts)),
