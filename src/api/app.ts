@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { useAPQ } from '@graphql-yoga/plugin-apq';
+import { createInMemoryAPQStore, useAPQ } from '@graphql-yoga/plugin-apq';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { AddressInfo } from 'node:net';
 import { useServer } from 'graphql-ws/use/ws';
@@ -44,7 +44,8 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
     schema: deps.config.federation ? subgraphSchema() : schema,
     graphqlEndpoint: '/graphql',
     maskedErrors: { isDev: false, maskError },
-    plugins: [useErrorCodes(), ...hardeningPlugins(deps.config), useAPQ()],
+    // Persisted query hashes for a day (the plugin's default store forgets them after 36 s).
+    plugins: [useErrorCodes(), ...hardeningPlugins(deps.config), useAPQ({ store: createInMemoryAPQStore({ ttl: 24 * 3600_000 }) })],
     // The editor's code comes from the package, not a CDN, so GraphiQL works on an air-gapped host.
     graphiql: { title: 'Hookpost GraphiQL' },
     renderGraphiQL: (opts) => (graphiqlPage ??= renderGraphiQL(opts)),
