@@ -1,5 +1,6 @@
 // How the NDJSON events go to the API: the bulk `publishEvents` mutation where the server has it,
 // else one `publishEvent` per line, many at once. Both send each line's idempotency key.
+import { CliError } from './errors.ts';
 import type { GraphQLClient } from './graphql.ts';
 import type { NdjsonEvent, PublishBatch, Published } from './ndjson.ts';
 
@@ -66,8 +67,9 @@ export async function bulkPublisher(
   let mutation;
   try {
     mutation = await typeInfo('Mutation');
-  } catch {
-    return null; // introspection turned off
+  } catch (err) {
+    if (err instanceof CliError && err.code === 'GRAPHQL_VALIDATION_FAILED') return null; // introspection turned off
+    throw err;
   }
   const field = mutation?.fields.find((f) => f.name === 'publishEvents');
   const inputArg = field?.args?.find((a) => a.name === 'input');

@@ -69,7 +69,7 @@ describe('events publish --ndjson', () => {
     const again = await runCli(['events', 'publish', '--ndjson', events], env);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/published\s+0 new events, 0 deliveries/);
-    expect(again.stdout).toMatch(/replayed\s+1000 already published/);
+    expect(again.stdout).toMatch(/replayed\s+1000 \(already published/);
     expect(await eventCount()).toBe(1000);
     expect(await h.deps.db.delivery.count({ where: { projectId } })).toBe(1000);
   });

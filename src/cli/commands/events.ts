@@ -56,9 +56,13 @@ async function publishNdjson({ gql, out, interruptible }: Session, path: string,
       `${path}: ${events.length} events in ${(summary.durationMs / 1000).toFixed(1)} s (${publisher.mode}, ${publisher.concurrency} at a time)`,
       record([
         ['published', `${tally.published} new events, ${tally.deliveries} deliveries`],
-        ['replayed', `${tally.replayed} already published (idempotency key matched; nothing sent again)`],
-        ['remaining', tally.remaining ? pc.red(`${tally.remaining}: run the same command again to resume`) : 0],
-        ['key prefix', `${keyPrefix} (after editing the file, resume with --key-prefix ${keyPrefix})`],
+        ['replayed', `${tally.replayed} (already published: idempotency key matched, nothing sent again)`],
+        ...(tally.remaining ? ([['remaining', pc.red(`${tally.remaining} not published`)]] as [string, string][]) : []),
+        ...(tally.failure ? ([['stopped at', pc.red(`line ${tally.failure.line}: [${tally.failure.code}] ${tally.failure.message}`)]] as [string, string][]) : []),
+        ['key prefix', keyPrefix],
+        ...(tally.remaining
+          ? ([['to resume', `run the same command again (after editing the file, add --key-prefix ${keyPrefix})`]] as [string, string][])
+          : []),
       ]),
     ].join('\n'),
   );
