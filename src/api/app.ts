@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:http';
+import { createInMemoryAPQStore, useAPQ } from '@graphql-yoga/plugin-apq';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { AddressInfo } from 'node:net';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
@@ -11,7 +13,7 @@ import { createEventWriter } from './services/eventWriter.ts';
 import type { GraphQLContext } from './graphql/context.ts';
 import { useErrorCodes } from './graphql/errorCodes.ts';
 import { hardeningPlugins, maskError } from './graphql/hardening.ts';
-import { schema } from './graphql/schema.ts';
+import { schema, subgraphSchema } from './graphql/schema.ts';
 import { reportUnusedQueries } from './graphql/builder.ts';
 
 export interface App {
@@ -43,11 +45,16 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
   if (deps.config.env !== 'production') {
     reportUnusedQueries((info) => logger.warn({ field: `${info.parentType.name}.${info.fieldName}` }, 'prisma field resolved without its query'));
   }
+  let graphiqlPage: string | undefined; // ~9 MB of inlined editor code: rendered once
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
-    schema,
+    schema: deps.config.federation ? subgraphSchema() : schema,
     graphqlEndpoint: '/graphql',
     maskedErrors: { isDev: false, maskError },
-    plugins: [useErrorCodes(), ...hardeningPlugins(deps.config)],
+    // Persisted query hashes for a day (the plugin's default store forgets them after 36 s).
+    plugins: [useErrorCodes(), ...hardeningPlugins(deps.config), useAPQ({ store: createInMemoryAPQStore({ ttl: 24 * 3600_000 }) })],
+    // The editor's code comes from the package, not a CDN, so GraphiQL works on an air-gapped host.
+    graphiql: { title: 'Hookpost GraphiQL' },
+    renderGraphiQL: (opts) => (graphiqlPage ??= renderGraphiQL(opts)),
     logging: {
       debug: (...args) => logger.debug(yogaLog(args), 'graphql'),
       info: (...args) => logger.info(yogaLog(args), 'graphql'),

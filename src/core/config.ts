@@ -32,6 +32,7 @@ const envSchema = z.object({
   HOOKPOST_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
   HOOKPOST_ALLOWED_NETWORKS: z.string().transform(parsedWith(parseAllowedNetworks)).default([]),
   HOOKPOST_INTROSPECTION: z.enum(['true', 'false']).default('true'),
+  HOOKPOST_FEDERATION: z.enum(['true', 'false']).default('false'),
   HOOKPOST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -49,6 +50,8 @@ const configSchema = envSchema.transform((e) => ({
   redisPrefix: redisNodes(e.REDIS_URL).length > 1 && !/\{.+\}/.test(e.HOOKPOST_REDIS_PREFIX) ? `{${e.HOOKPOST_REDIS_PREFIX}}` : e.HOOKPOST_REDIS_PREFIX,
   adminKey: e.HOOKPOST_ADMIN_KEY,
   logLevel: e.LOG_LEVEL,
+  /** Serve the schema as an Apollo Federation v2 subgraph (`_service`, `_entities`, `@key`). */
+  federation: e.HOOKPOST_FEDERATION === 'true',
   encryption: { key: e.HOOKPOST_ENCRYPTION_KEY, keyFile: e.HOOKPOST_ENCRYPTION_KEY_FILE },
   security: {
     /** Whether webhook URLs may be plain http (default: everywhere but production). */

@@ -1,4 +1,6 @@
 import SchemaBuilder from '@pothos/core';
+import DirectivePlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { GraphQLResolveInfo } from 'graphql';
@@ -32,7 +34,8 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string };
   };
 }>({
-  plugins: [PrismaPlugin, RelayPlugin],
+  // Federation only annotates types here; the subgraph schema is built on demand (./federation.ts).
+  plugins: [PrismaPlugin, RelayPlugin, DirectivePlugin, FederationPlugin],
   defaultFieldNullability: false,
   prisma: {
     client: (ctx) => ctx.deps.db,

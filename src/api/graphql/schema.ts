@@ -6,6 +6,8 @@ import './types/deliveryMutations.ts';
 import './types/webhook.ts';
 import './types/event.ts';
 import './subscriptions.ts';
+// Registers the federation entities; their keys show only in the subgraph schema.
+export { subgraphSchema } from './federation.ts';
 
 export const schema = builder.toSchema();
 
