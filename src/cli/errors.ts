@@ -6,6 +6,8 @@ export class CliError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** The input field the server named (`extensions.field`), e.g. `events.19` for the 20th event of a batch. */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'CliError';

@@ -3,7 +3,7 @@ import { CliError } from './errors.ts';
 
 interface GraphQLErrorShape {
   message: string;
-  extensions?: { code?: string };
+  extensions?: { code?: string; field?: string };
 }
 
 export interface GraphQLClient {
@@ -19,8 +19,8 @@ export interface GraphQLClient {
 
 /** The first error's code (the server's own), with every message. */
 function fromGraphQLErrors(errors: readonly GraphQLErrorShape[]): CliError {
-  const code = errors.find((e) => e.extensions?.code)?.extensions?.code ?? 'GRAPHQL_ERROR';
-  return new CliError(code, errors.map((e) => e.message).join('; '));
+  const first = errors.find((e) => e.extensions?.code);
+  return new CliError(first?.extensions?.code ?? 'GRAPHQL_ERROR', errors.map((e) => e.message).join('; '), first?.extensions?.field);
 }
 
 function requireKey(config: CliConfig): string {

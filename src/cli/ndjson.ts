@@ -128,8 +128,10 @@ export async function publishAll(
         tally.remaining -= batch.length;
         onProgress(total - tally.remaining);
       } catch (err) {
-        const { code, message } = err instanceof CliError ? err : { code: 'INTERNAL_ERROR', message: String(err) };
-        tally.failure ??= { code, message, line: batch[0].line };
+        const { code, message, field } = err instanceof CliError ? err : { code: 'INTERNAL_ERROR', message: String(err), field: undefined };
+        // A bulk call refused whole names the event at fault (`events.<index>`): report its line.
+        const index = Number(/^events\.(\d+)/.exec(field ?? '')?.[1] ?? 0);
+        tally.failure ??= { code, message, line: (batch[index] ?? batch[0]).line };
       }
     }
   };

@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
+import { MARKER_IDS } from '../support/subscriptions.ts';
 import { waitUntil } from '../support/wait.ts';
 
 let h: Harness;
@@ -176,11 +177,21 @@ describe('Apollo Client end to end', () => {
     const { client } = apollo(project.key);
     const attempts: Attempt[] = [];
     const errors: unknown[] = [];
+    let markers = 0;
     const subscription = client.subscribe({ query: ATTEMPTS, variables: { webhookId } }).subscribe({
-      next: (r) => (r.error ? errors.push(r.error) : attempts.push(r.data!.deliveryAttemptCreated)),
+      next: (r) => {
+        if (r.error) errors.push(r.error);
+        else if (r.data!.deliveryAttemptCreated) attempts.push(r.data!.deliveryAttemptCreated);
+        else markers++; // a marker names no stored attempt: it resolves to null
+      },
       error: (e) => errors.push(e),
     });
-    await h.waitForSubscriber('deliveryAttemptCreated');
+    // Live once a marker on this webhook's stream has come through.
+    await waitUntil(() => {
+      if (markers > 0) return true;
+      h.deps.broadcaster.publish('deliveryAttemptCreated', { ...MARKER_IDS, webhookId, projectId: project.projectId });
+      return false;
+    }, 10_000, 'a marker on the subscription');
 
     const { data } = await client.mutate({ mutation: PUBLISH, variables: { type: 'order.shipped', data: { orderId: 'ord_7' } } });
     expect(data!.publishEvent.deliveryCount).toBe(1);

@@ -76,21 +76,22 @@ describe('events publish --ndjson', () => {
 
   it('stops at a line the API refuses, and resumes with the printed key prefix once the line is fixed', async () => {
     const before = await eventCount();
-    const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify({ type: i === 19 ? 'Not A Type' : 'order.resumed', data: { n: i } }));
+    // Published 500 a call: the first call goes through, the second is refused whole for its line 520.
+    const lines = Array.from({ length: 600 }, (_, i) => JSON.stringify({ type: i === 519 ? 'Not A Type' : 'order.resumed', data: { n: i } }));
     const broken = await file('broken.ndjson', lines);
     const failed = await runCli(['events', 'publish', '--ndjson', broken, '--concurrency', '1', '--json'], env);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/^hookpost: \[BAD_USER_INPUT\] line 20: /);
+    expect(failed.stderr).toMatch(/^hookpost: \[BAD_USER_INPUT\] line 520: /);
     const partial = JSON.parse(failed.stdout);
-    expect(partial).toMatchObject({ published: 19, remaining: 11, failure: { line: 20, code: 'BAD_USER_INPUT' } });
-    expect(await eventCount()).toBe(before + 19);
+    expect(partial).toMatchObject({ published: 500, remaining: 100, failure: { line: 520, code: 'BAD_USER_INPUT' } });
+    expect(await eventCount()).toBe(before + 500);
 
-    lines[19] = JSON.stringify({ type: 'order.resumed', data: { n: 19 } });
+    lines[519] = JSON.stringify({ type: 'order.resumed', data: { n: 519 } });
     const fixed = await file('broken.ndjson', lines); // an edited file hashes differently: keep the old prefix
     const resumed = await runCli(['events', 'publish', '--ndjson', fixed, '--key-prefix', partial.keyPrefix, '--json'], env);
     expect(resumed.code).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ published: 11, replayed: 19, remaining: 0 });
-    expect(await eventCount()).toBe(before + 30);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ published: 100, replayed: 500, remaining: 0 });
+    expect(await eventCount()).toBe(before + 600);
   });
 
   it('refuses a file with a bad line before publishing anything', async () => {
