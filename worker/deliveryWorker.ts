@@ -16,8 +16,11 @@ export interface DeliveryWorker {
   close(): Promise<void>;
 }
 
-/** Jobs only hand deliveries over, so a few at a time keep the dispatcher fed. */
-const JOB_CONCURRENCY = 8;
+/**
+ * Jobs only hand deliveries over, so two at a time keep the dispatcher fed; a job BullMQ hands a
+ * process is that process's, so fewer in hand leaves more for the other worker processes.
+ */
+const JOB_CONCURRENCY = 2;
 
 export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver } = {}): DeliveryWorker {
   const { config, logger } = deps;

@@ -38,6 +38,8 @@ export class DeliveryDispatcher {
   private active = 0;
   /** Attempts answered and still being recorded and settled. */
   private recording = 0;
+  /** Deliveries of jobs let in by `room` and not yet taken. */
+  private incoming = 0;
   private closed = false;
   private roomWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
@@ -61,10 +63,13 @@ export class DeliveryDispatcher {
     return this.deps.config.delivery.concurrency;
   }
 
-  /** Resolves when the worker can take more work without piling up claimed deliveries. */
-  room(): Promise<void> {
-    if (this.hasRoom()) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  /**
+   * Resolves when the worker can take `count` more deliveries without hoarding work that other
+   * worker processes could do sooner; they count as held until `take` has them.
+   */
+  async room(count: number): Promise<void> {
+    while (!this.hasRoom()) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    this.incoming += count;
   }
 
   /**
@@ -73,7 +78,9 @@ export class DeliveryDispatcher {
    */
   async take(refs: DeliveryRef[]): Promise<DeliveryRef[]> {
     if (this.closed) throw new Error('the delivery dispatcher is closed');
-    return this.claim(this.endpoints.admit(refs));
+    const admitted = this.endpoints.admit(refs);
+    this.incoming = Math.max(0, this.incoming - refs.length);
+    return this.claim(admitted);
   }
 
   /** Claims reserved refs in one statement; returns those not claimed (their reservations are given back). */
@@ -147,7 +154,7 @@ export class DeliveryDispatcher {
   }
 
   private hasRoom(): boolean {
-    return this.endpoints.sendableCount() < this.limit && this.recording < 4 * this.limit;
+    return this.endpoints.backlog() + this.incoming < 2 * this.limit && this.recording < 4 * this.limit;
   }
 
   /** One HTTP attempt of one claimed delivery. */

@@ -16,7 +16,12 @@ interface Endpoint {
   /** Not claimed: the endpoint has enough in hand; Postgres still has these open. */
   waiting: Map<string, DeliveryRef>;
   refilling: boolean;
+  /** When the endpoint last answered, or started sending from idle. */
+  lastProgress: number;
 }
+
+/** An endpoint at its cap that has not answered for this long is congested: its backlog is its own. */
+const CONGESTED_AFTER_MS = 1000;
 
 /**
  * Per-endpoint concurrency: at most `cap` requests to one webhook in flight in this process, and at
@@ -33,7 +38,7 @@ export class EndpointQueues {
   private endpoint(webhookId: string): Endpoint {
     let e = this.endpoints.get(webhookId);
     if (!e) {
-      e = { cap: this.caps.get(webhookId) ?? DEFAULT_CAP, inFlight: 0, reserved: 0, parked: [], waiting: new Map(), refilling: false };
+      e = { cap: this.caps.get(webhookId) ?? DEFAULT_CAP, inFlight: 0, reserved: 0, parked: [], waiting: new Map(), refilling: false, lastProgress: Date.now() };
       this.endpoints.set(webhookId, e);
     }
     return e;
@@ -84,18 +89,23 @@ export class EndpointQueues {
         this.withParked.delete(webhookId);
         this.withParked.add(webhookId);
       }
-      e.inFlight++;
+      if (e.inFlight++ === 0) e.lastProgress = Date.now();
       return d;
     }
     return undefined;
   }
 
-  /** How many parked deliveries could go at once if there were global room. */
-  sendableCount(): number {
+  /**
+   * Deliveries this process holds and will send soon: parked and waiting ones of every endpoint
+   * that is not congested. A congested endpoint's backlog is left out, so that it cannot stop this
+   * process from taking other endpoints' work; the rest is counted, so that one process does not
+   * hoard work other worker processes could do.
+   */
+  backlog(now = Date.now()): number {
     let n = 0;
-    for (const webhookId of this.withParked) {
-      const e = this.endpoints.get(webhookId)!;
-      n += Math.min(e.parked.length, Math.max(0, e.cap - e.inFlight));
+    for (const e of this.endpoints.values()) {
+      const congested = e.inFlight >= e.cap && now - e.lastProgress > CONGESTED_AFTER_MS;
+      if (!congested) n += e.parked.length + e.waiting.size;
     }
     return n;
   }
@@ -109,6 +119,7 @@ export class EndpointQueues {
     if (!e) return [];
     e.inFlight--;
     e.reserved--;
+    e.lastProgress = Date.now();
     return this.refill(webhookId, e);
   }
 

@@ -18,7 +18,7 @@ export interface ProcessorDeps {
  */
 export function createDeliveryProcessor(deps: ProcessorDeps) {
   return async function processDeliveryJob(job: Job<DeliveryJobData>, token?: string): Promise<void> {
-    await deps.dispatcher.room();
+    await deps.dispatcher.room(job.data.deliveries.length);
     const missed = await deps.dispatcher.take(job.data.deliveries);
     if (!missed.length) return;
     const reasons = await whyNotClaimed(deps.sql, missed);

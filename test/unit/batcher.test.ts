@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { createBatcher } from '../../src/core/batcher.ts';
+
+describe('group commit batcher', () => {
+  it('flushes alone when idle and together what arrives while a flush runs', async () => {
+    const flushed: number[][] = [];
+    let release = () => {};
+    const batcher = createBatcher(
+      async (items: number[]) => {
+        flushed.push(items);
+        if (flushed.length === 1) await new Promise<void>((r) => (release = r));
+        return items.map((n) => n * 10);
+      },
+      { maxBatch: 3 },
+    );
+    const first = batcher.submit(1);
+    await new Promise((r) => setImmediate(r));
+    expect(flushed).toEqual([[1]]);
+    const rest = [2, 3, 4, 5].map((n) => batcher.submit(n));
+    release();
+    expect(await first).toBe(10);
+    expect(await Promise.all(rest)).toEqual([20, 30, 40, 50]);
+    // What waited went out in batches of at most maxBatch, in order.
+    expect(flushed).toEqual([[1], [2, 3, 4], [5]]);
+    await batcher.drain();
+  });
+
+  it('rejects every item of a failed flush, and goes on with the next', async () => {
+    let calls = 0;
+    const batcher = createBatcher(
+      async (items: string[]) => {
+        if (++calls === 1) throw new Error('database away');
+        return items;
+      },
+      { maxBatch: 10 },
+    );
+    const failed = [batcher.submit('a'), batcher.submit('b')];
+    await expect(Promise.all(failed)).rejects.toThrow('database away');
+    await expect(failed[1]).rejects.toThrow('database away');
+    expect(await batcher.submit('c')).toBe('c');
+  });
+
+  it('runs up to `parallel` flushes at once', async () => {
+    let running = 0;
+    let most = 0;
+    const batcher = createBatcher(
+      async (items: number[]) => {
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, 20));
+        running--;
+        return items;
+      },
+      { maxBatch: 1, parallel: 2 },
+    );
+    await Promise.all([1, 2, 3, 4, 5].map((n) => batcher.submit(n)));
+    expect(most).toBe(2);
+  });
+
+  it('drain resolves once everything submitted is flushed', async () => {
+    const done: number[] = [];
+    const batcher = createBatcher(async (items: number[]) => {
+      await new Promise((r) => setTimeout(r, 10));
+      done.push(...items);
+      return items;
+    }, { maxBatch: 2 });
+    void batcher.submit(1);
+    void batcher.submit(2);
+    void batcher.submit(3);
+    await batcher.drain();
+    expect(done).toEqual([1, 2, 3]);
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { DeliveryRef } from '../../src/core/queue/deliveryQueue.ts';
+import { EndpointQueues } from '../../worker/endpointQueues.ts';
+import type { DueDelivery } from '../../worker/stages/claim.ts';
+
+const refs = (webhookId: string, n: number, from = 0): DeliveryRef[] =>
+  Array.from({ length: n }, (_, i) => [`dlv_${webhookId}_${from + i}`, webhookId, 0]);
+
+const claimed = ([id, webhookId]: DeliveryRef, cap: number) =>
+  ({ id, webhook: { id: webhookId, maxConcurrency: cap } }) as unknown as DueDelivery;
+
+/** Admits, claims and parks what the queues let through, as the dispatcher does; caps by webhook. */
+function takeAll(q: EndpointQueues, list: DeliveryRef[], cap: number | Record<string, number>) {
+  const admitted = q.admit(list);
+  for (const ref of admitted) q.park(claimed(ref, typeof cap === 'number' ? cap : cap[ref[1]]));
+  return admitted;
+}
+
+describe('per-endpoint queues', () => {
+  it('claims up to twice the cap ahead and keeps the rest waiting, in order', () => {
+    const q = new EndpointQueues();
+    expect(takeAll(q, refs('whk_a', 25), 10)).toHaveLength(20); // default cap 10 before the first claim
+    const sent = [];
+    for (let d = q.nextSendable(); d; d = q.nextSendable()) sent.push(d.id);
+    expect(sent).toEqual(refs('whk_a', 10).map(([id]) => id)); // 10 in flight, 10 parked
+    expect(q.backlog()).toBe(15); // 10 parked + 5 waiting
+    // Nothing answered for a while: congested, its backlog no longer counts against other work.
+    expect(q.backlog(Date.now() + 1500)).toBe(0);
+    q.sent('whk_a');
+    expect(q.backlog(Date.now() + 1500)).toBe(15);
+  });
+
+  it('learns the cap from claims and keeps it for later jobs', () => {
+    const q = new EndpointQueues();
+    takeAll(q, refs('whk_a', 1), 2);
+    expect(q.admit(refs('whk_a', 10, 1))).toHaveLength(3); // 2 × 2 in hand, one already
+  });
+
+  it('refills in batches once half the claim-ahead is used', () => {
+    const q = new EndpointQueues();
+    takeAll(q, refs('whk_a', 1), 4);
+    takeAll(q, refs('whk_a', 20, 1), 4); // 7 more reserved (8 in hand), 13 waiting
+    for (let i = 0; i < 4; i++) q.nextSendable();
+    expect(q.sent('whk_a')).toEqual([]); // 7 in hand: still more than one cap
+    expect(q.sent('whk_a')).toEqual([]); // 6
+    expect(q.sent('whk_a')).toEqual([]); // 5
+    const refill = q.sent('whk_a'); // 4 in hand: claim up to 8
+    expect(refill.map(([id]) => id)).toEqual(refs('whk_a', 4, 8).map(([id]) => id));
+    expect(q.sent('whk_a')).toEqual([]); // a refill is under way: no second one
+    expect(q.refilled('whk_a')).toEqual([]); // done, with 7 in hand: more than one cap, no refill yet
+    q.nextSendable();
+    q.nextSendable();
+    q.sent('whk_a');
+    q.sent('whk_a');
+    q.sent('whk_a'); // 4 in hand again
+    expect(q.refilled('whk_a')).toEqual([]); // no refill was under way: sent() already refilled
+  });
+
+  it('a refill finishing with room left claims the next batch at once', () => {
+    const q = new EndpointQueues();
+    takeAll(q, refs('whk_a', 1), 2);
+    takeAll(q, refs('whk_a', 10, 1), 2); // 4 in hand, 7 waiting
+    q.nextSendable();
+    q.nextSendable();
+    q.sent('whk_a'); // 3 in hand
+    expect(q.sent('whk_a')).toHaveLength(2); // 2 in hand: refill to 4
+    // Both refilled deliveries turned out settled elsewhere: their reservations come back.
+    q.unreserve('whk_a');
+    q.unreserve('whk_a');
+    expect(q.refilled('whk_a')).toHaveLength(2);
+  });
+
+  it('serves endpoints round robin and never lets one exceed its cap', () => {
+    const q = new EndpointQueues();
+    takeAll(q, refs('whk_slow', 1), 1);
+    takeAll(q, refs('whk_fast', 1), 5);
+    takeAll(q, [...refs('whk_slow', 3, 1), ...refs('whk_fast', 4, 1)], { whk_slow: 1, whk_fast: 5 });
+    const order = [];
+    for (let d = q.nextSendable(); d; d = q.nextSendable()) order.push(d.webhook.id);
+    expect(order.filter((w) => w === 'whk_slow')).toHaveLength(1);
+    expect(order.filter((w) => w === 'whk_fast')).toHaveLength(5);
+  });
+
+  it('hands back what it holds on shutdown', () => {
+    const q = new EndpointQueues();
+    takeAll(q, refs('whk_a', 1), 1);
+    takeAll(q, refs('whk_a', 5, 1), 1);
+    q.nextSendable();
+    const { parked, waiting } = q.takeAll();
+    expect(parked.map((d) => d.id)).toEqual(['dlv_whk_a_1']);
+    expect(waiting.map(([id]) => id)).toEqual(['dlv_whk_a_2', 'dlv_whk_a_3', 'dlv_whk_a_4', 'dlv_whk_a_5']);
+  });
+});
