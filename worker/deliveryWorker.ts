@@ -5,6 +5,7 @@ import { DELIVERY_QUEUE_NAME, type DeliveryJobData } from '../src/core/queue/del
 import { createGuardedAgent, type Resolver } from './guardedDispatcher.ts';
 import { createDeliveryProcessor, RetryScheduled } from './processor.ts';
 import { startReconciler } from './reconciler.ts';
+import { startRetention } from './retention.ts';
 
 export interface DeliveryWorker {
   worker: Worker<DeliveryJobData>;
@@ -14,7 +15,7 @@ export interface DeliveryWorker {
 
 export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver } = {}): DeliveryWorker {
   const dispatcher = createGuardedAgent({ allowedNetworks: deps.config.security.allowedNetworks, resolver: opts.resolver });
-  const processor = createDeliveryProcessor({ ...deps, dispatcher });
+  const processor = createDeliveryProcessor({ ...deps, dispatcher, onAttempt: deps.metrics.observeAttempt });
   const connection = createRedis(deps.config.redisUrl, deps.logger);
   const worker = new Worker<DeliveryJobData>(DELIVERY_QUEUE_NAME, processor, {
     connection,
@@ -37,11 +38,12 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
     deps.logger.debug({ jobId: job?.id, err: err.message }, 'delivery attempt failed'),
   );
   const reconciler = startReconciler(deps, deps.config.delivery.reconcileIntervalMs);
+  const retention = startRetention(deps, deps.config.operations);
   deps.logger.info({ concurrency: deps.config.delivery.concurrency }, 'delivery worker started');
   return {
     worker,
     async close() {
-      await reconciler.stop();
+      await Promise.all([reconciler.stop(), retention.stop()]);
       await worker.close();
       await dispatcher.close();
       await connection.quit().catch(() => {});

@@ -5,6 +5,7 @@ import type { Broadcaster } from '../src/core/broadcaster.ts';
 import type { Config } from '../src/core/config.ts';
 import type { SecretBox } from '../src/core/crypto/secretBox.ts';
 import type { Db } from '../src/core/db/client.ts';
+import type { AttemptObserver } from '../src/core/metrics.ts';
 import { decideOutcome, type Outcome } from '../src/core/delivery/outcome.ts';
 import type { SendResult } from '../src/core/delivery/sendResult.ts';
 import { scheduleOf } from '../src/core/delivery/retryPolicy.ts';
@@ -26,6 +27,7 @@ export interface ProcessorDeps {
   dispatcher: Dispatcher;
   logger: Logger;
   now?: () => Date;
+  onAttempt?: AttemptObserver;
 }
 
 /**
@@ -58,6 +60,7 @@ export function createDeliveryProcessor(deps: ProcessorDeps) {
     const request = buildRequest(delivery, config.delivery, openSecret, now());
     const result = await sendWebhook(request, deps.dispatcher);
     const outcome = decide(delivery, result);
+    deps.onAttempt?.(outcome.status, result.durationMs, result.failure?.kind ?? null);
     const recorded = await recordAttempt(db, {
       deliveryId: delivery.id,
       webhookId: delivery.webhook.id,

@@ -4,11 +4,15 @@ import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { CoreDeps } from '../core/deps.ts';
+import { createOpsEndpoints } from '../core/opsEndpoints.ts';
+import { checkReadiness } from '../core/readiness.ts';
 import { type Authenticator, createAuthenticator, keyFromConnectionParams, keyFromHeaders, type Viewer } from './auth/apiKeys.ts';
 import type { ApiDeps } from './deps.ts';
 import type { GraphQLContext } from './graphql/context.ts';
 import { useErrorCodes } from './graphql/errorCodes.ts';
 import { hardeningPlugins, maskError } from './graphql/hardening.ts';
+import { useOperationMetrics } from './graphql/operationMetrics.ts';
+import { createDashboardRoute } from './dashboard/serve.ts';
 import { schema } from './graphql/schema.ts';
 import { reportUnusedQueries } from './graphql/builder.ts';
 
@@ -41,7 +45,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
     schema,
     graphqlEndpoint: '/graphql',
     maskedErrors: { isDev: false, maskError },
-    plugins: [useErrorCodes(), ...hardeningPlugins(deps.config)],
+    plugins: [useErrorCodes(), ...hardeningPlugins(deps.config), useOperationMetrics(deps.metrics)],
     logging: {
       debug: (...args) => logger.debug(yogaLog(args), 'graphql'),
       info: (...args) => logger.info(yogaLog(args), 'graphql'),
@@ -57,11 +61,10 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
   });
 
   const { maxBodyBytes } = deps.config.security;
+  const ops = createOpsEndpoints({ metrics: deps.metrics, readiness: () => checkReadiness(deps) });
+  const dashboard = createDashboardRoute();
   const server = createServer((req, res) => {
-    if (req.url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-      return;
-    }
+    if (ops(req, res) || dashboard(req, res)) return;
     // Bodies are judged by their declared length before a byte is read; a body without one is refused.
     if (req.method === 'POST') {
       const length = Number(req.headers['content-length']);

@@ -11,7 +11,7 @@ const BATCH = 500;
  */
 export async function requeueOpenDeliveries(
   db: Db,
-  queue: DeliveryQueue,
+  queue: Pick<DeliveryQueue, 'enqueue'>,
   where: Prisma.DeliveryWhereInput,
   now: () => number = Date.now,
 ): Promise<number> {
