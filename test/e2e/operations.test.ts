@@ -113,7 +113,7 @@ describe('a worker process', () => {
     expect(await getJson(`${base}/readyz`)).toMatchObject({ status: 200, body: { ok: true } });
     const samples = await waitUntil(async () => {
       const s = await scrape(base);
-      return valueOf(s, 'hookpost_delivery_attempts_total', { outcome: 'succeeded' }) === 2 && s;
+      return valueOf(s, 'hookpost_delivery_attempts_total', { outcome: 'succeeded' }) === 2 ? s : null;
     }, 10_000, 'both attempts counted');
     expect(valueOf(samples, 'hookpost_reconciler_requeued_total')).toBe(2);
     expect(valueOf(samples, 'hookpost_delivery_attempt_duration_seconds_count', { outcome: 'succeeded' })).toBe(2);
@@ -145,7 +145,7 @@ describe('readiness', () => {
     const settlesTo = (status: number, failing: string[]) =>
       waitUntil(async () => {
         const both = await readyz();
-        return both.every((r) => r.status === status && JSON.stringify(r.body.failing) === JSON.stringify(failing)) && both;
+        return both.every((r) => r.status === status && JSON.stringify(r.body.failing) === JSON.stringify(failing)) ? both : null;
       }, 15_000, `readyz ${status} ${failing.join(',')}`);
 
     await settlesTo(200, []);
