@@ -3,8 +3,12 @@ import type { Db } from '../src/core/db/client.ts';
 import { idFloor } from '../src/core/idTime.ts';
 import type { Metrics } from '../src/core/metrics.ts';
 
-export const ATTEMPT_BATCH = 1000;
-export const EVENT_BATCH = 500;
+export interface PurgeOptions {
+  /** Rows per statement: small, so that each holds its locks only briefly. */
+  attemptBatch?: number;
+  eventBatch?: number;
+  onBatch?: (kind: keyof Purged, count: number) => void;
+}
 
 export interface Purged {
   attempts: number;
@@ -17,7 +21,8 @@ export interface Purged {
  * in small batches, each its own short statement, so no lock is held for long and no table is
  * rewritten; rows another worker is purging at the same moment are skipped, not waited for.
  */
-export async function purgeExpired(db: Db, cutoff: Date, onBatch: (kind: keyof Purged, count: number) => void = () => {}): Promise<Purged> {
+export async function purgeExpired(db: Db, cutoff: Date, opts: PurgeOptions = {}): Promise<Purged> {
+  const { attemptBatch = 1000, eventBatch = 500, onBatch = () => {} } = opts;
   const purged: Purged = { attempts: 0, payloads: 0 };
   const at = cutoff.toISOString();
   // Ids are time-ordered: the id bound keeps each scan inside the expired range of the primary key.
@@ -27,10 +32,10 @@ export async function purgeExpired(db: Db, cutoff: Date, onBatch: (kind: keyof P
       DELETE FROM "delivery_attempts" WHERE "id" IN (
         SELECT "id" FROM "delivery_attempts"
          WHERE "id" < ${attemptFloor} AND "created_at" < (${at}::timestamptz AT TIME ZONE 'UTC')
-         ORDER BY "id" LIMIT ${ATTEMPT_BATCH} FOR UPDATE SKIP LOCKED)`;
+         ORDER BY "id" LIMIT ${attemptBatch} FOR UPDATE SKIP LOCKED)`;
     purged.attempts += deleted;
     if (deleted) onBatch('attempts', deleted);
-    if (deleted < ATTEMPT_BATCH) break;
+    if (deleted < attemptBatch) break;
   }
   // Events still waiting on a delivery stay unpurged and would be met again by every batch: walk the
   // partial index (events not purged yet) forward instead, one page of candidates at a time.
@@ -40,7 +45,7 @@ export async function purgeExpired(db: Db, cutoff: Date, onBatch: (kind: keyof P
     const page = await db.$queryRaw<{ id: string }[]>`
       SELECT "id" FROM "events"
        WHERE "data_purged_at" IS NULL AND "id" > ${after} AND "id" < ${eventFloor}
-       ORDER BY "id" LIMIT ${EVENT_BATCH}`;
+       ORDER BY "id" LIMIT ${eventBatch}`;
     if (page.length === 0) break;
     const emptied = await db.$executeRaw`
       UPDATE "events" AS e SET "data" = '{}'::json, "data_purged_at" = now() AT TIME ZONE 'UTC'
@@ -50,7 +55,7 @@ export async function purgeExpired(db: Db, cutoff: Date, onBatch: (kind: keyof P
          AND NOT EXISTS (SELECT 1 FROM "deliveries" AS d WHERE d."event_id" = e."id" AND d."status" IN ('PENDING', 'RETRYING'))`;
     purged.payloads += emptied;
     if (emptied) onBatch('payloads', emptied);
-    if (page.length < EVENT_BATCH) break;
+    if (page.length < eventBatch) break;
     after = page[page.length - 1].id;
   }
   return purged;
@@ -78,7 +83,9 @@ export function startRetention(
   const periodMs = settings.retentionDays * 24 * 3600_000;
   let running: Promise<Purged> | undefined;
   const runOnce = () => {
-    running ??= purgeExpired(deps.db, new Date(now() - periodMs), (kind, count) => deps.metrics?.retentionPurged(kind, count))
+    running ??= purgeExpired(deps.db, new Date(now() - periodMs), {
+      onBatch: (kind, count) => deps.metrics?.retentionPurged(kind, count),
+    })
       .then((purged) => {
         if (purged.attempts || purged.payloads) deps.logger.info(purged, 'retention purged expired attempts and payloads');
         return purged;
