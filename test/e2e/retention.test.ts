@@ -21,17 +21,19 @@ async function harness(overrides: Record<string, string> = {}) {
   return h;
 }
 
-/** Moves an event, its deliveries' attempts and its own timestamp `days` into the past, ids included. */
+/** Moves an event, its deliveries' attempts and its own timestamp `days` into the past, ids included, at once. */
 async function backdate(h: Harness, eventId: string, days: number): Promise<string> {
   const at = new Date(Date.now() - days * DAY_MS);
   const newEventId = idAt('Event', at);
-  const db = h.deps.db;
-  // deliveries.event_id follows through ON UPDATE CASCADE.
-  await db.$executeRaw`UPDATE "events" SET "id" = ${newEventId}, "timestamp" = (${at.toISOString()}::timestamptz AT TIME ZONE 'UTC') WHERE "id" = ${eventId}`;
-  const attempts = await db.deliveryAttempt.findMany({ where: { delivery: { eventId: newEventId } }, select: { id: true } });
-  for (const a of attempts) {
-    await db.$executeRaw`UPDATE "delivery_attempts" SET "id" = ${idAt('DeliveryAttempt', at)}, "created_at" = (${at.toISOString()}::timestamptz AT TIME ZONE 'UTC') WHERE "id" = ${a.id}`;
-  }
+  // One transaction: a purge running meanwhile sees the rows all moved or none.
+  await h.deps.db.$transaction(async (tx) => {
+    const attempts = await tx.deliveryAttempt.findMany({ where: { delivery: { eventId } }, select: { id: true } });
+    for (const a of attempts) {
+      await tx.$executeRaw`UPDATE "delivery_attempts" SET "id" = ${idAt('DeliveryAttempt', at)}, "created_at" = (${at.toISOString()}::timestamptz AT TIME ZONE 'UTC') WHERE "id" = ${a.id}`;
+    }
+    // deliveries.event_id follows through ON UPDATE CASCADE.
+    await tx.$executeRaw`UPDATE "events" SET "id" = ${newEventId}, "timestamp" = (${at.toISOString()}::timestamptz AT TIME ZONE 'UTC') WHERE "id" = ${eventId}`;
+  });
   return newEventId;
 }
 
@@ -106,8 +108,10 @@ describe('retention', () => {
     h.startWorker();
     const { events } = await traffic(h, 2);
     const old = await backdate(h, events[0], 31);
-    await waitUntil(async () => (await h.deps.db.event.findUniqueOrThrow({ where: { id: old } })).dataPurgedAt, 10_000, 'the payload purged');
-    expect(await h.deps.db.deliveryAttempt.count({ where: { delivery: { eventId: old } } })).toBe(0);
+    const purged = async () =>
+      (await h.deps.db.event.findUniqueOrThrow({ where: { id: old } })).dataPurgedAt !== null &&
+      (await h.deps.db.deliveryAttempt.count({ where: { delivery: { eventId: old } } })) === 0;
+    await waitUntil(purged, 10_000, 'the old attempt and payload purged');
     expect(await h.deps.db.deliveryAttempt.count({ where: { delivery: { eventId: events[1] } } })).toBe(1);
     const samples = await scrape(h.url);
     expect(valueOf(samples, 'hookpost_retention_purged_total', { kind: 'attempts' })).toBe(1);
