@@ -122,6 +122,23 @@ describe('a worker process', () => {
   }, 120_000);
 });
 
+describe('the worker ops server', () => {
+  it('takes a free port, and says so, when its configured port is taken (several workers on one host)', async () => {
+    const h = await harness();
+    const port = await freePort();
+    const first = await startOpsServer(h.deps, port, '127.0.0.1');
+    cleanups.push(() => first.close());
+    const warnings: unknown[] = [];
+    const logger = Object.assign(Object.create(h.deps.logger), { warn: (obj: unknown) => warnings.push(obj) });
+    const second = await startOpsServer({ ...h.deps, logger }, port, '127.0.0.1');
+    cleanups.push(() => second.close());
+    expect(first.url).toBe(`http://127.0.0.1:${port}`);
+    expect(second.url).not.toBe(first.url);
+    expect(warnings).toEqual([{ wanted: port, port: Number(new URL(second.url).port) }]);
+    for (const url of [first.url, second.url]) expect(await getJson(`${url}/healthz`)).toEqual({ status: 200, body: { ok: true } });
+  });
+});
+
 describe('readiness', () => {
   it('fails with 503 naming Redis, then Postgres, while they do not answer, on the API and the worker alike', async () => {
     const redis = await startRedisServer();

@@ -42,7 +42,3 @@ CREATE INDEX "delivery_attempts_project_id_id_idx" ON "delivery_attempts"("proje
 
 -- CreateIndex: only the events whose payload retention may still remove, oldest first.
 CREATE INDEX "events_unpurged_id_idx" ON "events"("id") WHERE "data_purged_at" IS NULL;
-
--- CreateIndex: a webhook's dead letters (list, badge count, recovery window) without reading the rest.
--- Partial, so only deliveries entering or leaving FAILED touch it.
-CREATE INDEX "deliveries_dead_letters_idx" ON "deliveries"("webhook_id", "id") WHERE "status" = 'FAILED';
