@@ -9,6 +9,7 @@ import { createDeliveryProcessor } from './processor.ts';
 import { startReconciler } from './reconciler.ts';
 import { createRecorder } from './recorder.ts';
 import { createSecretCache } from './secretCache.ts';
+import { startRetention } from './retention.ts';
 
 export interface DeliveryWorker {
   worker: Worker<DeliveryJobData>;
@@ -46,6 +47,7 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
     openSecret: createSecretCache(deps.secretBox),
     settleDeps: { ...deps, disableAfterFailures: config.delivery.disableAfterFailures, scheduleAttempt },
     logger,
+    onAttempt: deps.metrics.observeAttempt,
   });
   const processor = createDeliveryProcessor({
     sql: deps.sql,
@@ -70,11 +72,12 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
   worker.on('error', (err) => logger.error({ err }, 'delivery worker error'));
   worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'delivery job failed; it will be retried'));
   const reconciler = startReconciler(deps, config.delivery.reconcileIntervalMs);
+  const retention = startRetention(deps, config.operations);
   logger.info({ concurrency: config.delivery.concurrency }, 'delivery worker started');
   return {
     worker,
     async close() {
-      await reconciler.stop();
+      await Promise.all([reconciler.stop(), retention.stop()]);
       await worker.close();
       await dispatcher.close();
       await retries.drain();

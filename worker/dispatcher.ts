@@ -1,6 +1,7 @@
 import type { Dispatcher as HttpDispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Config } from '../src/core/config.ts';
+import type { AttemptObserver } from '../src/core/metrics.ts';
 import type { Sql } from '../src/core/db/sql.ts';
 import { decideOutcome } from '../src/core/delivery/outcome.ts';
 import { scheduleOf } from '../src/core/delivery/retryPolicy.ts';
@@ -21,6 +22,8 @@ export interface DispatcherDeps {
   openSecret: SecretOpener;
   settleDeps: SettleDeps;
   logger: Logger;
+  /** Told of every attempt's outcome (metrics). */
+  onAttempt?: AttemptObserver;
   now?: () => Date;
 }
 
@@ -175,11 +178,13 @@ export class DeliveryDispatcher {
         schedule: scheduleOf(delivery.webhook.retryPolicy, this.deps.config.delivery.retrySchedule),
         now: at,
       });
+      this.deps.onAttempt?.(outcome.status, result.durationMs, result.failure?.kind ?? null);
       const attemptId = newId('DeliveryAttempt');
       const recorded = await this.deps.recorder.record({
         attemptId,
         deliveryId: delivery.id,
         webhookId: delivery.webhook.id,
+        projectId: delivery.projectId,
         attemptNumber: delivery.attemptCount + 1,
         url: request.url,
         requestHeaders: request.headers,

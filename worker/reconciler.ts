@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Sql } from '../src/core/db/sql.ts';
+import type { Metrics } from '../src/core/metrics.ts';
 import type { DeliveryQueue } from '../src/core/queue/deliveryQueue.ts';
 import { requeueOpenDeliveries } from '../src/core/queue/requeue.ts';
 
@@ -14,10 +15,22 @@ export interface Reconciler {
  * for a while (fresh ones are in their publish job) gets a job for its next attempt; job ids name the
  * delivery and attempt, and claims are leased, so nothing is sent twice.
  */
-export function startReconciler(deps: { sql: Sql; queue: DeliveryQueue; logger: Logger }, intervalMs: number): Reconciler {
+export function startReconciler(
+  deps: { sql: Sql; queue: DeliveryQueue; logger: Logger; metrics?: Pick<Metrics, 'reconcilerRequeued'> },
+  intervalMs: number,
+): Reconciler {
+  // Counts the deliveries that really had lost their job, not those merely offered again.
+  const counting: Pick<DeliveryQueue, 'enqueueAttempts'> = {
+    async enqueueAttempts(jobs) {
+      if (deps.metrics) deps.metrics.reconcilerRequeued((await deps.queue.withoutJob(jobs)).length);
+      await deps.queue.enqueueAttempts(jobs);
+    },
+  };
   let running: Promise<number> | undefined;
-  const runOnce = () => {
-    running ??= requeueOpenDeliveries(deps.sql, deps.queue, { idleForMs: Math.min(intervalMs, 30_000) })
+  // On start every open delivery counts (the jobs may be gone with Redis); later runs leave alone
+  // what is fresh, since it is still in its publish job.
+  const runOnce = (idleForMs?: number) => {
+    running ??= requeueOpenDeliveries(deps.sql, counting, { idleForMs })
       .catch((err) => {
         deps.logger.error({ err }, 'reconcile failed; trying again next interval');
         return 0;
@@ -28,7 +41,7 @@ export function startReconciler(deps: { sql: Sql; queue: DeliveryQueue; logger: 
     return running;
   };
   void runOnce();
-  const timer = setInterval(() => void runOnce(), intervalMs);
+  const timer = setInterval(() => void runOnce(Math.min(intervalMs, 30_000)), intervalMs);
   timer.unref();
   return {
     async stop() {

@@ -8,6 +8,7 @@ export interface AttemptRecord {
   attemptId: string;
   deliveryId: string;
   webhookId: string;
+  projectId: string;
   attemptNumber: number;
   url: string;
   requestHeaders: Record<string, string>;
@@ -42,14 +43,16 @@ export function streakChanges(records: AttemptRecord[]): Map<string, { reset: bo
 const RECORD_SQL = `
 WITH v AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::int[], $7::jsonb[], $8::text[],
-                       $9::int[], $10::text[], $11::bool[], $12::text[], $13::timestamp[], $14::timestamp[])
+                       $9::int[], $10::text[], $11::bool[], $12::text[], $13::timestamp[], $14::timestamp[],
+                       $18::text[], $19::text[])
     AS v(attempt_id, delivery_id, n, url, request_headers, response_status, response_headers, response_body,
-         duration_ms, error, succeeded, status, next_at, created_at)),
+         duration_ms, error, succeeded, status, next_at, created_at, webhook_id, project_id)),
 ins AS (
   INSERT INTO delivery_attempts (id, delivery_id, attempt_number, url, request_headers, response_status,
-                                 response_headers, response_body, duration_ms, error, succeeded, created_at)
+                                 response_headers, response_body, duration_ms, error, succeeded, created_at,
+                                 webhook_id, project_id)
   SELECT attempt_id, delivery_id, n, url, request_headers, response_status, response_headers, response_body,
-         duration_ms, error, succeeded, created_at FROM v
+         duration_ms, error, succeeded, created_at, webhook_id, project_id FROM v
   ON CONFLICT (delivery_id, attempt_number) DO NOTHING
   RETURNING id),
 upd AS (
@@ -88,6 +91,8 @@ function params(records: AttemptRecord[]): unknown[] {
     streaks.map(([id]) => id),
     streaks.map(([, s]) => s.reset),
     streaks.map(([, s]) => s.tail),
+    col((r) => r.webhookId),
+    col((r) => r.projectId),
   ];
 }
 

@@ -6,6 +6,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { CoreDeps } from '../core/deps.ts';
+import { createOpsEndpoints } from '../core/opsEndpoints.ts';
+import { checkReadiness } from '../core/readiness.ts';
 import { keyFromConnectionParams, keyFromHeaders, type Viewer } from './auth/apiKeys.ts';
 import { type Authenticator, createAuthenticator } from './auth/authenticator.ts';
 import type { ApiDeps } from './deps.ts';
@@ -13,6 +15,8 @@ import { createEventWriter } from './services/eventWriter.ts';
 import type { GraphQLContext } from './graphql/context.ts';
 import { useErrorCodes } from './graphql/errorCodes.ts';
 import { hardeningPlugins, maskError } from './graphql/hardening.ts';
+import { useOperationMetrics } from './graphql/operationMetrics.ts';
+import { createDashboardRoute } from './dashboard/serve.ts';
 import { schema, subgraphSchema } from './graphql/schema.ts';
 import { reportUnusedQueries } from './graphql/builder.ts';
 
@@ -51,7 +55,12 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
     graphqlEndpoint: '/graphql',
     maskedErrors: { isDev: false, maskError },
     // Persisted query hashes for a day (the plugin's default store forgets them after 36 s).
-    plugins: [useErrorCodes(), ...hardeningPlugins(deps.config), useAPQ({ store: createInMemoryAPQStore({ ttl: 24 * 3600_000 }) })],
+    plugins: [
+      useErrorCodes(),
+      ...hardeningPlugins(deps.config),
+      useAPQ({ store: createInMemoryAPQStore({ ttl: 24 * 3600_000 }) }),
+      useOperationMetrics(deps.metrics),
+    ],
     // The editor's code comes from the package, not a CDN, so GraphiQL works on an air-gapped host.
     graphiql: { title: 'Hookpost GraphiQL' },
     renderGraphiQL: (opts) => (graphiqlPage ??= renderGraphiQL(opts)),
@@ -70,11 +79,10 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
   });
 
   const { maxBodyBytes } = deps.config.security;
+  const ops = createOpsEndpoints({ metrics: deps.metrics, readiness: () => checkReadiness(deps) });
+  const dashboard = createDashboardRoute();
   const server = createServer((req, res) => {
-    if (req.url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-      return;
-    }
+    if (ops(req, res) || dashboard(req, res)) return;
     // Bodies are judged by their declared length before a byte is read; a body without one is refused.
     if (req.method === 'POST') {
       const length = Number(req.headers['content-length']);

@@ -1,5 +1,5 @@
 // `npm start`: the API and a delivery worker in one process. `npm run api` and `npm run worker` run
-// them apart, to scale each on its own.
+// them apart, to scale each on its own. The API's /metrics then covers the worker too (one registry).
 import { startApi } from '../api/server.ts';
 import { loadConfig } from '../core/config.ts';
 import { createCoreDeps } from '../core/deps.ts';

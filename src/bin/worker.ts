@@ -1,14 +1,18 @@
-// `npm run worker`: a delivery worker process; run as many as the receivers' load needs.
+// `npm run worker`: a delivery worker process; run as many as the receivers' load needs. Each serves
+// /metrics, /healthz and /readyz on HOOKPOST_WORKER_METRICS_PORT.
 import { loadConfig } from '../core/config.ts';
 import { createCoreDeps } from '../core/deps.ts';
 import { onShutdown, run } from '../core/lifecycle.ts';
 import { createDeliveryWorker } from '../../worker/deliveryWorker.ts';
+import { startOpsServer } from '../../worker/opsServer.ts';
 
 run(async () => {
   const deps = await createCoreDeps(loadConfig());
+  const ops = await startOpsServer(deps);
   const worker = createDeliveryWorker(deps);
   onShutdown(deps.logger, async () => {
     await worker.close();
+    await ops.close();
     await deps.close();
   });
 });

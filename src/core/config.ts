@@ -34,6 +34,9 @@ const envSchema = z.object({
   HOOKPOST_INTROSPECTION: z.enum(['true', 'false']).default('true'),
   HOOKPOST_FEDERATION: z.enum(['true', 'false']).default('false'),
   HOOKPOST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  HOOKPOST_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  HOOKPOST_RETENTION_DAYS: z.coerce.number().min(0).default(30),
+  HOOKPOST_RETENTION_INTERVAL_MS: z.coerce.number().int().min(100).default(3_600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -71,6 +74,13 @@ const configSchema = envSchema.transform((e) => ({
     disableAfterFailures: e.HOOKPOST_DISABLE_AFTER_FAILURES,
     reconcileIntervalMs: e.HOOKPOST_RECONCILE_INTERVAL_MS,
     jobLockMs: e.HOOKPOST_JOB_LOCK_MS,
+  },
+  operations: {
+    /** The worker's own HTTP port for /metrics, /healthz and /readyz (0: any free port). */
+    workerMetricsPort: e.HOOKPOST_WORKER_METRICS_PORT,
+    /** Attempts and settled events' payloads older than this are purged; 0 keeps everything. */
+    retentionDays: e.HOOKPOST_RETENTION_DAYS,
+    retentionIntervalMs: e.HOOKPOST_RETENTION_INTERVAL_MS,
   },
 }));
 

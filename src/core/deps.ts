@@ -1,11 +1,14 @@
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { RedisClient } from './redis.ts';
-import { pino, type Logger } from 'pino';
 import { type Broadcaster, createBroadcaster } from './broadcaster.ts';
 import type { Config } from './config.ts';
 import { resolveEncryptionKeys } from './crypto/encryptionKeys.ts';
 import { createSecretBox, type SecretBox } from './crypto/secretBox.ts';
 import { createDb, type Db } from './db/client.ts';
 import { createSqlPool, type Sql } from './db/sql.ts';
+import { createLogger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { createDeliveryQueue, type DeliveryQueue } from './queue/deliveryQueue.ts';
 import { createRedis } from './redis.ts';
 
@@ -20,12 +23,12 @@ export interface CoreDeps {
   queue: DeliveryQueue;
   broadcaster: Broadcaster;
   logger: Logger;
+  /** This process's metrics, on a registry of its own. */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
-export function createLogger(config: Config): Logger {
-  return pino({ level: config.logLevel, base: { service: 'hookpost' } });
-}
+export { createLogger };
 
 export async function createCoreDeps(config: Config, logger: Logger = createLogger(config)): Promise<CoreDeps> {
   const db = createDb(config.databaseUrl);
@@ -45,6 +48,7 @@ export async function createCoreDeps(config: Config, logger: Logger = createLogg
     queue,
     broadcaster: createBroadcaster(publisher, subscriber, config.redisPrefix),
     logger,
+    metrics: createMetrics({ registry: new Registry(), queueDepth: () => queue.depth() }),
     async close() {
       await queue.close();
       await Promise.allSettled([redis.quit(), subscriber.quit(), publisher.quit()]);

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       redisPrefix: 'hookpost',
       security: { allowHttp: true, allowedNetworks: [], introspection: true, maxBodyBytes: 1024 * 1024 },
       delivery: { concurrency: 50, disableAfterFailures: 10, headerPrefix: 'X-Hookpost', signatureFormat: 'sha256=hex' },
+      operations: { workerMetricsPort: 9464, retentionDays: 30, retentionIntervalMs: 3_600_000 },
     });
     expect(config.delivery.envelope).toEqual(DEFAULT_ENVELOPE);
     expect(config.delivery.retrySchedule).toEqual(DEFAULT_SCHEDULE_SECONDS);
@@ -41,6 +42,8 @@ describe('loadConfig', () => {
     ['HOOKPOST_ENVELOPE', 'id,type'],
     ['PORT', 'eighty'],
     ['HOOKPOST_SIGNATURE_FORMAT', 'base64'],
+    ['HOOKPOST_RETENTION_DAYS', '-1'],
+    ['HOOKPOST_WORKER_METRICS_PORT', '70000'],
   ])('names the variable when %s=%s is wrong', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`Invalid configuration: ${name}: `));
   });

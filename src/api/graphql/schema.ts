@@ -5,6 +5,8 @@ import './types/delivery.ts';
 import './types/deliveryMutations.ts';
 import './types/webhook.ts';
 import './types/event.ts';
+import './types/stats.ts';
+import './types/viewer.ts';
 import './subscriptions.ts';
 // Registers the federation entities; their keys show only in the subgraph schema.
 export { subgraphSchema } from './federation.ts';

@@ -12,6 +12,13 @@ function refuseWhileDisabled(webhook: { id: string; active: boolean }) {
   }
 }
 
+/** Retention emptied the event's payload: sending it again would send `{}`. */
+function refuseWithoutPayload(delivery: { id: string; event: { dataPurgedAt: Date | null } }) {
+  if (delivery.event.dataPurgedAt) {
+    throw clientError('CONFLICT', `Delivery ${delivery.id} cannot be sent again: its event's payload was removed by retention`);
+  }
+}
+
 /**
  * One more attempt now. A FAILED delivery gets a fresh retry schedule; a SUCCEEDED one is sent again
  * because it was asked for (a resend); an open one has its next attempt brought forward.
@@ -20,9 +27,13 @@ function refuseWhileDisabled(webhook: { id: string; active: boolean }) {
 export async function retryDelivery(deps: CoreDeps, viewer: Viewer | null, id: string) {
   // The worker may settle the delivery between our read and our write: read again and retry.
   for (let round = 0; round < 3; round++) {
-    const existing = await deps.db.delivery.findUnique({ where: { id }, include: { webhook: { select: { id: true, active: true } } } });
+    const existing = await deps.db.delivery.findUnique({
+      where: { id },
+      include: { webhook: { select: { id: true, active: true } }, event: { select: { dataPurgedAt: true } } },
+    });
     const delivery = visibleOrNotFound(viewer, 'delivery', id, existing);
     refuseWhileDisabled(delivery.webhook);
+    refuseWithoutPayload(delivery);
     const settled = delivery.status === 'SUCCEEDED' || delivery.status === 'FAILED';
     const { count } = await deps.db.delivery.updateMany({
       where: { id, status: delivery.status, attemptCount: delivery.attemptCount },
@@ -59,6 +70,7 @@ export async function recoverFailedDeliveries(
      WHERE "webhook_id" = ${webhook.id} AND "status" = 'FAILED'
        AND "created_at" >= (${since.toISOString()}::timestamptz AT TIME ZONE 'UTC')
        AND "created_at" < (${(until ?? new Date()).toISOString()}::timestamptz AT TIME ZONE 'UTC')
+       AND NOT EXISTS (SELECT 1 FROM "events" AS e WHERE e."id" = "deliveries"."event_id" AND e."data_purged_at" IS NOT NULL)
      RETURNING "id", "attempt_count"`;
   // Ids are time-ordered, so sorting them replays in event order.
   const jobs = recovered

@@ -23,6 +23,8 @@ export interface EventRow {
   data: Prisma.JsonValue;
   timestamp: Date;
   idempotencyKey: string | null;
+  /** Set once retention has removed the payload. */
+  dataPurgedAt: Date | null;
 }
 
 export type WriteResult =
@@ -79,8 +81,8 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
           AND timestamp <= now()::timestamp - interval '${IDEMPOTENCY_WINDOW_MS / 1000} seconds'`,
       params,
     );
-    const { rows } = await sql.query<{ id: string; project_id: string; type: string; data: Prisma.JsonValue; timestamp: Date; idempotency_key: string; n: number }>(
-      `SELECT e.id, e.project_id, e.type, e.data, e.timestamp, e.idempotency_key,
+    const { rows } = await sql.query<{ id: string; project_id: string; type: string; data: Prisma.JsonValue; timestamp: Date; idempotency_key: string; data_purged_at: Date | null; n: number }>(
+      `SELECT e.id, e.project_id, e.type, e.data, e.timestamp, e.idempotency_key, e.data_purged_at,
               (SELECT count(*)::int FROM deliveries d WHERE d.event_id = e.id) AS n
          FROM events e
         WHERE (e.project_id, e.idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
@@ -89,7 +91,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     return new Map(
       rows.map((r) => [
         `${r.project_id}\u0000${r.idempotency_key}`,
-        { event: { id: r.id, projectId: r.project_id, type: r.type, data: r.data, timestamp: r.timestamp, idempotencyKey: r.idempotency_key }, deliveryCount: r.n },
+        { event: { id: r.id, projectId: r.project_id, type: r.type, data: r.data, timestamp: r.timestamp, idempotencyKey: r.idempotency_key, dataPurgedAt: r.data_purged_at }, deliveryCount: r.n },
       ]),
     );
   }
@@ -124,7 +126,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
       else if (key && (replays.has(key) || claimedKeys.has(key))) planned.set(e, { replayOf: key });
       else {
         if (key) claimedKeys.add(key);
-        const row = { id: newId('Event'), projectId: e.projectId, type: e.type, data: e.data, timestamp: now, idempotencyKey: e.idempotencyKey };
+        const row = { id: newId('Event'), projectId: e.projectId, type: e.type, data: e.data, timestamp: now, idempotencyKey: e.idempotencyKey, dataPurgedAt: null };
         const matching = hooks.filter((w) => subscribesTo(w.events, e.type));
         for (const w of matching) deliveries.push({ id: newId('Delivery'), projectId: e.projectId, eventId: row.id, webhookId: w.id });
         rows.push(row);

@@ -1,4 +1,5 @@
-import { Queue, type QueueOptions } from 'bullmq';
+import { Queue } from 'bullmq';
+import type { RedisClient } from '../redis.ts';
 
 export const DELIVERY_QUEUE_NAME = 'deliveries';
 
@@ -20,6 +21,13 @@ export interface AttemptJob {
   delayMs?: number;
 }
 
+/** Jobs by state: waiting to run, delayed until their retry time, running now. */
+export interface QueueDepth {
+  waiting: number;
+  delayed: number;
+  active: number;
+}
+
 /** The delivery queue as the rest of Hookpost sees it: nothing reaches through to BullMQ itself. */
 export interface DeliveryQueue {
   /** New deliveries (a publish batch): a job per up to FRESH_JOB_SIZE deliveries, not one per delivery. */
@@ -31,10 +39,12 @@ export interface DeliveryQueue {
   enqueueAttempts(jobs: AttemptJob[]): Promise<void>;
   /** Runs a delivery's next attempt now: its delayed job is promoted, a missing one is added. */
   bringForward(job: AttemptJob): Promise<void>;
-  /** Jobs by state, for metrics and benchmarks. */
-  counts(): Promise<{ waiting: number; delayed: number; active: number }>;
   /** How many worker processes are listening (for start-up checks and benchmarks). */
   workerCount(): Promise<number>;
+  /** How many jobs wait, are delayed and run (for metrics). */
+  depth(): Promise<QueueDepth>;
+  /** The attempt jobs among these that do not exist (for the reconciler's count of lost jobs). */
+  withoutJob(jobs: AttemptJob[]): Promise<AttemptJob[]>;
   /** Removes every job of this deployment's queue (tests and benchmarks clean up with it). */
   obliterate(): Promise<void>;
   close(): Promise<void>;
@@ -45,7 +55,7 @@ export const FRESH_JOB_SIZE = 500;
 export const attemptJobId = (job: Pick<AttemptJob, 'deliveryId' | 'attemptCount'>) => `${job.deliveryId}-${job.attemptCount}`;
 
 export function createDeliveryQueue(
-  connection: QueueOptions['connection'],
+  connection: RedisClient,
   prefix: string,
   onError: (err: Error) => void,
 ): DeliveryQueue {
@@ -87,11 +97,19 @@ export function createDeliveryQueue(
       if (existing && (await existing.isDelayed())) await existing.promote();
       else await enqueueAttempts([{ ...job, delayMs: 0 }]);
     },
-    async counts() {
-      const c = await queue.getJobCounts('waiting', 'delayed', 'active');
-      return { waiting: c.waiting ?? 0, delayed: c.delayed ?? 0, active: c.active ?? 0 };
-    },
     workerCount: async () => (await queue.getWorkers()).length,
+    async depth() {
+      const c = await queue.getJobCounts('wait', 'prioritized', 'delayed', 'active');
+      return { waiting: (c.wait ?? 0) + (c.prioritized ?? 0), delayed: c.delayed ?? 0, active: c.active ?? 0 };
+    },
+    async withoutJob(jobs) {
+      if (jobs.length === 0) return [];
+      // A job is a hash under its id; one EXISTS per job, in one round trip.
+      const pipeline = connection.pipeline();
+      for (const job of jobs) pipeline.exists(queue.toKey(attemptJobId(job)));
+      const results = (await pipeline.exec()) ?? [];
+      return jobs.filter((_, i) => results[i]?.[1] === 0);
+    },
     obliterate: () => queue.obliterate({ force: true }),
     close: () => queue.close(),
   };

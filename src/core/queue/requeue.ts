@@ -16,7 +16,7 @@ export interface RequeueFilter {
  * Job ids name the delivery and its attempt, so running this twice, or beside live traffic, adds
  * nothing twice; a delivery that is also in a publish job is claimed by whichever job runs first.
  */
-export async function requeueOpenDeliveries(sql: Sql, queue: DeliveryQueue, filter: RequeueFilter = {}): Promise<number> {
+export async function requeueOpenDeliveries(sql: Sql, queue: Pick<DeliveryQueue, 'enqueueAttempts'>, filter: RequeueFilter = {}): Promise<number> {
   let cursor = '';
   let total = 0;
   for (;;) {

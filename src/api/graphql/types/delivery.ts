@@ -1,7 +1,5 @@
-import { requireViewer, projectScope, targetProjectId } from '../../auth/access.ts';
-import type { Prisma } from '../../../generated/prisma/client.ts';
 import { visibleOrNotFound } from '../../services/access.ts';
-import { loadWebhook } from '../../services/webhooks.ts';
+import { attemptWhere, deliveryWhere, RESPONSE_CLASSES } from '../../services/insightFilters.ts';
 import { builder, maxPageSize } from '../builder.ts';
 
 export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
@@ -26,7 +24,7 @@ export const DeliveryRef = builder.prismaNode('Delivery', {
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     attempts: t.relatedConnection(
       'attempts',
-      { cursor: 'id', maxSize: maxPageSize, query: () => ({ orderBy: { id: 'desc' } }) },
+      { cursor: 'id', maxSize: maxPageSize, totalCount: true, query: () => ({ orderBy: { id: 'desc' } }) },
       DeliveryAttemptConnection,
     ),
   }),
@@ -50,11 +48,36 @@ export const DeliveryAttemptRef = builder.prismaNode('DeliveryAttempt', {
   }),
 });
 
-export const DeliveryConnection = builder.connectionObject({ type: DeliveryRef, name: 'DeliveryConnection' });
+export const ResponseClassEnum = builder.enumType('ResponseClass', {
+  description: 'The class of an HTTP answer; NONE: no answer at all (refused, timed out, blocked)',
+  values: RESPONSE_CLASSES,
+});
+
+/**
+ * Connections shared by several fields get `totalCount` by hand (Pothos adds it only to a
+ * connection of their own). Every field returning them counts lazily: only when it is selected.
+ */
+const totalCount = {
+  description: 'Rows matching the filters, all pages together; counted only when selected',
+  resolve: (connection: object) => {
+    const count = (connection as { totalCount?: number | (() => number | Promise<number>) }).totalCount;
+    return typeof count === 'function' ? count() : (count ?? 0);
+  },
+};
+
+export const DeliveryConnection = builder.connectionObject({
+  type: DeliveryRef,
+  name: 'DeliveryConnection',
+  fields: (t) => ({ totalCount: t.int(totalCount) }),
+});
 const DeliveryAttemptConnection = builder.connectionObject({
   type: DeliveryAttemptRef,
   name: 'DeliveryAttemptConnection',
+  fields: (t) => ({ totalCount: t.int(totalCount) }),
 });
+
+const SINCE = { type: 'DateTime', description: 'Created at or after' } as const;
+const UNTIL = { type: 'DateTime', description: 'Created before' } as const;
 
 builder.queryFields((t) => ({
   deliveries: t.prismaConnection({
@@ -67,20 +90,39 @@ builder.queryFields((t) => ({
       webhookId: t.arg.id(),
       eventId: t.arg.id(),
       status: t.arg({ type: DeliveryStatusEnum }),
+      eventType: t.arg.string({ description: "The event's exact type" }),
+      responseClass: t.arg({ type: ResponseClassEnum, description: 'Deliveries with at least one attempt answered so' }),
+      since: t.arg(SINCE),
+      until: t.arg(UNTIL),
     },
     resolve: async (query, _root, args, ctx) => {
-      const viewer = requireViewer(ctx.viewer);
-      const where: Prisma.DeliveryWhereInput = { projectId: projectScope(viewer) };
-      if (args.projectId) where.projectId = targetProjectId(viewer, args.projectId);
-      if (args.webhookId) where.webhookId = (await loadWebhook(ctx.deps, viewer, args.webhookId)).id;
-      if (args.eventId) {
-        const event = await ctx.deps.db.event.findUnique({ where: { id: args.eventId } });
-        where.eventId = visibleOrNotFound(viewer, 'event', args.eventId, event).id;
-      }
-      if (args.status) where.status = args.status;
+      const where = await deliveryWhere(ctx.deps, ctx.viewer, args);
       return ctx.deps.db.delivery.findMany({ ...query, where, orderBy: { id: 'desc' } });
     },
+    totalCount: async (_root, args, ctx) => ctx.deps.db.delivery.count({ where: await deliveryWhere(ctx.deps, ctx.viewer, args) }),
   }, DeliveryConnection),
+  attempts: t.prismaConnection({
+    type: 'DeliveryAttempt',
+    cursor: 'id',
+    maxSize: maxPageSize,
+    description: 'Delivery attempts across webhooks, newest first: the attempt log.',
+    args: {
+      projectId: t.arg.id(),
+      webhookId: t.arg.id(),
+      deliveryId: t.arg.id(),
+      succeeded: t.arg.boolean(),
+      eventType: t.arg.string({ description: "The event's exact type" }),
+      responseClass: t.arg({ type: ResponseClassEnum }),
+      since: t.arg(SINCE),
+      until: t.arg(UNTIL),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const where = await attemptWhere(ctx.deps, ctx.viewer, args);
+      return ctx.deps.db.deliveryAttempt.findMany({ ...query, where, orderBy: { id: 'desc' } });
+    },
+    totalCount: async (_root, args, ctx) =>
+      ctx.deps.db.deliveryAttempt.count({ where: await attemptWhere(ctx.deps, ctx.viewer, args) }),
+  }, DeliveryAttemptConnection),
   delivery: t.prismaField({
     type: 'Delivery',
     args: { id: t.arg.id({ required: true }) },

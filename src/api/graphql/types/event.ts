@@ -12,10 +12,16 @@ export const EventRef = builder.prismaNode('Event', {
     type: t.exposeString('type'),
     data: t.expose('data', { type: 'JSON' }),
     timestamp: t.expose('timestamp', { type: 'DateTime' }),
+    dataPurgedAt: t.expose('dataPurgedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When retention removed the payload (`data` is then {}); null while it is kept',
+    }),
     project: t.relation('project'),
     deliveries: t.relatedConnection('deliveries', {
       cursor: 'id',
       maxSize: maxPageSize,
+      totalCount: true,
       args: { status: t.arg({ type: DeliveryStatusEnum }) },
       query: ({ status }) => ({ where: status ? { status } : {}, orderBy: { id: 'desc' } }),
     }, DeliveryConnection),

@@ -39,6 +39,7 @@ export const WebhookRef = builder.prismaNode('Webhook', {
     deliveries: t.relatedConnection('deliveries', {
       cursor: 'id',
       maxSize: maxPageSize,
+      totalCount: true,
       args: { status: t.arg({ type: DeliveryStatusEnum }) },
       query: ({ status }) => ({ where: status ? { status } : {}, orderBy: { id: 'desc' } }),
     }, DeliveryConnection),

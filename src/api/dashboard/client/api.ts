@@ -1,0 +1,74 @@
+import { type Client, createClient } from 'graphql-ws/client';
+
+export interface GraphQLError {
+  message: string;
+  extensions?: { code?: string };
+}
+
+export class ApiError extends Error {
+  constructor(readonly errors: GraphQLError[]) {
+    super(errors.map((e) => e.message).join('; '));
+  }
+  get code(): string | undefined {
+    return this.errors[0]?.extensions?.code;
+  }
+}
+
+/** GraphQL over HTTP and over graphql-ws with one project key, against the server that served the page. */
+export interface Api {
+  query<T>(document: string, variables?: Record<string, unknown>): Promise<T>;
+  subscribe<T>(document: string, onData: (data: T) => void, onError: (err: unknown) => void): () => void;
+  /** Connection state of the live socket, for the page to show. */
+  onSocket(listener: (state: 'connecting' | 'connected' | 'reconnecting' | 'closed', code?: number) => void): void;
+  close(): void;
+}
+
+/** Close code for a revoked key (see src/api/app.ts). */
+export const REVOKED = 4401;
+
+export function createApi(key: string, origin = location.origin): Api {
+  type State = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+  const listeners: ((state: State, code?: number) => void)[] = [];
+  // The socket may connect before the page listens: a new listener hears the latest state first.
+  let last: [State, number?] = ['connecting'];
+  const tell = (state: State, code?: number) => {
+    last = [state, code];
+    listeners.forEach((l) => l(state, code));
+  };
+  const ws: Client = createClient({
+    url: `${origin.replace(/^http/, 'ws')}/graphql`,
+    connectionParams: { authorization: `Bearer ${key}` },
+    lazy: false,
+    retryAttempts: Infinity,
+    // A revoked or wrong key will not get better by retrying.
+    shouldRetry: (e) => !(e instanceof CloseEvent && (e.code === REVOKED || e.code === 4403)),
+    on: {
+      connected: () => tell('connected'),
+      closed: (e) => tell((e as CloseEvent).code === REVOKED || (e as CloseEvent).code === 4403 ? 'closed' : 'reconnecting', (e as CloseEvent).code),
+    },
+  });
+  return {
+    async query<T>(document: string, variables: Record<string, unknown> = {}) {
+      const res = await fetch(`${origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: document, variables }),
+      });
+      const body = (await res.json()) as { data?: T; errors?: GraphQLError[] };
+      if (body.errors?.length) throw new ApiError(body.errors);
+      return body.data as T;
+    },
+    subscribe<T>(document: string, onData: (data: T) => void, onError: (err: unknown) => void) {
+      return ws.subscribe<T>({ query: document }, {
+        next: (msg) => (msg.errors?.length ? onError(new ApiError(msg.errors as GraphQLError[])) : onData(msg.data as T)),
+        error: onError,
+        complete: () => {},
+      });
+    },
+    onSocket(listener) {
+      listeners.push(listener);
+      listener(...last);
+    },
+    close: () => void ws.dispose(),
+  };
+}
