@@ -1,0 +1,84 @@
+import { now, pollUntil } from './clock.ts';
+import { createWebhook } from './fixtures.ts';
+import type { Progress } from './log.ts';
+import { bulkPublish, closedLoop, type PublishTally } from './publish.ts';
+import type { Receiver } from './receiver.ts';
+import { type Stack, WORKER_CONCURRENCY } from './stack.ts';
+
+export interface RateOptions {
+  /** `bulk`: publishEvents batches; `single`: concurrent publishEvent clients. */
+  mode: 'bulk' | 'single';
+  events: number;
+  clients: number;
+  batchSize: number;
+  /** Measuring stops here even if not everything was delivered yet. */
+  capMs: number;
+}
+
+export interface RateRun {
+  deliveriesPerSecond: number;
+  /** Deliveries received and with their successful attempt committed in Postgres. */
+  delivered: number;
+  events: number;
+  seconds: number;
+  complete: boolean;
+  received: number;
+  duplicates: number;
+  publish: Omit<PublishTally, 'publishMs'> & { publishPerSecond: number };
+}
+
+async function succeededAttempts(stack: Stack): Promise<number> {
+  const { rows } = await stack.db.query<{ n: string }>('SELECT count(*) AS n FROM delivery_attempts WHERE succeeded');
+  return Number(rows[0].n);
+}
+
+/**
+ * End-to-end deliveries per second to one endpoint: from the first publish until every delivery is
+ * both received and committed as a succeeded attempt (or until the cap, over which it is averaged).
+ */
+export async function measureDeliveryRate(stack: Stack, receiver: Receiver, progress: Progress, o: RateOptions): Promise<RateRun> {
+  const tag = `rate-${stack.label}-${o.mode}`;
+  await createWebhook(stack.gql, stack.features, {
+    url: receiver.url(`/rate/${stack.label}/${o.mode}`),
+    events: ['bench.rate'],
+    maxConcurrency: WORKER_CONCURRENCY,
+  });
+  const baseline = await succeededAttempts(stack);
+  const startedAt = now();
+  const deadline = startedAt + o.capMs;
+  const publishing =
+    o.mode === 'bulk'
+      ? bulkPublish(stack.gql, stack.features, { type: 'bench.rate', tag, total: o.events, clients: o.clients, batchSize: o.batchSize, deadline })
+      : closedLoop(stack.gql, { type: 'bench.rate', tag, total: o.events, clients: o.clients, deadline });
+  let delivered = 0;
+  let lastReport = startedAt;
+  const complete = await pollUntil(
+    async () => (delivered = (await succeededAttempts(stack)) - baseline) >= o.events,
+    o.capMs,
+    100,
+    () => {
+      if (now() - lastReport < 5000) return;
+      lastReport = now();
+      progress(`${o.mode}: ${delivered}/${o.events} delivered and committed, ${receiver.count(tag)} received`);
+    },
+  );
+  const seconds = (now() - startedAt) / 1000;
+  const { publishMs: _, ...tally } = await publishing;
+  await receiver.flush();
+  const run: RateRun = {
+    deliveriesPerSecond: Math.round(delivered / seconds),
+    delivered,
+    events: o.events,
+    seconds: Number(seconds.toFixed(2)),
+    complete,
+    received: receiver.count(tag),
+    duplicates: receiver.duplicates(tag),
+    publish: { ...tally, publishPerSecond: Math.round(tally.published / ((tally.endedAt - tally.startedAt) / 1000)) },
+  };
+  receiver.forget(tag);
+  progress(
+    `${o.mode}: ${run.deliveriesPerSecond} deliveries/s (${delivered}/${o.events} in ${run.seconds} s${complete ? '' : ', cap reached'}); ` +
+      `published ${tally.published} via ${tally.via} at ${run.publish.publishPerSecond}/s${tally.failed ? `, ${tally.failed} failed: ${tally.firstError}` : ''}`,
+  );
+  return run;
+}
