@@ -14,7 +14,7 @@ export interface PhaseOutcome extends Partial<PhaseResult> {
 
 function withUnit(value: number, unit: string): string {
   if (Number.isNaN(value)) return 'n/a';
-  if (value === Infinity) return 'never (not received)';
+  if (value === Infinity) return '∞';
   const text = Number.isInteger(value) ? value.toLocaleString('en-US') : String(value);
   return unit === '' ? text : ['%', '×', '/s'].includes(unit) ? `${text}${unit}` : `${text} ${unit}`;
 }

@@ -22,6 +22,8 @@ export function forkChild(name: string, args: string[] = []): ChildProcess {
   const child = fork(path.join(CHILDREN_DIR, `${name}.ts`), args, {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // Structured clone keeps Infinity (a message never received) that JSON would turn into null.
+    serialization: 'advanced',
   });
   return track(child);
 }

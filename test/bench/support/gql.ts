@@ -31,7 +31,8 @@ export function gqlClient(apiUrl: string, key: string, connections = 64): Gql {
       if (json.errors?.length) throw new GraphQLRequestError(json.errors.map((e) => e.message).join('; '), json.errors);
       return json.data;
     },
-    close: () => pool.close(),
+    // Requests still queued (an overloaded API) are abandoned, not waited for.
+    close: () => pool.destroy(),
   };
 }
 

@@ -27,7 +27,10 @@ export interface Receiver {
   waitForCount(tag: string, count: number, timeoutMs: number, onTick?: () => void): Promise<boolean>;
   /** Makes sure every request received so far has been reported. */
   flush(): Promise<void>;
-  /** Drops what was recorded for a tag (a finished measurement), to keep the bench's memory flat. */
+  /**
+   * Drops what was recorded for a tag (a finished measurement) and ignores its late arrivals
+   * (retries of a slow endpoint, say), to keep the bench's memory flat.
+   */
   forget(tag: string): void;
   releaseHeld(): Promise<void>;
   stop(): Promise<void>;
@@ -36,8 +39,10 @@ export interface Receiver {
 export async function startReceiver(): Promise<Receiver> {
   const child: ChildProcess = forkChild('receiver');
   const byTag = new Map<string, { records: ArrivalRecord[]; distinct: Set<string> }>();
+  const forgotten = new Set<string>();
   child.on('message', (msg: { arrivals?: ArrivalRecord[] }) => {
     for (const record of msg.arrivals ?? []) {
+      if (forgotten.has(record.tag)) continue;
       let entry = byTag.get(record.tag);
       if (!entry) byTag.set(record.tag, (entry = { records: [], distinct: new Set() }));
       entry.records.push(record);
@@ -60,7 +65,10 @@ export async function startReceiver(): Promise<Receiver> {
     async flush() {
       await ipcRequest(child, { cmd: 'flush' });
     },
-    forget: (tag) => void byTag.delete(tag),
+    forget(tag) {
+      byTag.delete(tag);
+      forgotten.add(tag);
+    },
     async releaseHeld() {
       await ipcRequest(child, { cmd: 'release' });
     },

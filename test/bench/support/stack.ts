@@ -9,6 +9,7 @@ import { freePort, spawnEntry } from '../../support/processes.ts';
 import { stopChild, track } from './children.ts';
 import { now, pollUntil, sleep } from './clock.ts';
 import { createProject, createWebhook, eventData } from './fixtures.ts';
+import { closedLoop } from './publish.ts';
 import { detectFeatures, type Features, type Gql, gqlClient } from './gql.ts';
 import type { Progress } from './log.ts';
 import type { Receiver } from './receiver.ts';
@@ -91,6 +92,33 @@ function failIfExited(child: Service, what: string): void {
   }
 }
 
+const WARMUP_EVENTS = 200;
+
+/**
+ * One delivery end to end proves the whole path works; a few hundred more let the processes reach
+ * their steady state (JIT, connection pools, caches) before anything is measured, as a service
+ * that has been up for a while would be.
+ */
+async function warmUp(gql: Gql, features: Features, o: StackOptions, label: string, checkAlive: () => void): Promise<void> {
+  const tag = `warmup-${label}`;
+  await createWebhook(gql, features, { url: o.receiver.url(`/warmup/${label}`), events: ['bench.warmup'] });
+  let seq = 0;
+  const delivered = await pollUntil(async () => {
+    checkAlive();
+    if (o.receiver.count(tag) > 0) return true;
+    await gql.request(`mutation($d: JSON!) { publishEvent(input: { type: "bench.warmup", data: $d }) { deliveryCount } }`, {
+      d: eventData(tag, seq++),
+    });
+    return pollUntil(() => o.receiver.count(tag) > 0, 2000, 20);
+  }, 120_000, 0);
+  if (!delivered) throw new Error('no warm-up delivery arrived in 120 s');
+  const tally = await closedLoop(gql, { type: 'bench.warmup', tag, total: WARMUP_EVENTS, clients: 8, deadline: now() + 30_000 });
+  await o.receiver.waitForCount(tag, seq + tally.published, 30_000);
+  o.receiver.forget(tag);
+  // Let the last attempts be committed before anything is measured.
+  await sleep(1000);
+}
+
 export async function startStack(o: StackOptions): Promise<Stack> {
   const label = `${o.label}-${++stackSeq}`;
   const databaseName = `hookpost_bench_${process.pid}_${stackSeq}`;
@@ -105,6 +133,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   let rss: RssSampler | undefined;
 
   const stop = async () => {
+    const stopping = now();
     openStacks.delete(stack);
     rss?.stop();
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
@@ -120,6 +149,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`));
     await deleteKeys(redis, redisPrefix).catch(() => {});
     redis.disconnect();
+    o.progress(`stack ${label} down in ${((now() - stopping) / 1000).toFixed(1)} s`);
   };
   const stack = { label, stop } as Stack;
   openStacks.add(stack);
@@ -152,22 +182,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       if (!up) o.progress(`worker ${i + 1} opened no named Redis connection in 60 s; going on`);
     }
 
-    // One delivery end to end proves the whole path works before anything is measured.
-    const warmTag = `warmup-${label}`;
-    await createWebhook(gql, features, { url: o.receiver.url(`/warmup/${label}`), events: ['bench.warmup'] });
-    let seq = 0;
-    const warmed = await pollUntil(async () => {
-      children.forEach((c, i) => failIfExited(c, i === 0 ? 'the API' : `worker ${i}`));
-      if (o.receiver.count(warmTag) > 0) return true;
-      await gql.request(`mutation($d: JSON!) { publishEvent(input: { type: "bench.warmup", data: $d }) { deliveryCount } }`, {
-        d: eventData(warmTag, seq++),
-      });
-      return pollUntil(() => o.receiver.count(warmTag) > 0, 2000, 20);
-    }, 120_000, 0);
-    if (!warmed) throw new Error('no warm-up delivery arrived in 120 s');
-    o.receiver.forget(warmTag);
-    // Let start-up work (JIT, first connections) settle before anything is measured.
-    await sleep(1000);
+    await warmUp(gql, features, o, label, () => children.forEach((c, i) => failIfExited(c, i === 0 ? 'the API' : `worker ${i}`)));
 
     const [apiProc, ...workerProcs] = children;
     rss = sampleRss(apiProc.pid!, workerProcs.map((w) => w.pid!));
