@@ -3,7 +3,10 @@ import type { Phase } from './phase.ts';
 import { fanoutPhase } from './fanout.ts';
 import { isolationPhase } from './isolation.ts';
 import { latencyPhase } from './latency.ts';
+import { memoryPhase } from './memory.ts';
 import { rawPhase } from './raw.ts';
+import { scaleoutPhase } from './scaleout.ts';
+import { sizePhase } from './size.ts';
 import { streamsPhase } from './streams.ts';
 import { throughputPhase } from './throughput.ts';
 
@@ -14,4 +17,7 @@ export const PHASES: Record<PhaseName, Phase> = {
   fanout: fanoutPhase,
   isolation: isolationPhase,
   streams: streamsPhase,
-} as Record<PhaseName, Phase>;
+  memory: memoryPhase,
+  scaleout: scaleoutPhase,
+  size: sizePhase,
+};

@@ -29,6 +29,9 @@ export interface LatencyRun {
   received: number;
   publishFailures: number;
   firstError?: string;
+  /** When the schedule started and ended (now()-based). */
+  startedAt: number;
+  endedAt: number;
 }
 
 /** First arrival of each event at `path`, scanning only what arrived since the last call. */
@@ -62,6 +65,8 @@ export async function measureLatency(stack: Stack, receiver: Receiver, progress:
     received: received.length,
     publishFailures: tally.failed,
     firstError: tally.firstError,
+    startedAt: tally.startedAt,
+    endedAt: tally.endedAt,
   };
   receiver.forget(o.tag);
   progress(
