@@ -31,6 +31,10 @@ export const memoryPhase: Phase = {
       await sleep(3000);
       const idle = stack.rss.samples[stack.rss.samples.length - 1];
       progress(`idle after start: API ${Math.round(idle.api)} MiB, worker ${Math.round(worker(idle))} MiB`);
+      const showRss = setInterval(() => {
+        const at = stack.rss.samples[stack.rss.samples.length - 1];
+        progress(`RSS now: API ${Math.round(at.api)} MiB, worker ${Math.round(worker(at))} MiB`);
+      }, 30_000);
       const soak = await measureLatency(stack, receiver, progress, {
         tag: `memory-${stack.label}`,
         type: 'bench.memory',
@@ -38,7 +42,7 @@ export const memoryPhase: Phase = {
         rate: s.rate,
         durationMs: s.durationMs,
         drainMs: 10_000,
-      });
+      }).finally(() => clearInterval(showRss));
       const during = stack.rss.samples.filter((x) => x.at >= soak.startedAt && x.at <= soak.endedAt);
       const peak = (series: Series) => round(Math.max(...during.map(series)));
       const minutes = `${Math.round(s.durationMs / 60_000 * 10) / 10} min soak at ${s.rate}/s`;
