@@ -3,7 +3,7 @@ import { forkChild, ipcRequest, stopChild } from '../support/children.ts';
 import { now, pollUntil } from '../support/clock.ts';
 import { figure, TARGETS } from '../support/figures.ts';
 import { createWebhook, eventData } from '../support/fixtures.ts';
-import { openLoop } from '../support/publish.ts';
+import { openLoop, publishEvent } from '../support/publish.ts';
 import { type Stack, withStack } from '../support/stack.ts';
 import { round, type Summary } from '../support/stats.ts';
 import type { Phase, PhaseContext } from './phase.ts';
@@ -39,7 +39,7 @@ async function proveLive(stack: Stack, clients: ChildProcess, count: number, pro
     () => {
       if (now() - last < 1000) return;
       last = now();
-      void stack.gql.request(`mutation($d: JSON!) { publishEvent(input: { type: "${TYPE}", data: $d }) { deliveryCount } }`, { d: eventData('streams-warmup', seq++) });
+      void publishEvent(stack.gql, TYPE, eventData('streams-warmup', seq++));
     },
   );
   const s = await status();

@@ -29,6 +29,11 @@ function failedWith(t: PublishTally, err: unknown, events = 1): void {
   t.firstError ??= err instanceof Error ? err.message : String(err);
 }
 
+/** A plain `publishEvent`, for warm-ups: nothing measured. */
+export async function publishEvent(gql: Gql, type: string, data: Record<string, unknown>): Promise<void> {
+  await gql.request(PUBLISH_EVENT, { input: { type, data } });
+}
+
 /** One `publishEvent` call; its data's `sentAt` is stamped just before the request leaves. */
 async function publishOne(gql: Gql, t: PublishTally, type: string, tag: string, seq: number): Promise<void> {
   const data = eventData(tag, seq);

@@ -9,7 +9,7 @@ import { freePort, spawnEntry } from '../../support/processes.ts';
 import { stopChild, track } from './children.ts';
 import { now, pollUntil, sleep } from './clock.ts';
 import { createProject, createWebhook, eventData } from './fixtures.ts';
-import { closedLoop } from './publish.ts';
+import { closedLoop, publishEvent } from './publish.ts';
 import { detectFeatures, type Features, type Gql, gqlClient } from './gql.ts';
 import type { Progress } from './log.ts';
 import type { Receiver } from './receiver.ts';
@@ -48,7 +48,8 @@ export interface StackOptions {
   progress: Progress;
 }
 
-const openStacks = new Set<Stack>();
+/** How to take down each stack still up, for an interrupted run. */
+const openStacks = new Set<() => Promise<void>>();
 let stackSeq = 0;
 
 function serviceEnv(databaseUrl: string, redisPrefix: string, extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -106,9 +107,7 @@ async function warmUp(gql: Gql, features: Features, o: StackOptions, label: stri
   const delivered = await pollUntil(async () => {
     checkAlive();
     if (o.receiver.count(tag) > 0) return true;
-    await gql.request(`mutation($d: JSON!) { publishEvent(input: { type: "bench.warmup", data: $d }) { deliveryCount } }`, {
-      d: eventData(tag, seq++),
-    });
+    await publishEvent(gql, 'bench.warmup', eventData(tag, seq++));
     return pollUntil(() => o.receiver.count(tag) > 0, 2000, 20);
   }, 120_000, 0);
   if (!delivered) throw new Error('no warm-up delivery arrived in 120 s');
@@ -134,7 +133,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
   const stop = async () => {
     const stopping = now();
-    openStacks.delete(stack);
+    openStacks.delete(stop);
     rss?.stop();
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
     await Promise.all(children.map((c) => stopChild(c)));
@@ -151,8 +150,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     redis.disconnect();
     o.progress(`stack ${label} down in ${((now() - stopping) / 1000).toFixed(1)} s`);
   };
-  const stack = { label, stop } as Stack;
-  openStacks.add(stack);
+  openStacks.add(stop);
 
   try {
     const started = now();
@@ -187,7 +185,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const [apiProc, ...workerProcs] = children;
     rss = sampleRss(apiProc.pid!, workerProcs.map((w) => w.pid!));
     o.progress(`stack ${label} up in ${((now() - started) / 1000).toFixed(1)} s (${workerProcs.length} worker${workerProcs.length > 1 ? 's' : ''}; bulk publish ${features.publishEventsInput ? 'yes' : 'no'}, maxConcurrency ${features.maxConcurrency ? 'yes' : 'no'})`);
-    return Object.assign(stack, {
+    return {
+      label,
+      stop,
       apiUrl,
       admin,
       gql,
@@ -198,7 +198,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       apiPid: apiProc.pid!,
       workerPids: workerProcs.map((w) => w.pid!),
       rss,
-    });
+    };
   } catch (err) {
     await stop().catch(() => {});
     throw err;
@@ -217,5 +217,5 @@ export async function withStack<T>(o: StackOptions, fn: (stack: Stack) => Promis
 
 /** For an interrupted run: takes down every stack still up (children, database, Redis keys). */
 export async function stopAllStacks(): Promise<void> {
-  await Promise.all([...openStacks].map((s) => s.stop().catch(() => {})));
+  await Promise.all([...openStacks].map((stop) => stop().catch(() => {})));
 }
