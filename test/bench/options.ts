@@ -65,9 +65,7 @@ export function parseOptions(argv: string[]): Options {
   for (const name of [...named, ...skipped]) {
     if (!PHASE_NAMES.includes(name as PhaseName)) throw new Error(`unknown phase "${name}"\n${USAGE}`);
   }
-  const chosen = PHASE_NAMES.filter((p) => (named.length === 0 || named.includes(p)) && !skipped.includes(p));
-  // The throughput share needs the raw ceiling of the same run.
-  const phases = chosen.includes('throughput') && !chosen.includes('raw') ? (['raw', ...chosen] as PhaseName[]) : chosen;
+  const phases = PHASE_NAMES.filter((p) => (named.length === 0 || named.includes(p)) && !skipped.includes(p));
   const resultsDir = path.resolve(import.meta.dirname, 'results');
   const quick = Boolean(values.quick);
   return {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Options } from './options.ts';
 import type { PhaseResult } from './phases/phase.ts';
 import { type Figure, passes } from './support/figures.ts';
+import { rssPeaks } from './support/stack.ts';
 
 export interface PhaseOutcome extends Partial<PhaseResult> {
   name: string;
@@ -70,6 +71,7 @@ export async function writeReport(options: Options, outcomes: PhaseOutcome[], st
     missed: missed(outcomes),
     figures: Object.fromEntries(outcomes.flatMap((o) => o.figures ?? []).map((f) => [f.key, { ...f, pass: passes(f) }])),
     phases: outcomes,
+    rssPeaks,
   };
   await mkdir(path.dirname(options.out), { recursive: true });
   await writeFile(options.out, `${JSON.stringify(report, jsonSafe, 2)}\n`);

@@ -9,7 +9,6 @@ import { parseOptions } from './options.ts';
 import { PHASES } from './phases/index.ts';
 import type { PhaseContext } from './phases/phase.ts';
 import { stopAllChildren } from './support/children.ts';
-import type { Figure } from './support/figures.ts';
 import { progressFor } from './support/log.ts';
 import { startReceiver } from './support/receiver.ts';
 import { stopAllStacks } from './support/stack.ts';
@@ -28,7 +27,6 @@ process.once('SIGTERM', () => void cleanUpAndExit(143));
 
 log(`phases: ${options.phases.join(', ')}${options.quick ? ' (quick: figures are indicative only)' : ''}; ${cpus().length} cores`);
 const receiver = await startReceiver();
-const earlier = new Map<string, Figure>();
 const outcomes: PhaseOutcome[] = [];
 
 for (const name of options.phases) {
@@ -38,14 +36,12 @@ for (const name of options.phases) {
     options,
     receiver,
     progress,
-    earlier,
-    stackOptions: (label, workers = 1) => ({ label, workers, receiver, logDir: options.logDir, progress }),
+    stackOptions: (label, extra = {}) => ({ label, receiver, logDir: options.logDir, progress, ...extra }),
   };
   const started = Date.now();
   progress(`— ${phase.title}`);
   try {
     const result = await phase.run(ctx);
-    for (const f of result.figures) earlier.set(f.key, f);
     outcomes.push({ name, title: phase.title, seconds: (Date.now() - started) / 1000, ...result });
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);

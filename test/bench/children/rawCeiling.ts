@@ -8,7 +8,7 @@ import { now } from '../support/clock.ts';
 import { eventData } from '../support/fixtures.ts';
 import { serveRequests } from './serve.ts';
 
-async function run(url: string, concurrency: number, durationMs: number) {
+async function run(url: string, tag: string, concurrency: number, durationMs: number) {
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections: concurrency, keepAliveTimeout: 60_000 });
   const secret = generateWebhookSecret();
@@ -25,7 +25,7 @@ async function run(url: string, concurrency: number, durationMs: number) {
       type: 'bench.raw',
       timestamp: new Date().toISOString(),
       project_id: 'prj_bench',
-      data: eventData('raw', seq++),
+      data: eventData(tag, seq++),
     });
     const headers = {
       'content-type': 'application/json',
@@ -59,5 +59,5 @@ async function run(url: string, concurrency: number, durationMs: number) {
 }
 
 serveRequests({
-  run: (msg) => run(msg.url, msg.concurrency, msg.durationMs),
+  run: (msg) => run(msg.url, msg.tag, msg.concurrency, msg.durationMs),
 });

@@ -8,9 +8,7 @@ export interface PhaseContext {
   options: Options;
   receiver: Receiver;
   progress: Progress;
-  /** Figures of the phases run before this one (the raw ceiling, for the throughput share). */
-  earlier: Map<string, Figure>;
-  stackOptions(label: string, workers?: number): StackOptions;
+  stackOptions(label: string, extra?: Pick<StackOptions, 'workers' | 'env'>): StackOptions;
 }
 
 export interface PhaseResult {

@@ -2,8 +2,9 @@ import { now, pollUntil } from './clock.ts';
 import { createWebhook } from './fixtures.ts';
 import type { Progress } from './log.ts';
 import { bulkPublish, closedLoop, type PublishTally } from './publish.ts';
+import { measureRawCeiling, type RawCeiling } from './rawCeiling.ts';
 import type { Receiver } from './receiver.ts';
-import { type Stack, WORKER_CONCURRENCY } from './stack.ts';
+import { type Stack, type StackOptions, WORKER_CONCURRENCY, withStack } from './stack.ts';
 
 export interface RateOptions {
   /** `bulk`: publishEvents batches; `single`: concurrent publishEvent clients. */
@@ -84,4 +85,24 @@ export async function measureDeliveryRate(stack: Stack, receiver: Receiver, prog
       `published ${tally.published} via ${tally.via} at ${run.publish.publishPerSecond}/s${tally.failed ? `, ${tally.failed} failed: ${tally.firstError}` : ''}`,
   );
   return run;
+}
+
+export interface RateBesideCeiling {
+  run: RateRun;
+  raw: RawCeiling;
+  /** The run's deliveries/s as a share of the ceiling measured beside it, in %. */
+  share: number;
+}
+
+/**
+ * The machine is shared, so its capacity drifts: on a fresh stack (up and idle) the raw ceiling is
+ * measured right before the run, and the run is judged against that.
+ */
+export function measureBesideCeiling(stackOptions: StackOptions, rawMs: number, o: RateOptions): Promise<RateBesideCeiling> {
+  return withStack(stackOptions, async (stack) => {
+    const raw = await measureRawCeiling(stackOptions.receiver, rawMs);
+    stackOptions.progress(`raw ceiling beside it: ${raw.perSecond}/s`);
+    const run = await measureDeliveryRate(stack, stackOptions.receiver, stackOptions.progress, o);
+    return { run, raw, share: Number(((100 * run.deliveriesPerSecond) / raw.perSecond).toFixed(1)) };
+  });
 }

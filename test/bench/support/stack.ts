@@ -43,10 +43,15 @@ export interface Stack {
 export interface StackOptions {
   label: string;
   workers?: number;
+  /** Service settings that differ from the defaults, for API and workers alike. */
+  env?: Record<string, string>;
   receiver: Receiver;
   logDir: string;
   progress: Progress;
 }
+
+/** Each stack's peak RSS, sampled while it ran, for the report. */
+export const rssPeaks: { stack: string; apiMiB: number; workerMiB: number }[] = [];
 
 /** How to take down each stack still up, for an interrupted run. */
 const openStacks = new Set<() => Promise<void>>();
@@ -148,13 +153,16 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`));
     await deleteKeys(redis, redisPrefix).catch(() => {});
     redis.disconnect();
-    o.progress(`stack ${label} down in ${((now() - stopping) / 1000).toFixed(1)} s`);
+    const peak = rss?.peak();
+    if (peak) rssPeaks.push({ stack: label, apiMiB: Math.round(peak.api), workerMiB: Math.round(peak.worker) });
+    const peakNote = peak ? `; peak RSS API ${Math.round(peak.api)} MiB, worker ${Math.round(peak.worker)} MiB` : '';
+    o.progress(`stack ${label} down in ${((now() - stopping) / 1000).toFixed(1)} s${peakNote}`);
   };
   openStacks.add(stop);
 
   try {
     const started = now();
-    const api = track(spawnEntry('src/bin/api.ts', serviceEnv(databaseUrl, redisPrefix, { HOST: '127.0.0.1', PORT: String(port) }))) as Service;
+    const api = track(spawnEntry('src/bin/api.ts', serviceEnv(databaseUrl, redisPrefix, { ...o.env, HOST: '127.0.0.1', PORT: String(port) }))) as Service;
     children.push(api);
     const healthy = await pollUntil(async () => {
       failIfExited(api, 'the API');
@@ -171,7 +179,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
     for (let i = 0; i < (o.workers ?? 1); i++) {
       const before = await namedConnections(redis, redisPrefix);
-      const worker = track(spawnEntry('src/bin/worker.ts', serviceEnv(databaseUrl, redisPrefix, {}))) as Service;
+      const worker = track(spawnEntry('src/bin/worker.ts', serviceEnv(databaseUrl, redisPrefix, { ...o.env }))) as Service;
       children.push(worker);
       const up = await pollUntil(async () => {
         failIfExited(worker, `worker ${i + 1}`);
