@@ -57,9 +57,13 @@ export interface OpenLoopOptions {
   progress?: (msg: string) => void;
 }
 
+/** Beyond this many unanswered publishes the load generator sheds events rather than queue them. */
+const MAX_IN_FLIGHT = 10_000;
+
 /**
  * Offers `ratePerSecond` single publishes for `durationMs` on a fixed schedule, whether or not earlier
- * ones have been answered (open loop: a slow API does not slow the offered load down).
+ * ones have been answered (open loop: a slow API does not slow the offered load down). An event
+ * shed because too many are outstanding counts as a failed publish.
  */
 export async function openLoop(gql: Gql, o: OpenLoopOptions): Promise<PublishTally> {
   const t = tally('publishEvent, open loop');
@@ -70,6 +74,11 @@ export async function openLoop(gql: Gql, o: OpenLoopOptions): Promise<PublishTal
   while (issued < total) {
     const due = Math.min(total, Math.floor(((now() - t.startedAt) * o.ratePerSecond) / 1000) + 1);
     while (issued < due) {
+      if (inFlight.size >= MAX_IN_FLIGHT) {
+        issued++;
+        failedWith(t, new Error(`shed: ${MAX_IN_FLIGHT} publishes already unanswered`));
+        continue;
+      }
       const p = publishOne(gql, t, o.type, o.tag, issued++).finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
