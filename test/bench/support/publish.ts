@@ -84,7 +84,7 @@ export async function openLoop(gql: Gql, o: OpenLoopOptions): Promise<PublishTal
     }
     if (o.progress && now() - lastReport > 5000) {
       lastReport = now();
-      o.progress(`offered ${issued}/${total}, answered ${t.published + t.failed}, in flight ${inFlight.size}`);
+      o.progress(`offered ${issued}/${total}: ${t.published} published, ${t.failed} failed or shed, ${inFlight.size} in flight`);
     }
     await sleep(1);
   }
