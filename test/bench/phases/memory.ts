@@ -1,0 +1,64 @@
+import { sleep } from '../support/clock.ts';
+import { figure, TARGETS } from '../support/figures.ts';
+import { createWebhook } from '../support/fixtures.ts';
+import { measureLatency } from '../support/latency.ts';
+import type { RssSample } from '../support/rss.ts';
+import { withStack } from '../support/stack.ts';
+import { round } from '../support/stats.ts';
+import type { Phase } from './phase.ts';
+
+type Series = (s: RssSample) => number;
+const api: Series = (s) => s.api;
+const worker: Series = (s) => Math.max(...s.workers);
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** Growth of the last window's average RSS over the first window's, in %. */
+function growth(samples: RssSample[], series: Series, windowMs: number): number {
+  if (samples.length < 2) return Number.NaN;
+  const first = samples.filter((s) => s.at <= samples[0].at + windowMs).map(series);
+  const last = samples.filter((s) => s.at >= samples[samples.length - 1].at - windowMs).map(series);
+  return round(100 * (mean(last) / mean(first) - 1));
+}
+
+export const memoryPhase: Phase = {
+  name: 'memory',
+  title: 'memory over a soak',
+  async run({ options, receiver, progress, stackOptions }) {
+    const s = options.settings.memory;
+    return withStack(stackOptions('memory'), async (stack) => {
+      const path = `/memory/${stack.label}`;
+      await createWebhook(stack.gql, stack.features, { url: receiver.url(path), events: ['bench.memory'] });
+      await sleep(3000);
+      const idle = stack.rss.samples[stack.rss.samples.length - 1];
+      progress(`idle after start: API ${Math.round(idle.api)} MiB, worker ${Math.round(worker(idle))} MiB`);
+      const showRss = setInterval(() => {
+        const at = stack.rss.samples[stack.rss.samples.length - 1];
+        progress(`RSS now: API ${Math.round(at.api)} MiB, worker ${Math.round(worker(at))} MiB`);
+      }, 30_000);
+      const soak = await measureLatency(stack, receiver, progress, {
+        tag: `memory-${stack.label}`,
+        type: 'bench.memory',
+        path,
+        rate: s.rate,
+        durationMs: s.durationMs,
+        drainMs: 10_000,
+      }).finally(() => clearInterval(showRss));
+      const during = stack.rss.samples.filter((x) => x.at >= soak.startedAt && x.at <= soak.endedAt);
+      const peak = (series: Series) => round(Math.max(...during.map(series)));
+      const minutes = `${Math.round(s.durationMs / 60_000 * 10) / 10} min soak at ${s.rate}/s`;
+      const windows = `last vs first ${s.windowMs / 1000} s`;
+      return {
+        figures: [
+          figure('memory.idleApiMiB', 'API RSS idle after start', 'MiB', round(idle.api)),
+          figure('memory.idleWorkerMiB', 'worker RSS idle after start', 'MiB', round(worker(idle))),
+          figure('memory.apiPeakMiB', `API RSS peak, ${minutes}`, 'MiB', peak(api), TARGETS.rssMiB),
+          figure('memory.workerPeakMiB', `worker RSS peak, ${minutes}`, 'MiB', peak(worker), TARGETS.rssMiB),
+          figure('memory.apiGrowthPercent', 'API RSS growth over the soak', '%', growth(during, api, s.windowMs), TARGETS.rssGrowthPercent, windows),
+          figure('memory.workerGrowthPercent', 'worker RSS growth over the soak', '%', growth(during, worker, s.windowMs), TARGETS.rssGrowthPercent, windows),
+          figure('memory.soakReceiveP99Ms', 'publish → receive p99 during the soak', 'ms', round(soak.receive.p99)),
+        ],
+        details: { idle, soak, rss: during.map((x) => ({ t: round((x.at - soak.startedAt) / 1000), api: round(x.api), workers: x.workers.map((w) => round(w)) })) },
+      };
+    });
+  },
+};

@@ -1,0 +1,41 @@
+import { figure, TARGETS } from '../support/figures.ts';
+import { measureBesideCeiling, type RateBesideCeiling } from '../support/deliveryRate.ts';
+import type { Phase } from './phase.ts';
+
+function capNote({ run }: RateBesideCeiling): string | undefined {
+  return run.complete ? undefined : `${run.delivered.toLocaleString('en-US')} of ${run.events.toLocaleString('en-US')} in the ${run.seconds} s cap`;
+}
+const rawNote = ({ raw }: RateBesideCeiling) => `raw ceiling beside it ${raw.perSecond.toLocaleString('en-US')}/s`;
+
+export const throughputPhase: Phase = {
+  name: 'throughput',
+  title: 'throughput',
+  async run({ options, stackOptions }) {
+    const s = options.settings.throughput;
+    const rawMs = options.settings.raw.durationMs;
+    const bulk = await measureBesideCeiling(stackOptions('throughput-bulk'), rawMs, {
+      mode: 'bulk',
+      events: s.bulkEvents,
+      clients: s.bulkClients,
+      batchSize: s.batchSize,
+      capMs: s.capMs,
+    });
+    const single = await measureBesideCeiling(stackOptions('throughput-single'), rawMs, {
+      mode: 'single',
+      events: s.singleEvents,
+      clients: s.singleClients,
+      batchSize: 1,
+      capMs: s.capMs,
+    });
+    return {
+      figures: [
+        figure('throughput.bulk.perSecond', `deliveries/s, bulk publishes (${bulk.run.publish.via})`, '/s', bulk.run.deliveriesPerSecond, undefined, capNote(bulk)),
+        figure('throughput.bulk.share', 'bulk: share of the raw ceiling', '%', bulk.share, TARGETS.throughputShare, rawNote(bulk)),
+        figure('throughput.single.perSecond', `deliveries/s, ${s.singleClients} single-publish clients`, '/s', single.run.deliveriesPerSecond, undefined, capNote(single)),
+        figure('throughput.single.share', 'single publishes: share of the raw ceiling', '%', single.share, TARGETS.throughputShare, rawNote(single)),
+        figure('throughput.duplicates', 'deliveries received twice', '', bulk.run.duplicates + single.run.duplicates, TARGETS.none),
+      ],
+      details: { bulk, single },
+    };
+  },
+};

@@ -1,0 +1,96 @@
+import { now, pollUntil } from './clock.ts';
+import { figure, TARGETS, type Figure } from './figures.ts';
+import type { Progress } from './log.ts';
+import { openLoop } from './publish.ts';
+import type { ArrivalRecord, Receiver } from './receiver.ts';
+import type { Stack } from './stack.ts';
+import { round, type Summary, summarize } from './stats.ts';
+
+export interface LatencyOptions {
+  tag: string;
+  type: string;
+  /** The endpoint whose arrivals are timed (several may be subscribed to the same events). */
+  path: string;
+  rate: number;
+  durationMs: number;
+  /** How long to wait after the last publish for answers and arrivals; later ones count as never. */
+  drainMs: number;
+}
+
+export interface LatencyRun {
+  /** From before the publish request to arrival at the endpoint, ms. */
+  receive: Summary;
+  /** publishEvent round trip, ms. */
+  publish: Summary;
+  /** Events offered; each one should arrive, so one that does not (or whose publish failed) is missing. */
+  offered: number;
+  /** Publishes answered without an error. */
+  published: number;
+  received: number;
+  publishFailures: number;
+  firstError?: string;
+  /** When the schedule started and ended (now()-based). */
+  startedAt: number;
+  endedAt: number;
+}
+
+/** First arrival of each event at `path`, scanning only what arrived since the last call. */
+function firstArrivals(receiver: Receiver, tag: string, path: string) {
+  const seen = new Map<string, ArrivalRecord>();
+  let scanned = 0;
+  return () => {
+    const all = receiver.arrivals(tag);
+    for (; scanned < all.length; scanned++) {
+      const r = all[scanned];
+      if (r.path === path && !seen.has(r.eventId)) seen.set(r.eventId, r);
+    }
+    return seen;
+  };
+}
+
+/** Offers `rate` single publishes per second (open loop) and times each event's way to `path`. */
+export async function measureLatency(stack: Stack, receiver: Receiver, progress: Progress, o: LatencyOptions): Promise<LatencyRun> {
+  progress(`${o.rate} events/s for ${o.durationMs / 1000} s (${o.tag})`);
+  const arrivals = firstArrivals(receiver, o.tag, o.path);
+  const tally = await openLoop(stack.gql, { type: o.type, tag: o.tag, ratePerSecond: o.rate, durationMs: o.durationMs, settleMs: o.drainMs, progress });
+  const offered = tally.published + tally.failed;
+  await pollUntil(() => arrivals().size >= offered, Math.max(0, tally.endedAt + o.drainMs - now()), 50);
+  await receiver.flush();
+  const received = [...arrivals().values()];
+  const run: LatencyRun = {
+    receive: summarize(received.map((r) => r.arrivedAt - r.sentAt), offered - received.length),
+    publish: summarize(tally.publishMs, tally.failed),
+    offered,
+    published: tally.published,
+    received: received.length,
+    publishFailures: tally.failed,
+    firstError: tally.firstError,
+    startedAt: tally.startedAt,
+    endedAt: tally.endedAt,
+  };
+  receiver.forget(o.tag);
+  progress(
+    `received ${run.received}/${run.offered}: p50 ${round(run.receive.p50)} ms, p99 ${round(run.receive.p99)} ms; ` +
+      `publish p50 ${round(run.publish.p50)} ms, p99 ${round(run.publish.p99)} ms${tally.failed ? `; ${tally.failed} publishes failed: ${tally.firstError}` : ''}`,
+  );
+  return run;
+}
+
+/** The issue's latency figures for one run, keys prefixed with `prefix`. */
+export function latencyFigures(prefix: string, labelPrefix: string, run: LatencyRun): Figure[] {
+  const lost = run.receive.missing ? `${run.receive.missing} of ${run.offered} not received` : undefined;
+  return [
+    figure(`${prefix}.receiveP50Ms`, `${labelPrefix}publish → receive p50`, 'ms', round(run.receive.p50), TARGETS.receiveP50Ms),
+    figure(`${prefix}.receiveP95Ms`, `${labelPrefix}publish → receive p95`, 'ms', round(run.receive.p95)),
+    figure(`${prefix}.receiveP99Ms`, `${labelPrefix}publish → receive p99`, 'ms', round(run.receive.p99), TARGETS.receiveP99Ms, lost),
+    figure(`${prefix}.publishP50Ms`, `${labelPrefix}publishEvent p50`, 'ms', round(run.publish.p50)),
+    figure(
+      `${prefix}.publishP99Ms`,
+      `${labelPrefix}publishEvent p99`,
+      'ms',
+      round(run.publish.p99),
+      TARGETS.publishP99Ms,
+      run.publishFailures ? `${run.publishFailures} of ${run.offered} failed or unanswered` : undefined,
+    ),
+  ];
+}

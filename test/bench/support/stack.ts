@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { withAdmin } from '../../support/database.ts';
+import { freePort, spawnEntry } from '../../support/processes.ts';
+import { stopChild, track } from './children.ts';
+import { now, pollUntil, sleep } from './clock.ts';
+import { createProject, createWebhook, eventData } from './fixtures.ts';
+import { closedLoop, publishEvent } from './publish.ts';
+import { detectFeatures, type Features, type Gql, gqlClient } from './gql.ts';
+import type { Progress } from './log.ts';
+import type { Receiver } from './receiver.ts';
+import { type RssSampler, sampleRss } from './rss.ts';
+
+const PG_SERVER = 'postgresql://postgres@127.0.0.1:5432';
+const REDIS_URL = 'redis://127.0.0.1:6379';
+/** Worker slots per process; the raw ceiling uses as many concurrent requests. */
+export const WORKER_CONCURRENCY = 64;
+const ADMIN_KEY = `hpk_bench_${randomBytes(16).toString('hex')}`;
+const ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
+/** A deployment as in production: the API and N workers as separate processes, on their own database. */
+export interface Stack {
+  label: string;
+  apiUrl: string;
+  admin: Gql;
+  /** A client holding the project's key, as a customer's backend would. */
+  gql: Gql;
+  projectId: string;
+  key: string;
+  features: Features;
+  /** Read access to the stack's database, to check what was committed. */
+  db: pg.Pool;
+  apiPid: number;
+  workerPids: number[];
+  rss: RssSampler;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  label: string;
+  workers?: number;
+  /** Service settings that differ from the defaults, for API and workers alike. */
+  env?: Record<string, string>;
+  receiver: Receiver;
+  logDir: string;
+  progress: Progress;
+}
+
+/** Each stack's peak RSS, sampled while it ran, for the report. */
+export const rssPeaks: { stack: string; apiMiB: number; workerMiB: number }[] = [];
+
+/** How to take down each stack still up, for an interrupted run. */
+const openStacks = new Set<() => Promise<void>>();
+let stackSeq = 0;
+
+function serviceEnv(databaseUrl: string, redisPrefix: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    HOOKPOST_REDIS_PREFIX: redisPrefix,
+    HOOKPOST_ADMIN_KEY: ADMIN_KEY,
+    HOOKPOST_ENCRYPTION_KEY: ENCRYPTION_KEY,
+    // The receiver is plain http on loopback, which production refuses unless allowed.
+    HOOKPOST_ALLOW_HTTP: 'true',
+    HOOKPOST_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
+    HOOKPOST_WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+    ...extra,
+  };
+}
+
+/** Redis connections named under the prefix: BullMQ names each worker's blocking connection so. */
+async function namedConnections(redis: Redis, prefix: string): Promise<number> {
+  const list = (await redis.client('LIST')) as string;
+  return list.split('\n').filter((line) => / name=(\S+)/.exec(line)?.[1].startsWith(`${prefix}:`)).length;
+}
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+type Service = ChildProcess & { output: () => string };
+
+function failIfExited(child: Service, what: string): void {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}):\n${child.output().slice(-2000)}`);
+  }
+}
+
+const WARMUP_EVENTS = 200;
+
+/**
+ * One delivery end to end proves the whole path works; a few hundred more let the processes reach
+ * their steady state (JIT, connection pools, caches) before anything is measured, as a service
+ * that has been up for a while would be.
+ */
+async function warmUp(gql: Gql, features: Features, o: StackOptions, label: string, checkAlive: () => void): Promise<void> {
+  const tag = `warmup-${label}`;
+  await createWebhook(gql, features, { url: o.receiver.url(`/warmup/${label}`), events: ['bench.warmup'] });
+  let seq = 0;
+  const delivered = await pollUntil(async () => {
+    checkAlive();
+    if (o.receiver.count(tag) > 0) return true;
+    await publishEvent(gql, 'bench.warmup', eventData(tag, seq++));
+    return pollUntil(() => o.receiver.count(tag) > 0, 2000, 20);
+  }, 120_000, 0);
+  if (!delivered) throw new Error('no warm-up delivery arrived in 120 s');
+  const tally = await closedLoop(gql, { type: 'bench.warmup', tag, total: WARMUP_EVENTS, clients: 8, deadline: now() + 30_000 });
+  await o.receiver.waitForCount(tag, seq + tally.published, 30_000);
+  o.receiver.forget(tag);
+  // Let the last attempts be committed before anything is measured.
+  await sleep(1000);
+}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const label = `${o.label}-${++stackSeq}`;
+  const databaseName = `hookpost_bench_${process.pid}_${stackSeq}`;
+  const databaseUrl = `${PG_SERVER}/${databaseName}`;
+  const redisPrefix = `hookpost-bench-${randomBytes(4).toString('hex')}`;
+  const port = await freePort();
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const redis = new Redis(REDIS_URL);
+  const children: Service[] = [];
+  let db: pg.Pool | undefined;
+  const clients: Gql[] = [];
+  let rss: RssSampler | undefined;
+
+  const stop = async () => {
+    const stopping = now();
+    openStacks.delete(stop);
+    rss?.stop();
+    await Promise.all(clients.map((c) => c.close().catch(() => {})));
+    await Promise.all(children.map((c) => stopChild(c)));
+    await mkdir(o.logDir, { recursive: true });
+    await Promise.all(
+      children.map((c, i) => {
+        const output = c.output();
+        return output ? writeFile(path.join(o.logDir, `${label}-${i === 0 ? 'api' : `worker${i}`}.log`), output) : undefined;
+      }),
+    );
+    await db?.end().catch(() => {});
+    await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`));
+    await deleteKeys(redis, redisPrefix).catch(() => {});
+    redis.disconnect();
+    const peak = rss?.peak();
+    if (peak) rssPeaks.push({ stack: label, apiMiB: Math.round(peak.api), workerMiB: Math.round(peak.worker) });
+    const peakNote = peak ? `; peak RSS API ${Math.round(peak.api)} MiB, worker ${Math.round(peak.worker)} MiB` : '';
+    o.progress(`stack ${label} down in ${((now() - stopping) / 1000).toFixed(1)} s${peakNote}`);
+  };
+  openStacks.add(stop);
+
+  try {
+    const started = now();
+    const api = track(spawnEntry('src/bin/api.ts', serviceEnv(databaseUrl, redisPrefix, { ...o.env, HOST: '127.0.0.1', PORT: String(port) }))) as Service;
+    children.push(api);
+    const healthy = await pollUntil(async () => {
+      failIfExited(api, 'the API');
+      return fetch(`${apiUrl}/healthz`).then((r) => r.ok, () => false);
+    }, 120_000, 100);
+    if (!healthy) throw new Error(`the API did not answer /healthz in 120 s:\n${api.output().slice(-2000)}`);
+    const admin = gqlClient(apiUrl, ADMIN_KEY, 16);
+    clients.push(admin);
+    const features = await detectFeatures(admin);
+    const { projectId, key } = await createProject(admin, `bench ${label}`);
+    const gql = gqlClient(apiUrl, key);
+    clients.push(gql);
+    db = new pg.Pool({ connectionString: databaseUrl, max: 3 });
+
+    for (let i = 0; i < (o.workers ?? 1); i++) {
+      const before = await namedConnections(redis, redisPrefix);
+      const worker = track(spawnEntry('src/bin/worker.ts', serviceEnv(databaseUrl, redisPrefix, { ...o.env }))) as Service;
+      children.push(worker);
+      const up = await pollUntil(async () => {
+        failIfExited(worker, `worker ${i + 1}`);
+        return (await namedConnections(redis, redisPrefix)) > before;
+      }, 60_000, 100);
+      if (!up) o.progress(`worker ${i + 1} opened no named Redis connection in 60 s; going on`);
+    }
+
+    await warmUp(gql, features, o, label, () => children.forEach((c, i) => failIfExited(c, i === 0 ? 'the API' : `worker ${i}`)));
+
+    const [apiProc, ...workerProcs] = children;
+    rss = sampleRss(apiProc.pid!, workerProcs.map((w) => w.pid!));
+    o.progress(`stack ${label} up in ${((now() - started) / 1000).toFixed(1)} s (${workerProcs.length} worker${workerProcs.length > 1 ? 's' : ''}; bulk publish ${features.publishEventsInput ? 'yes' : 'no'}, maxConcurrency ${features.maxConcurrency ? 'yes' : 'no'})`);
+    return {
+      label,
+      stop,
+      apiUrl,
+      admin,
+      gql,
+      projectId,
+      key,
+      features,
+      db,
+      apiPid: apiProc.pid!,
+      workerPids: workerProcs.map((w) => w.pid!),
+      rss,
+    };
+  } catch (err) {
+    await stop().catch(() => {});
+    throw err;
+  }
+}
+
+/** Runs `fn` on a fresh stack and always takes the stack down afterwards. */
+export async function withStack<T>(o: StackOptions, fn: (stack: Stack) => Promise<T>): Promise<T> {
+  const stack = await startStack(o);
+  try {
+    return await fn(stack);
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** For an interrupted run: takes down every stack still up (children, database, Redis keys). */
+export async function stopAllStacks(): Promise<void> {
+  await Promise.all([...openStacks].map((stop) => stop().catch(() => {})));
+}
