@@ -136,7 +136,7 @@ export class DeliveryDispatcher {
         )
         .finally(() => {
           this.active--;
-          this.refill(delivery.webhook.id, this.endpoints.sent(delivery.webhook.id));
+          this.refill(delivery.webhook.id, this.endpoints.sent(delivery.webhook.id, delivery.id));
           this.pump();
         });
     }

