@@ -40,9 +40,10 @@ export const WS_CLOSE_REVOKED = 4401;
  * `authenticate` may be replaced, e.g. by a test.
  */
 export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } = {}): App {
+  const ownAuthenticator = opts.authenticate ? undefined : createAuthenticator(core, core.config.adminKey);
   const deps: ApiDeps = {
     ...core,
-    authenticate: opts.authenticate ?? createAuthenticator({ ...core, redisPrefix: core.config.redisPrefix }, core.config.adminKey),
+    authenticate: opts.authenticate ?? ownAuthenticator!,
     eventWriter: createEventWriter(core),
   };
   const { logger } = deps;
@@ -156,6 +157,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
       }),
     async close() {
       await revocations.return?.();
+      await ownAuthenticator?.close();
       for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
       await wsDisposable.dispose();
       server.closeAllConnections();

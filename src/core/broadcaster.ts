@@ -12,6 +12,8 @@ export interface Topics {
 
 export interface Broadcaster {
   publish<K extends keyof Topics>(topic: K, payload: Topics[K]): void;
+  /** Publishes at once, resolving when Redis has taken the message (for what must arrive before an answer). */
+  publishNow<K extends keyof Topics>(topic: K, payload: Topics[K]): Promise<void>;
   subscribe<K extends keyof Topics>(topic: K): AsyncIterable<Topics[K]>;
 }
 
@@ -37,6 +39,10 @@ export function createBroadcaster(publishClient: RedisClient, subscribeClient: R
       const batch = pending.get(channel);
       if (batch) batch.push(payload);
       else pending.set(channel, [payload]);
+    },
+    async publishNow(topic, payload) {
+      // The same shape as a batch, so subscribers read it like any other message.
+      await publishClient.publish(`${prefix}:${topic}`, JSON.stringify([payload]));
     },
     subscribe<K extends keyof Topics>(topic: K): AsyncIterable<Topics[K]> {
       const batches = pubsub.subscribe(`${prefix}:${topic}`)[Symbol.asyncIterator]();

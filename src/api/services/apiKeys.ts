@@ -3,7 +3,6 @@ import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
 import { requireAdmin, requireViewer, targetProjectId } from '../auth/access.ts';
 import { generateApiKey, type Viewer } from '../auth/apiKeys.ts';
-import { announceRevocation } from '../auth/authenticator.ts';
 import { notFound } from '../errors.ts';
 import { parseInput } from './validation.ts';
 
@@ -35,8 +34,7 @@ export async function revokeApiKey(deps: CoreDeps, viewer: Viewer | null, id: st
   // Admin keys have no project, so only another admin key gets past this.
   if (!row || (v.scope === 'PROJECT' && row.projectId !== v.projectId)) throw notFound('API key', id);
   const apiKey = await deps.db.apiKey.update({ where: { id }, data: { revokedAt: row.revokedAt ?? new Date() } });
-  // Key caches on every replica drop their entries before this answers; live streams end too.
-  await announceRevocation(deps.redis, deps.config.redisPrefix);
-  deps.broadcaster.publish('apiKeyRevoked', { keyId: apiKey.id });
+  // Sent before this answers: key caches on every replica forget the key, live streams end.
+  await deps.broadcaster.publishNow('apiKeyRevoked', { keyId: apiKey.id });
   return apiKey;
 }
