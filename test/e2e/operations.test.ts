@@ -1,7 +1,7 @@
 // Metrics and health endpoints of the API and the worker, after real traffic and with Postgres or
 // Redis unreachable.
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildApp } from '../../src/api/app.ts';
 import { createCoreDeps } from '../../src/core/deps.ts';
 import { startOpsServer } from '../../worker/opsServer.ts';
@@ -15,20 +15,16 @@ import { startReceiver } from '../support/receiver.ts';
 import { startTcpProxy } from '../support/tcpProxy.ts';
 import { waitUntil } from '../support/wait.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-});
 
 async function harness(overrides: Record<string, string> = {}) {
   const h = await startHarness(overrides);
-  cleanups.push(() => h.close());
+  onTestFinished(() => h.close());
   return h;
 }
 
 async function receiver() {
   const r = await startReceiver();
-  cleanups.push(() => r.close());
+  onTestFinished(() => r.close());
   return r;
 }
 
@@ -103,7 +99,7 @@ describe('a worker process', () => {
 
     const port = await freePort();
     const child = spawnWorker(workerEnv(h.config, { HOOKPOST_WORKER_METRICS_PORT: String(port), HOST: '127.0.0.1' }));
-    cleanups.push(async () => {
+    onTestFinished(async () => {
       child.kill('SIGTERM');
       await exited(child);
     });
@@ -127,11 +123,11 @@ describe('the worker ops server', () => {
     const h = await harness();
     const port = await freePort();
     const first = await startOpsServer(h.deps, port, '127.0.0.1');
-    cleanups.push(() => first.close());
+    onTestFinished(() => first.close());
     const warnings: unknown[] = [];
     const logger = Object.assign(Object.create(h.deps.logger), { warn: (obj: unknown) => warnings.push(obj) });
     const second = await startOpsServer({ ...h.deps, logger }, port, '127.0.0.1');
-    cleanups.push(() => second.close());
+    onTestFinished(() => second.close());
     expect(first.url).toBe(`http://127.0.0.1:${port}`);
     expect(second.url).not.toBe(first.url);
     expect(warnings).toEqual([{ wanted: port, port: Number(new URL(second.url).port) }]);
@@ -142,22 +138,22 @@ describe('the worker ops server', () => {
 describe('readiness', () => {
   it('fails with 503 naming Redis, then Postgres, while they do not answer, on the API and the worker alike', async () => {
     const redis = await startRedisServer();
-    cleanups.push(() => redis.stop());
+    onTestFinished(() => redis.stop());
     const pgProxy = await startTcpProxy(5432);
-    cleanups.push(() => pgProxy.cut());
+    onTestFinished(() => pgProxy.cut());
     const database = await createTestDatabase();
-    cleanups.push(() => dropTestDatabase(database));
+    onTestFinished(() => dropTestDatabase(database));
     const config = testConfig(database, `hookpost-ready-${randomBytes(3).toString('hex')}`, {
       DATABASE_URL: `postgresql://postgres@127.0.0.1:${pgProxy.port}/${database}`,
       REDIS_URL: redis.url,
     });
     const deps = await createCoreDeps(config);
-    cleanups.push(() => deps.close());
+    onTestFinished(() => deps.close());
     const app = buildApp(deps);
     const api = await app.listen(0, '127.0.0.1');
-    cleanups.push(() => app.close());
+    onTestFinished(() => app.close());
     const worker = await startOpsServer(deps, 0, '127.0.0.1');
-    cleanups.push(() => worker.close());
+    onTestFinished(() => worker.close());
     const readyz = async () => Promise.all([getJson(`${api}/readyz`), getJson(`${worker.url}/readyz`)]);
     const settlesTo = (status: number, failing: string[]) =>
       waitUntil(async () => {

@@ -1,6 +1,6 @@
 // Retention: attempts and settled events' payloads older than HOOKPOST_RETENTION_DAYS are purged by
 // the worker in small batches; deliveries, open events and recent rows stay.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { scrape, valueOf } from '../support/metricsText.ts';
 import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
@@ -10,14 +10,10 @@ import { waitUntil } from '../support/wait.ts';
 import { purgeExpired } from '../../worker/retention.ts';
 
 const DAY_MS = 24 * 3600_000;
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-});
 
 async function harness(overrides: Record<string, string> = {}) {
   const h = await startHarness(overrides);
-  cleanups.push(() => h.close());
+  onTestFinished(() => h.close());
   return h;
 }
 
@@ -40,7 +36,7 @@ async function backdate(h: Harness, eventId: string, days: number): Promise<stri
 /** A project whose webhook has delivered `count` events (one attempt each), and one more event it refused, retrying in an hour. */
 async function traffic(h: Harness, count: number) {
   const r = await startReceiver();
-  cleanups.push(() => r.close());
+  onTestFinished(() => r.close());
   r.respondWith((req, res) => res.writeHead(JSON.parse(req.body).type === 'keep.open' ? 503 : 200).end());
   const { key } = await h.createProject('Retention');
   const hook = (await h.ok(CREATE_WEBHOOK, { input: { url: r.url, events: ['keep.*'], retryPolicy: { schedule: [3600] } } }, key)).createWebhook.webhook.id;
