@@ -17,7 +17,7 @@ interface Delivery {
   event: { id: string; type: string };
 }
 
-interface Attempt {
+export interface Attempt {
   id: string;
   attemptNumber: number;
   url: string;

@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import { integer } from '../options.ts';
 import { pc } from '../output.ts';
 import type { RegisterCommands } from '../session.ts';
-import { outcome } from './deliveries.ts';
+import { type Attempt, outcome } from './deliveries.ts';
 
 const TAIL = `subscription Tail($webhookId: ID, $projectId: ID) {
   deliveryAttemptCreated(webhookId: $webhookId, projectId: $projectId) {
@@ -11,17 +11,9 @@ const TAIL = `subscription Tail($webhookId: ID, $projectId: ID) {
   }
 }`;
 
-interface TailAttempt {
-  id: string;
-  attemptNumber: number;
-  url: string;
-  responseStatus: number | null;
-  durationMs: number;
-  error: string | null;
-  succeeded: boolean;
-  createdAt: string;
+type TailAttempt = Omit<Attempt, 'responseBody'> & {
   delivery: { id: string; status: string; webhook: { id: string }; event: { id: string; type: string } };
-}
+};
 
 export function attemptLine(a: TailAttempt): string {
   return [

@@ -25,8 +25,3 @@ export function createSqlPool(databaseUrl: string, max = 8): Sql {
 export function utcTimestamp(date: Date): string {
   return date.toISOString().slice(0, -1);
 }
-
-/** Whether a `pg` error is this SQLSTATE (23505 unique violation, 23503 foreign key violation). */
-export function isSqlState(err: unknown, code: '23505' | '23503'): boolean {
-  return err instanceof Error && (err as { code?: unknown }).code === code;
-}

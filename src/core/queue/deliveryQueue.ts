@@ -39,8 +39,6 @@ export interface DeliveryQueue {
   enqueueAttempts(jobs: AttemptJob[]): Promise<void>;
   /** Runs a delivery's next attempt now: its delayed job is promoted, a missing one is added. */
   bringForward(job: AttemptJob): Promise<void>;
-  /** How many worker processes are listening (for start-up checks and benchmarks). */
-  workerCount(): Promise<number>;
   /** How many jobs wait, are delayed and run (for metrics). */
   depth(): Promise<QueueDepth>;
   /** The attempt jobs among these that do not exist (for the reconciler's count of lost jobs). */
@@ -97,7 +95,6 @@ export function createDeliveryQueue(
       if (existing && (await existing.isDelayed())) await existing.promote();
       else await enqueueAttempts([{ ...job, delayMs: 0 }]);
     },
-    workerCount: async () => (await queue.getWorkers()).length,
     async depth() {
       const c = await queue.getJobCounts('wait', 'prioritized', 'delayed', 'active');
       return { waiting: (c.wait ?? 0) + (c.prioritized ?? 0), delayed: c.delayed ?? 0, active: c.active ?? 0 };
