@@ -24,7 +24,7 @@ export interface FilterDocument {
 }
 
 export const MAX_FILTER_BYTES = 8 * 1024;
-export const MAX_FILTER_DEPTH = 12;
+export const MAX_FILTER_DEPTH = 16;
 export const MAX_FILTER_REGEXES = 8;
 const MAX_PATH_LENGTH = 256;
 
