@@ -94,6 +94,27 @@ describe('refused filters', () => {
     expect((await h.gql(TRY, { input: { filter: {}, type: 'a.b', data: {} } }, null)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  it('a filter nested 5,000 levels deep is refused, not a stack overflow', async () => {
+    // Written as text: JSON.stringify itself would run out of stack at this depth.
+    const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    const send = async (query: string) => {
+      const res = await fetch(`${h.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: `{"query":${JSON.stringify(query)},"variables":{"f":${deep}}}`,
+      });
+      return ((await res.json()) as { errors?: { message: string; extensions?: { code?: string } }[] }).errors?.[0];
+    };
+    const before = await h.deps.db.webhook.count();
+    for (const query of [
+      'mutation($f: JSON) { createWebhook(input: { url: "https://x.example", events: ["*"], filter: $f }) { secret } }',
+      'mutation($f: JSON!) { testWebhookFilter(input: { filter: $f, type: "a.b", data: {} }) { matches } }',
+    ]) {
+      expect(await send(query)).toMatchObject({ message: 'filter: the filter may nest at most 16 levels deep', extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    expect(await h.deps.db.webhook.count()).toBe(before);
+  });
+
   it('a hostile regex is refused at once, and the server answers the next request at once', async () => {
     let started = performance.now();
     const res = await h.gql(CREATE, { input: { url: receiver.url, events: ['*'], filter: { 'data.s': { $regex: '^(a|a?)+$' } } } }, key);
