@@ -7,6 +7,7 @@ import { Query } from 'mingo/query';
 import type { Options } from 'mingo/types';
 import { ensureArray, flatten, resolve } from 'mingo/util';
 import { z } from 'zod';
+import { nestingDepth } from '../services/validation.ts';
 import { compileRegex, regexProblem } from './filterRegex.ts';
 
 /**
@@ -43,19 +44,6 @@ const isOperatorObject = (v: unknown): v is JsonObject => isObject(v) && Object.
 
 /** Thrown by the walk below; caught and turned into a message by `filterProblem`. */
 class Refused extends Error {}
-
-/** How deeply objects and arrays nest, without recursion, stopping once past the limit. */
-function depthOf(value: unknown, limit: number): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length && deepest <= limit) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    deepest = Math.max(deepest, depth);
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}
 
 /** Walks a filter against the allow-list; throws Refused at the first thing it does not allow. */
 function checkQuery(query: unknown, at: string, regexes: { count: number }): void {
@@ -159,7 +147,7 @@ function compile(filter: JsonObject): CompiledFilter {
 /** Why a filter is refused (a message for BAD_USER_INPUT), or null when it may be stored. */
 export function filterProblem(filter: unknown): string | null {
   if (!isObject(filter)) return 'the filter must be a JSON object';
-  if (depthOf(filter, MAX_FILTER_DEPTH) > MAX_FILTER_DEPTH) return `the filter may nest at most ${MAX_FILTER_DEPTH} levels deep`;
+  if (nestingDepth(filter, MAX_FILTER_DEPTH) > MAX_FILTER_DEPTH) return `the filter may nest at most ${MAX_FILTER_DEPTH} levels deep`;
   if (Buffer.byteLength(JSON.stringify(filter)) > MAX_FILTER_BYTES) return `the filter may be at most ${MAX_FILTER_BYTES / 1024} KiB as JSON`;
   try {
     checkQuery(filter, '', { count: 0 });
