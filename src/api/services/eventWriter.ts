@@ -6,6 +6,8 @@ import { subscribesTo } from '../../core/eventTypes.ts';
 import { newId } from '../../core/ids.ts';
 import type { DeliveryQueue, DeliveryRef } from '../../core/queue/deliveryQueue.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
+import { createFilterCache } from '../filters/filterCache.ts';
+import type { FilterDocument } from '../filters/webhookFilter.ts';
 
 /** One event as validated by the service: `dataJson` is the exact text stored and later sent. */
 export interface NewEvent {
@@ -43,6 +45,8 @@ const ENQUEUE_TIMEOUT_MS = 2000;
 interface Subscriber {
   id: string;
   events: string[];
+  /** The payload filter as stored (jsonb text), null for none. */
+  filter: string | null;
 }
 
 /**
@@ -52,10 +56,12 @@ interface Subscriber {
  */
 export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger: Logger }): EventWriter {
   const { sql } = deps;
+  const filters = createFilterCache((err, filter) => deps.logger.warn({ err, filter }, 'a stored webhook filter failed; it matches nothing'));
+  const accepts = (w: Subscriber, doc: () => FilterDocument) => w.filter === null || filters.get(w.filter)(doc());
 
   async function subscribersOf(projectIds: string[]): Promise<Map<string, Subscriber[]>> {
-    const { rows } = await sql.query<{ project_id: string; id: string | null; events: string[] | null }>(
-      `SELECT p.id AS project_id, w.id, w.events
+    const { rows } = await sql.query<{ project_id: string; id: string | null; events: string[] | null; filter: string | null }>(
+      `SELECT p.id AS project_id, w.id, w.events, w.filter::text AS filter
          FROM projects p LEFT JOIN webhooks w ON w.project_id = p.id AND w.active
         WHERE p.id = ANY($1::text[])`,
       [projectIds],
@@ -63,7 +69,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     const byProject = new Map<string, Subscriber[]>();
     for (const r of rows) {
       const list = byProject.get(r.project_id) ?? [];
-      if (r.id && r.events) list.push({ id: r.id, events: r.events });
+      if (r.id && r.events) list.push({ id: r.id, events: r.events, filter: r.filter });
       byProject.set(r.project_id, list);
     }
     return byProject;
@@ -127,7 +133,10 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
       else {
         if (key) claimedKeys.add(key);
         const row = { id: newId('Event'), projectId: e.projectId, type: e.type, data: e.data, timestamp: now, idempotencyKey: e.idempotencyKey, dataPurgedAt: null };
-        const matching = hooks.filter((w) => subscribesTo(w.events, e.type));
+        // What a filter sees: the envelope's fields, timestamp as the ISO string the body carries.
+        let doc: FilterDocument | undefined;
+        const docOf = () => (doc ??= { id: row.id, type: e.type, timestamp: now.toISOString(), data: e.data });
+        const matching = hooks.filter((w) => subscribesTo(w.events, e.type) && accepts(w, docOf));
         for (const w of matching) deliveries.push({ id: newId('Delivery'), projectId: e.projectId, eventId: row.id, webhookId: w.id });
         rows.push(row);
         jsonById.set(row.id, e.dataJson);

@@ -10,6 +10,7 @@ import { Prisma } from '../../generated/prisma/client.ts';
 import { announceStatus, resumeWebhook } from '../../core/webhookStatus.ts';
 import { newId } from '../../core/ids.ts';
 import { visibleOrNotFound } from './access.ts';
+import { filterInput } from '../filters/webhookFilter.ts';
 import {
   customHeaders,
   DEFAULT_MAX_CONCURRENCY,
@@ -38,6 +39,7 @@ function webhookFields(deps: CoreDeps) {
     headers: customHeaders(reservedHeaderNames(deps.config.delivery.headerPrefix)).nullish(),
     timeoutSeconds: timeoutSeconds.nullish(),
     maxConcurrency: maxConcurrency.nullish(),
+    filter: filterInput.nullish(),
   };
 }
 
@@ -53,6 +55,7 @@ export interface CreateWebhookInput {
   timeoutSeconds?: number | null;
   maxConcurrency?: number | null;
   retryPolicy?: Record<string, unknown> | null;
+  filter?: unknown;
 }
 
 export interface UpdateWebhookInput {
@@ -66,6 +69,7 @@ export interface UpdateWebhookInput {
   timeoutSeconds?: number | null;
   maxConcurrency?: number | null;
   retryPolicy?: Record<string, unknown> | null;
+  filter?: unknown;
 }
 
 export function secretColumns(deps: CoreDeps, secret: string) {
@@ -96,6 +100,7 @@ export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input
       timeoutSeconds: fields.timeoutSeconds ?? 30,
       maxConcurrency: fields.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
       retryPolicy: fields.retryPolicy ?? Prisma.DbNull,
+      filter: fields.filter ?? Prisma.DbNull,
       ...secretColumns(deps, secret),
     },
   });
@@ -114,6 +119,7 @@ export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input
   if (fields.timeoutSeconds != null) data.timeoutSeconds = fields.timeoutSeconds;
   if (fields.maxConcurrency != null) data.maxConcurrency = fields.maxConcurrency;
   if (fields.retryPolicy !== undefined) data.retryPolicy = fields.retryPolicy ?? Prisma.DbNull;
+  if (fields.filter !== undefined) data.filter = fields.filter ?? Prisma.DbNull;
   const turningOff = fields.active === false && existing.active;
   const turningOn = fields.active === true && !existing.active;
   if (turningOff) Object.assign(data, { active: false, disabledAt: new Date(), disabledReason: 'Disabled through the API' });

@@ -21,6 +21,7 @@ export const WebhookRef = builder.prismaNode('Webhook', {
     }),
     secretHint: t.exposeString('secretHint', { description: 'The last 4 characters of the signing secret' }),
     retryPolicy: t.expose('retryPolicy', { type: 'JSON', nullable: true, description: 'As configured; null: the default schedule' }),
+    filter: t.expose('filter', { type: 'JSON', nullable: true, description: 'Only events matching this query are delivered; null: every event of the subscribed types' }),
     retrySchedule: t.floatList({
       description: 'Seconds waited after each failed attempt (before ±20 % jitter); attempts in all = length + 1',
       resolve: (w, _args, ctx) => scheduleOf(w.retryPolicy as RetryPolicy | null, ctx.deps.config.delivery.retrySchedule),
@@ -93,6 +94,7 @@ builder.relayMutationField(
       timeoutSeconds: t.int(),
       maxConcurrency: t.int({ description: 'Default 10' }),
       retryPolicy: t.field({ type: RetryPolicyInput }),
+      filter: t.field({ type: 'JSON', description: 'A MongoDB-style query over the event {id, type, timestamp, data}; only matching events are delivered' }),
     }),
   },
   { resolve: (_root, { input }, ctx) => createWebhook(ctx.deps, ctx.viewer, input) },
@@ -118,6 +120,7 @@ builder.relayMutationField(
       timeoutSeconds: t.int(),
       maxConcurrency: t.int(),
       retryPolicy: t.field({ type: RetryPolicyInput, description: 'null: back to the default schedule' }),
+      filter: t.field({ type: 'JSON', description: 'null: no filter, every event of the subscribed types' }),
     }),
   },
   { resolve: (_root, { input }, ctx) => updateWebhook(ctx.deps, ctx.viewer, input) },
