@@ -1,8 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startHarness } from '../support/harness.ts';
 import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
-import { exited, spawnWorker, workerEnv } from '../support/processes.ts';
+import { exited, spawnWorker, startRedisServer, workerEnv } from '../support/processes.ts';
 import { startLineReceiver, withoutRepeats } from '../support/lineReceiver.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -80,4 +81,27 @@ describe('an ordered endpoint under faults', () => {
     const survivor = [...workers.keys()].find((name) => name !== killed);
     expect(receiver.requests.slice(KILL_AT).every((r) => r.headers['user-agent'] === survivor)).toBe(true);
   }, 180_000);
+
+  it('keeps its order when Redis loses every job (FLUSHALL) while the line is retrying', async () => {
+    const redis = await startRedisServer();
+    onTestFinished(() => redis.stop());
+    const h = await startHarness({ REDIS_URL: redis.url, HOOKPOST_RECONCILE_INTERVAL_MS: '500' });
+    onTestFinished(() => h.close());
+    const receiver = await startLineReceiver((_i, nth) => (nth % 5 === 0 ? 500 : 200));
+    onTestFinished(() => receiver.close());
+    const { key } = await h.createProject('Ordered flush');
+    await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['line.*'], ordered: true, retryPolicy: { schedule: [0.3, 0.3, 0.3, 0.3] } } }, key);
+    const events = Array.from({ length: 100 }, (_, i) => ({ type: 'line.step', data: { i } }));
+    await h.ok(PUBLISH_MANY, { e: events }, key);
+    h.startWorker();
+    // Flushed while a failed head waits for its retry: its job is gone, the reconciler gives it back.
+    await waitUntil(() => receiver.arrivals.length >= 25 && receiver.arrivals.length % 5 === 0, 30_000, 'a head waiting for its retry');
+    const admin = new Redis(redis.url);
+    onTestFinished(() => admin.disconnect());
+    await admin.flushall();
+
+    await waitUntil(() => receiver.receipts.length >= 100, 60_000, () => `100 receipts; have ${receiver.receipts.length}`);
+    expect(receiver.receipts).toEqual(events.map((e) => e.data.i));
+    expect(receiver.maxOpen()).toBe(1);
+  }, 90_000);
 });
