@@ -44,7 +44,9 @@ export async function claimLineHeads(sql: Sql, webhookIds: string[], leaseMs: nu
            FROM head, events e, webhooks w
           WHERE d.id = head.id AND e.id = d.event_id AND w.id = d.webhook_id
             AND (d.lease_until IS NULL OR d.lease_until < now()::timestamp)
-            AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()::timestamp + interval '1 second')
+            -- No early slack here (unlike claim.ts): the line is woken the moment its head settles,
+            -- and a retry due in under a second must still wait for its time.
+            AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()::timestamp)
          RETURNING ${DUE_COLUMNS}),
        holder AS (
          UPDATE webhooks w SET line_holder_id = c.id FROM claimed c WHERE w.id = c.webhook_id)
