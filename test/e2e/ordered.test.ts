@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
-import { CREATE_WEBHOOK } from '../support/operations.ts';
+import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
 import { type LineAnswer, type LineReceiver, startLineReceiver } from '../support/lineReceiver.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -9,6 +9,7 @@ const PUBLISH_MANY = /* GraphQL */ `
   mutation($e: [PublishEventItem!]!) { publishEvents(input: { events: $e }) { deliveryCount results { event { id } } } }
 `;
 const RETRY = /* GraphQL */ `mutation($id: ID!) { retryDelivery(input: { id: $id }) { delivery { id status } } }`;
+const RECOVER = /* GraphQL */ `mutation($input: RecoverFailedDeliveriesInput!) { recoverFailedDeliveries(input: $input) { count } }`;
 const UPDATE = /* GraphQL */ `mutation($input: UpdateWebhookInput!) { updateWebhook(input: $input) { webhook { id ordered } } }`;
 
 let h: Harness;
@@ -48,7 +49,8 @@ const waitForReceipts = (receiver: LineReceiver, count: number) =>
 
 describe('ordered endpoints', () => {
   it('sends one at a time in list order, and a head that exhausts its schedule is dead-lettered before the next goes', async () => {
-    const { receiver, webhookId } = await orderedEndpoint('dead.*', (i) => (i === 0 ? 503 : 200), { retryPolicy: { schedule: [0.1, 0.1] } });
+    let zeroStatus = 503;
+    const { receiver, webhookId } = await orderedEndpoint('dead.*', (i) => (i === 0 ? zeroStatus : 200), { retryPolicy: { schedule: [0.1, 0.1] } });
     const ids = await publish('dead.letter', 0, 20);
     await waitForReceipts(receiver, 19);
     // Event 0 tried three times (its whole schedule) while the others waited; then the rest, in order.
@@ -56,6 +58,26 @@ describe('ordered endpoints', () => {
     expect(receiver.maxOpen()).toBe(1);
     expect(await statusOf(webhookId, ids[0])).toBe('FAILED');
     await waitUntil(async () => (await statusOf(webhookId, ids[19])) === 'SUCCEEDED', 10_000, 'the last delivery SUCCEEDED');
+
+    // Recovered, the dead letter goes through the line again (now empty) and succeeds.
+    zeroStatus = 200;
+    const { recoverFailedDeliveries } = await h.ok(RECOVER, { input: { webhookId, since: new Date(Date.now() - 3600_000).toISOString() } }, key);
+    expect(recoverFailedDeliveries.count).toBe(1);
+    await waitForReceipts(receiver, 20);
+    expect(receiver.receipts.at(-1)).toBe(0);
+    expect(receiver.maxOpen()).toBe(1);
+  }, 60_000);
+
+  it('publishes that overlap in time go in the order they were committed: their line positions', async () => {
+    const { receiver, webhookId } = await orderedEndpoint('race.*', () => 200);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => h.ok(PUBLISH_EVENT, { input: { type: 'race.tick', data: { i } } }, key)));
+    await waitForReceipts(receiver, 40);
+    const { rows } = await h.deps.sql.query<{ i: number }>(
+      `SELECT (e.data->>'i')::int AS i FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.webhook_id = $1 ORDER BY d.line_seq`,
+      [webhookId],
+    );
+    expect(receiver.receipts).toEqual(rows.map((r) => r.i));
+    expect(receiver.maxOpen()).toBe(1);
   }, 60_000);
 
   it('a replayed dead letter goes through the line: after the delivery in flight, before later events', async () => {

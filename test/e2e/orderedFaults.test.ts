@@ -43,7 +43,7 @@ describe('an ordered endpoint under faults', () => {
     expect(createWebhook.webhook.ordered).toBe(true);
 
     // Each worker signs with its own User-Agent, so the receiver knows whom to kill.
-    const env = { HOOKPOST_JOB_LOCK_MS: '3000', HOOKPOST_RECONCILE_INTERVAL_MS: '1000', HOOKPOST_WORKER_METRICS_PORT: '0' };
+    const env = { HOOKPOST_JOB_LOCK_MS: '5000', HOOKPOST_RECONCILE_INTERVAL_MS: '1000', HOOKPOST_WORKER_METRICS_PORT: '0' };
     for (const name of ['worker-1', 'worker-2']) {
       const child = spawnWorker(workerEnv(h.config, { ...env, HOOKPOST_USER_AGENT: name }));
       workers.set(name, child);
