@@ -185,7 +185,7 @@ describe('disabling', () => {
     // Read once every request the receiver got is recorded as an attempt.
     const whenDisabled = await waitUntil(async () => {
       const counts = await attemptCounts();
-      return counts[0] + counts[1] === receiver.requests.length && counts;
+      return counts[0] + counts[1] === receiver.requests.length ? counts : undefined;
     }, 5000, 'every attempt made to be recorded');
     const made = whenDisabled[0] + whenDisabled[1];
     expect(made).toBeGreaterThanOrEqual(10);
