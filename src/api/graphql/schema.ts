@@ -5,6 +5,7 @@ import './types/delivery.ts';
 import './types/deliveryMutations.ts';
 import './types/webhook.ts';
 import './types/event.ts';
+import './types/eventType.ts';
 import './types/stats.ts';
 import './types/viewer.ts';
 import './subscriptions.ts';
