@@ -14,11 +14,14 @@ import { eventData, eventType, parseInput } from './validation.ts';
 // Event types are project data: whoever may see a project's webhooks may read and write them
 // (the checks below are the shared project checks, so narrower keys inherit their rules).
 
-const jsonSchema = z.unknown().superRefine((schema, ctx) => {
-  if (schema === null || schema === undefined) return;
-  const problem = schemaProblem(schema);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const jsonSchema = z
+  .unknown()
+  .superRefine((schema, ctx) => {
+    if (schema === null || schema === undefined) return;
+    const problem = schemaProblem(schema);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .optional();
 
 const editable = {
   description: z.string().max(2000).nullish(),
