@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
+import { startReceiver } from '../support/receiver.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const CREATE = /* GraphQL */ `
   mutation($input: CreateEventTypeInput!) {
@@ -163,6 +165,32 @@ describe('publishing against schemas', () => {
     }, p.key);
     expect(ok.publishEvents.deliveryCount).toBe(3);
     expect(await rows(p.projectId)).toEqual({ ...before, events: 3, deliveries: 3 });
+  });
+});
+
+describe('sendTestEvent', () => {
+  it('without data sends the type’s example to the receiver; with data, or for a type without one, as before', async () => {
+    const p = await h.createProject('Examples');
+    const receiver = await startReceiver();
+    onTestFinished(() => receiver.close());
+    h.startWorker();
+    await h.ok(CREATE, { input: { name: 'order.shipped', schema: ORDER_SCHEMA, example: { orderId: 'ord_example', total: 99 } } }, p.key);
+    const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['order.*'] } }, p.key);
+    const send = async (eventType: string, data?: unknown) =>
+      (await h.ok(
+        `mutation($w: ID!, $t: String, $d: JSON) { sendTestEvent(input: { webhookId: $w, eventType: $t, data: $d }) { delivery { id } } }`,
+        { w: createWebhook.webhook.id, t: eventType, d: data },
+        p.key,
+      )).sendTestEvent.delivery.id as string;
+    const bodyOf = async (deliveryId: string) => {
+      const requests = await waitUntil(() => receiver.requests.find((r) => r.headers['x-hookpost-delivery'] === deliveryId), 15_000, `delivery ${deliveryId}`);
+      return JSON.parse(requests.body);
+    };
+
+    const example = await bodyOf(await send('order.shipped'));
+    expect(example).toMatchObject({ type: 'order.shipped', data: { orderId: 'ord_example', total: 99, test: true } });
+    expect((await bodyOf(await send('order.shipped', { orderId: 'ord_given', total: 1 }))).data).toEqual({ orderId: 'ord_given', total: 1, test: true });
+    expect((await bodyOf(await send('order.other'))).data).toEqual({ message: 'A test order.other event from Hookpost', test: true });
   });
 });
 
