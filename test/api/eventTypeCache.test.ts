@@ -1,8 +1,12 @@
+import { once } from 'node:events';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildApp } from '../../src/api/app.ts';
+import { createEventCatalog } from '../../src/api/services/eventCatalog.ts';
 import { createCoreDeps } from '../../src/core/deps.ts';
+import { createRedis } from '../../src/core/redis.ts';
 import { startHarness } from '../support/harness.ts';
 import { PUBLISH_EVENT } from '../support/operations.ts';
+import { waitUntil } from '../support/wait.ts';
 
 describe('the validator cache', () => {
   it('follows a change made through another API process on the next publish', async () => {
@@ -53,5 +57,47 @@ describe('the validator cache', () => {
     expect((await publishThere('order.paid', { total: 'anything goes' })).errors).toBeUndefined();
     expect((await publishThere('order.unknown', {})).errors).toBeUndefined();
     expect(await events()).toBe(3);
+  });
+});
+
+describe('the validator cache while Redis is away', () => {
+  it('is not trusted before the connection is ready, and is emptied when it comes back', async () => {
+    const h = await startHarness();
+    onTestFinished(() => h.close());
+    const { projectId } = await h.createProject('Redis away');
+    const db = h.deps.db;
+    const strict = (on: boolean) => db.project.update({ where: { id: projectId }, data: { strictEventTypes: on } });
+    const refusedUnknown = async (catalog: ReturnType<typeof createEventCatalog>) => (await catalog.refusal(projectId, [{ type: 'not.listed', data: {} }]))?.field === 'type';
+    // Changes below are written straight to Postgres: no message tells the caches.
+
+    // Never connected: every call reads Postgres.
+    const away = createRedis(h.config.redisUrl, h.deps.logger, { lazyConnect: true });
+    const uncached = createEventCatalog({ sql: h.deps.sql, redis: away, broadcaster: h.deps.broadcaster });
+    onTestFinished(async () => {
+      await uncached.close();
+      away.disconnect();
+    });
+    expect(away.status).toBe('wait');
+    expect(await refusedUnknown(uncached)).toBe(false);
+    await strict(true);
+    expect(await refusedUnknown(uncached)).toBe(true);
+    await strict(false);
+    expect(await refusedUnknown(uncached)).toBe(false);
+
+    // Connected: cached (so a silent change goes unseen) until the connection comes back.
+    const redis = createRedis(h.config.redisUrl, h.deps.logger);
+    const cached = createEventCatalog({ sql: h.deps.sql, redis, broadcaster: h.deps.broadcaster });
+    onTestFinished(async () => {
+      await cached.close();
+      await redis.quit();
+    });
+    await waitUntil(() => redis.status === 'ready', 10_000, 'redis to be ready');
+    expect(await refusedUnknown(cached)).toBe(false);
+    await strict(true);
+    expect(await refusedUnknown(cached)).toBe(false);
+    const back = once(redis, 'ready');
+    redis.disconnect(true);
+    await back;
+    expect(await refusedUnknown(cached)).toBe(true);
   });
 });
