@@ -10,6 +10,7 @@ import { checkReadiness } from '../core/readiness.ts';
 import { keyFromConnectionParams, keyFromHeaders, type Viewer } from './auth/apiKeys.ts';
 import { type Authenticator, createAuthenticator } from './auth/authenticator.ts';
 import type { ApiDeps } from './deps.ts';
+import { createEventCatalog } from './services/eventCatalog.ts';
 import { createEventWriter } from './services/eventWriter.ts';
 import type { GraphQLContext } from './graphql/context.ts';
 import { useErrorCodes } from './graphql/errorCodes.ts';
@@ -44,6 +45,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
     ...core,
     authenticate: opts.authenticate ?? ownAuthenticator!,
     eventWriter: createEventWriter(core),
+    eventCatalog: createEventCatalog(core),
   };
   const { logger } = deps;
   if (deps.config.env !== 'production') {
@@ -159,6 +161,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
     async close() {
       await revocations.return?.();
       await ownAuthenticator?.close();
+      await deps.eventCatalog.close();
       for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
       await wsDisposable.dispose();
       server.closeAllConnections();

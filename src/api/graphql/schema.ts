@@ -6,6 +6,7 @@ import './types/deliveryMutations.ts';
 import './types/webhook.ts';
 import './types/webhookFilter.ts';
 import './types/event.ts';
+import './types/eventType.ts';
 import './types/stats.ts';
 import './types/viewer.ts';
 import './subscriptions.ts';

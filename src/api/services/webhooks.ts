@@ -12,6 +12,7 @@ import { newId } from '../../core/ids.ts';
 import { requeueOpenDeliveries } from '../../core/queue/requeue.ts';
 import { visibleOrNotFound } from './access.ts';
 import { filterInput } from '../filters/webhookFilter.ts';
+import { checkSubscriptions } from './eventTypes.ts';
 import {
   customHeaders,
   DEFAULT_MAX_CONCURRENCY,
@@ -90,6 +91,7 @@ export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input
   const fields = parseInput(z.object({ ...webhookFields(deps), secret: webhookSecret.nullish() }), input);
   const project = await deps.db.project.findUnique({ where: { id: projectId }, select: { id: true } });
   if (!project) throw notFound('project', projectId);
+  await checkSubscriptions(deps.db, projectId, fields.events);
   const secret = fields.secret ?? generateWebhookSecret();
   const webhook = await deps.db.webhook.create({
     data: {
@@ -115,6 +117,7 @@ export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input
 export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input: UpdateWebhookInput) {
   const existing = await loadWebhook(deps, viewer, input.id);
   const fields = parseInput(z.object(webhookFields(deps)).partial(), input);
+  if (fields.events != null) await checkSubscriptions(deps.db, existing.projectId, fields.events);
   const data: Prisma.WebhookUpdateInput = {};
   if (fields.url != null) data.url = fields.url;
   if (fields.events != null) data.events = fields.events;
