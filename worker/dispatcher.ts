@@ -12,6 +12,8 @@ import { sendWebhook } from './httpSender.ts';
 import type { Recorder } from './recorder.ts';
 import { buildRequest, type SecretOpener } from './stages/build.ts';
 import { claimDeliveries, type DueDelivery, renewLeases } from './stages/claim.ts';
+import { claimLineHeads } from './stages/claimLine.ts';
+import { lineHeadJobs } from '../src/core/queue/lineHeads.ts';
 import { settle, type SettleDeps } from './stages/settle.ts';
 
 export interface DispatcherDeps {
@@ -107,6 +109,29 @@ export class DeliveryDispatcher {
     return missed;
   }
 
+  /**
+   * Claims the heads of these ordered webhooks' lines that may go now (see claimLine.ts) and sends
+   * them beside everything else: a line takes one slot at most, and what waits behind its head is
+   * not held here at all. Once closed, the heads' jobs go back to the queue for other workers.
+   */
+  async wakeLines(webhookIds: string[]): Promise<void> {
+    if (!this.closed) {
+      const heads = await claimLineHeads(this.deps.sql, webhookIds, this.leaseMs);
+      if (!this.closed) {
+        for (const d of heads) {
+          this.held.add(d.id);
+          this.endpoints.reserve(d.webhook.id);
+          this.endpoints.park(d);
+        }
+        return this.pump();
+      }
+      // Closed while claiming: close() has handed back what was parked; these leases are let go too.
+      if (heads.length) await this.deps.sql.query('UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])', [heads.map((d) => d.id)]);
+    }
+    const jobs = await lineHeadJobs(this.deps.sql, { webhookIds });
+    await Promise.all(jobs.map((job) => this.deps.settleDeps.scheduleAttempt(job)));
+  }
+
   /** Claims the next waiting deliveries of an endpoint that has room for them again. */
   private refill(webhookId: string, refs: DeliveryRef[]): void {
     if (!refs.length) return;
@@ -198,6 +223,13 @@ export class DeliveryDispatcher {
       this.deps.logger.error({ err, deliveryId: delivery.id }, 'settling a delivery attempt failed');
     } finally {
       this.held.delete(delivery.id);
+      // The head of a line is settled (or waits for its retry): the next one may go, wake the line now.
+      // Should this process die first, the reconciler gives the new head its job.
+      if (delivery.line) {
+        void this.wakeLines([delivery.webhook.id]).catch((err) =>
+          this.deps.logger.warn({ err, webhookId: delivery.webhook.id }, 'waking an ordered line failed; the reconciler will'),
+        );
+      }
     }
   }
 

@@ -14,7 +14,8 @@ export interface ProcessorDeps {
 /**
  * One BullMQ job run hands its deliveries to the dispatcher and is done. A delivery the job could not
  * claim because it is not due yet, or another worker's lease still holds it, is tried again when that
- * ends: an attempt job moves itself to then; a publish job leaves an attempt job behind.
+ * ends: an attempt job moves itself to then; a publish job leaves an attempt job behind. A delivery
+ * in an ordered webhook's line is not claimed on its own: its job wakes the line, whose head goes.
  */
 export function createDeliveryProcessor(deps: ProcessorDeps) {
   return async function processDeliveryJob(job: Job<DeliveryJobData>, token?: string): Promise<void> {
@@ -22,6 +23,8 @@ export function createDeliveryProcessor(deps: ProcessorDeps) {
     const missed = await deps.dispatcher.take(job.data.deliveries);
     if (!missed.length) return;
     const reasons = await whyNotClaimed(deps.sql, missed);
+    const lines = new Set(missed.filter(([id]) => reasons.get(id)?.kind === 'line').map(([, webhookId]) => webhookId));
+    if (lines.size) await deps.dispatcher.wakeLines([...lines]);
     const later = missed.flatMap(([deliveryId, webhookId, attemptCount]) => {
       const why = reasons.get(deliveryId);
       return why?.kind === 'wait' ? [{ deliveryId, webhookId, attemptCount, untilMs: why.untilMs }] : [];

@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import { createInMemoryAPQStore, useAPQ } from '@graphql-yoga/plugin-apq';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { AddressInfo } from 'node:net';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError } from 'graphql';
@@ -52,7 +51,9 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
   if (deps.config.env !== 'production') {
     reportUnusedQueries((info) => logger.warn({ field: `${info.parentType.name}.${info.fieldName}` }, 'prisma field resolved without its query'));
   }
-  let graphiqlPage: string | undefined; // ~9 MB of inlined editor code: rendered once
+  // The editor's code (~10 MB, held twice by V8 as module source and string) loads when someone
+  // first opens GraphiQL, not in every API process at start; the page is then rendered once.
+  let graphiqlPage: Promise<string> | undefined;
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: deps.config.federation ? subgraphSchema() : schema,
     graphqlEndpoint: '/graphql',
@@ -67,7 +68,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
     ],
     // The editor's code comes from the package, not a CDN, so GraphiQL works on an air-gapped host.
     graphiql: { title: 'Hookpost GraphiQL' },
-    renderGraphiQL: (opts) => (graphiqlPage ??= renderGraphiQL(opts)),
+    renderGraphiQL: (opts) => (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(opts))),
     logging: {
       debug: (...args) => logger.debug(yogaLog(args), 'graphql'),
       info: (...args) => logger.info(yogaLog(args), 'graphql'),

@@ -24,7 +24,16 @@ export interface DueDelivery {
     previousSecretKeyId: string | null;
     previousSecretExpiresAt: Date | null;
   };
+  /** Claimed as the head of its ordered webhook's line: settling it lets the next one go. */
+  line?: boolean;
 }
+
+/** What a claim returns for each delivery (deliveries d, events e, webhooks w). */
+export const DUE_COLUMNS = `d.id, d.project_id, d.attempt_count, d.schedule_offset,
+            e.id AS event_id, e.type, e.timestamp, e.data::text AS data_json,
+            w.id AS webhook_id, w.url, w.headers, w.timeout_seconds, w.max_concurrency, w.retry_policy,
+            w.secret_ciphertext, w.secret_key_id, w.previous_secret_ciphertext, w.previous_secret_key_id,
+            w.previous_secret_expires_at`;
 
 /**
  * Claims the deliveries that are due now, in one statement, and returns what sending them needs. A
@@ -32,6 +41,7 @@ export interface DueDelivery {
  * has made exactly the attempts its job names (a job for an attempt already made is stale). The lease
  * keeps a second job for the same delivery (a reconciler's, a stalled one's) from sending it again;
  * the worker renews it while it works, so a killed worker's deliveries are free after `leaseMs`.
+ * A delivery in an ordered webhook's line is never claimed here but by its line (claimLine.ts).
  */
 export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: number): Promise<DueDelivery[]> {
   if (!refs.length) return [];
@@ -43,16 +53,18 @@ export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: nu
         AND d.status IN ('PENDING', 'RETRYING') AND w.active
         AND (d.lease_until IS NULL OR d.lease_until < now()::timestamp)
         AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()::timestamp + interval '1 second')
-  RETURNING d.id, d.project_id, d.attempt_count, d.schedule_offset,
-            e.id AS event_id, e.type, e.timestamp, e.data::text AS data_json,
-            w.id AS webhook_id, w.url, w.headers, w.timeout_seconds, w.max_concurrency, w.retry_policy,
-            w.secret_ciphertext, w.secret_key_id, w.previous_secret_ciphertext, w.previous_secret_key_id,
-            w.previous_secret_expires_at`,
+        AND NOT (w.ordered AND d.line_seq IS NOT NULL)
+  RETURNING ${DUE_COLUMNS}`,
     [refs.map((r) => r[0]), refs.map((r) => r[2]), leaseMs],
   );
   // Ids are time-ordered: sending in id order serves each endpoint in publish order as far as it can.
   rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return rows.map((r) => ({
+  return rows.map(toDueDelivery);
+}
+
+/** A row of DUE_COLUMNS as the worker uses it. */
+export function toDueDelivery(r: any): DueDelivery {
+  return {
     id: r.id,
     projectId: r.project_id,
     attemptCount: r.attempt_count,
@@ -72,33 +84,34 @@ export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: nu
       previousSecretKeyId: r.previous_secret_key_id,
       previousSecretExpiresAt: r.previous_secret_expires_at,
     },
-  }));
+  };
 }
 
-/** Why a delivery was not claimed, when it will be claimable later by the same attempt's job. */
-export type NotClaimed = { kind: 'wait'; untilMs: number } | { kind: 'none' };
+/**
+ * Why a delivery was not claimed: it will be claimable later by the same attempt's job (`wait`), it
+ * is due but in an ordered webhook's line, which decides what goes next (`line`), or it needs no job.
+ */
+export type NotClaimed = { kind: 'wait'; untilMs: number } | { kind: 'line' } | { kind: 'none' };
 
 /**
  * For deliveries a claim passed over: a RETRYING one not yet due, or one whose lease another worker
- * holds, can be tried again later; anything else (settled, deleted, held, stale job) needs no job.
+ * holds, can be tried again later; a due one in a line wakes its line; anything else (settled,
+ * deleted, held, stale job) needs no job.
  */
 export async function whyNotClaimed(sql: Sql, refs: DeliveryRef[]): Promise<Map<string, NotClaimed>> {
-  const { rows } = await sql.query<{ id: string; until_ms: number | null }>(
+  const { rows } = await sql.query<{ id: string; until_ms: number | null; waiting: boolean | null; in_line: boolean }>(
     `SELECT d.id,
-            (EXTRACT(EPOCH FROM GREATEST(d.next_attempt_at, d.lease_until)) * 1000)::float8 AS until_ms
+            (EXTRACT(EPOCH FROM GREATEST(d.next_attempt_at, d.lease_until)) * 1000)::float8 AS until_ms,
+            GREATEST(d.next_attempt_at, d.lease_until) > now()::timestamp AS waiting,
+            (w.ordered AND d.line_seq IS NOT NULL) AS in_line
        FROM deliveries d JOIN unnest($1::text[], $2::int[]) AS j(id, n) ON d.id = j.id AND d.attempt_count = j.n
        JOIN webhooks w ON w.id = d.webhook_id
       WHERE d.status IN ('PENDING', 'RETRYING') AND w.active
-        AND GREATEST(d.next_attempt_at, d.lease_until) > now()::timestamp`,
+        AND (GREATEST(d.next_attempt_at, d.lease_until) > now()::timestamp OR (w.ordered AND d.line_seq IS NOT NULL))`,
     [refs.map((r) => r[0]), refs.map((r) => r[2])],
   );
-  const waits = new Map(rows.map((r) => [r.id, r.until_ms]));
-  return new Map(
-    refs.map(([id]): [string, NotClaimed] => {
-      const until = waits.get(id);
-      return [id, until ? { kind: 'wait', untilMs: until } : { kind: 'none' }];
-    }),
-  );
+  const found = new Map(rows.map((r): [string, NotClaimed] => [r.id, r.waiting && r.until_ms ? { kind: 'wait', untilMs: r.until_ms } : { kind: 'line' }]));
+  return new Map(refs.map(([id]): [string, NotClaimed] => [id, found.get(id) ?? { kind: 'none' }]));
 }
 
 /** Extends the leases of deliveries this worker still holds (claimed, sending or being recorded). */

@@ -4,6 +4,7 @@ import './types/project.ts';
 import './types/delivery.ts';
 import './types/deliveryMutations.ts';
 import './types/webhook.ts';
+import './types/webhookFilter.ts';
 import './types/event.ts';
 import './types/stats.ts';
 import './types/viewer.ts';

@@ -6,6 +6,9 @@ import { subscribesTo } from '../../core/eventTypes.ts';
 import { newId } from '../../core/ids.ts';
 import type { DeliveryQueue, DeliveryRef } from '../../core/queue/deliveryQueue.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
+import { createFilterCache } from '../filters/filterCache.ts';
+import type { FilterDocument } from '../filters/webhookFilter.ts';
+import { withLineLocks, type Queryable } from './linePublish.ts';
 
 /** One event as validated by the service: `dataJson` is the exact text stored and later sent. */
 export interface NewEvent {
@@ -48,6 +51,29 @@ const ENQUEUE_TIMEOUT_MS = 2000;
 interface Subscriber {
   id: string;
   events: string[];
+  /** The payload filter as stored (jsonb text), null for none. */
+  filter: string | null;
+  /** Its deliveries join its line (see worker/stages/claimLine.ts). */
+  ordered: boolean;
+}
+
+interface NewDelivery {
+  id: string;
+  projectId: string;
+  eventId: string;
+  webhookId: string;
+  inLine: boolean;
+}
+
+/**
+ * What the publish job carries: every delivery outside a line, and for each line only its first new
+ * delivery, which wakes the line (the rest wait in Postgres and are claimed one at a time, in order).
+ */
+export function refsToEnqueue(deliveries: NewDelivery[]): DeliveryRef[] {
+  const woken = new Set<string>();
+  return deliveries
+    .filter((d) => !d.inLine || (!woken.has(d.webhookId) && woken.add(d.webhookId)))
+    .map((d): DeliveryRef => [d.id, d.webhookId, 0]);
 }
 
 /**
@@ -64,6 +90,8 @@ const routeOf = (e: { projectId: string; tenantId: string | null; broadcast: boo
  */
 export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger: Logger }): EventWriter {
   const { sql } = deps;
+  const filters = createFilterCache((err, filter) => deps.logger.warn({ err, filter }, 'a stored webhook filter failed; it matches nothing'));
+  const accepts = (w: Subscriber, doc: () => FilterDocument) => w.filter === null || filters.get(w.filter)(doc());
 
   /**
    * The active webhooks of each route in one read (a route of a missing project has no entry): the
@@ -72,20 +100,20 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
    */
   async function subscribersOf(events: NewEvent[], tenantOf: Map<string, string | null>): Promise<Map<string, Subscriber[]>> {
     const routes = [...new Map(events.map((e) => [routeOf(e), e])).values()];
-    const { rows } = await sql.query<{ project_id: string; route_tenant: string | null; broadcast: boolean; id: string | null; events: string[] | null; tenant_id: string | null }>(
+    const { rows } = await sql.query<{ project_id: string; route_tenant: string | null; broadcast: boolean; id: string | null; events: string[] | null; filter: string | null; ordered: boolean | null; tenant_id: string | null }>(
       // Three index ranges of (project_id, tenant_id), so that a tenant's event reads its own few
       // webhooks and not every tenant's; the r.broadcast branches are decided once per route.
-      `SELECT r.project_id, r.tenant_id AS route_tenant, r.broadcast, w.id, w.events, w.tenant_id
+      `SELECT r.project_id, r.tenant_id AS route_tenant, r.broadcast, w.id, w.events, w.filter::text AS filter, w.ordered, w.tenant_id
          FROM unnest($1::text[], $2::text[], $3::bool[]) AS r(project_id, tenant_id, broadcast)
          JOIN projects p ON p.id = r.project_id
          LEFT JOIN LATERAL (
-           SELECT id, events, tenant_id FROM webhooks
+           SELECT id, events, filter, ordered, tenant_id FROM webhooks
             WHERE project_id = p.id AND active AND tenant_id IS NULL
            UNION ALL
-           SELECT id, events, tenant_id FROM webhooks
+           SELECT id, events, filter, ordered, tenant_id FROM webhooks
             WHERE r.broadcast AND project_id = p.id AND active AND tenant_id IS NOT NULL
            UNION ALL
-           SELECT id, events, tenant_id FROM webhooks
+           SELECT id, events, filter, ordered, tenant_id FROM webhooks
             WHERE NOT r.broadcast AND project_id = p.id AND active AND tenant_id = r.tenant_id) w ON true`,
       [routes.map((e) => e.projectId), routes.map((e) => e.tenantId), routes.map((e) => e.broadcast)],
     );
@@ -94,7 +122,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
       const route = routeOf({ projectId: r.project_id, tenantId: r.route_tenant, broadcast: r.broadcast });
       const list = byRoute.get(route) ?? [];
       if (r.id && r.events) {
-        list.push({ id: r.id, events: r.events });
+        list.push({ id: r.id, events: r.events, filter: r.filter, ordered: r.ordered === true });
         tenantOf.set(r.id, r.tenant_id);
       }
       byRoute.set(route, list);
@@ -150,7 +178,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     const now = new Date();
     const rows: EventRow[] = [];
     const jsonById = new Map<string, string>();
-    const deliveries: { id: string; projectId: string; eventId: string; webhookId: string }[] = [];
+    const deliveries: NewDelivery[] = [];
     const planned = new Map<NewEvent, { row: EventRow; count: number } | { replayOf: string } | { missingProject: string }>();
     const claimedKeys = new Set<string>();
     for (const e of all) {
@@ -161,8 +189,11 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
       else {
         if (key) claimedKeys.add(key);
         const row = { id: newId('Event'), projectId: e.projectId, tenantId: e.tenantId, type: e.type, data: e.data, timestamp: now, idempotencyKey: e.idempotencyKey, dataPurgedAt: null };
-        const matching = hooks.filter((w) => subscribesTo(w.events, e.type));
-        for (const w of matching) deliveries.push({ id: newId('Delivery'), projectId: e.projectId, eventId: row.id, webhookId: w.id });
+        // What a filter sees: the envelope's fields, timestamp as the ISO string the body carries.
+        let doc: FilterDocument | undefined;
+        const docOf = () => (doc ??= { id: row.id, type: e.type, timestamp: now.toISOString(), data: e.data });
+        const matching = hooks.filter((w) => subscribesTo(w.events, e.type) && accepts(w, docOf));
+        for (const w of matching) deliveries.push({ id: newId('Delivery'), projectId: e.projectId, eventId: row.id, webhookId: w.id, inLine: w.ordered });
         rows.push(row);
         jsonById.set(row.id, e.dataJson);
         planned.set(e, { row, count: matching.length });
@@ -173,7 +204,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     const lost = rows.filter((r) => !inserted.has(r.id));
     const lateReplays = lost.length ? await earlier(all.filter((e) => lost.some((r) => r.idempotencyKey === e.idempotencyKey && r.projectId === e.projectId))) : new Map();
     const committed = new Map([...replays, ...lateReplays]);
-    await enqueueQuietly(deliveries.filter((d) => inserted.has(d.eventId)).map((d): DeliveryRef => [d.id, d.webhookId, 0]));
+    await enqueueQuietly(refsToEnqueue(deliveries.filter((d) => inserted.has(d.eventId))));
 
     const resultOf = (e: NewEvent): WriteResult => {
       const plan = planned.get(e)!;
@@ -188,21 +219,29 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     return groups.map((group) => group.map(resultOf));
   }
 
-  /** Events and their deliveries in one statement (atomic); returns the ids of the events inserted. */
-  async function insert(rows: EventRow[], jsonById: Map<string, string>, deliveries: { id: string; projectId: string; eventId: string; webhookId: string }[], now: Date, tenantOf: Map<string, string | null>) {
+  /**
+   * Events and their deliveries in one statement (atomic); returns the ids of the events inserted.
+   * Deliveries to ordered webhooks take line positions in the order given (publish calls in arrival
+   * order, each call's events in list order): the sorted subquery makes the sequence run in that order.
+   */
+  async function insert(rows: EventRow[], jsonById: Map<string, string>, deliveries: NewDelivery[], now: Date, tenantOf: Map<string, string | null>) {
     if (!rows.length) return new Set<string>();
-    const { rows: done } = await sql.query<{ id: string }>(
+    const lines = [...new Set(deliveries.filter((d) => d.inLine).map((d) => d.webhookId))];
+    const { rows: done } = await withLineLocks(sql, lines, (q: Queryable) => q.query<{ id: string }>(
       `WITH ev AS (
          INSERT INTO events (id, project_id, type, data, timestamp, idempotency_key, tenant_id)
          SELECT id, project_id, type, data::json, $5::timestamp, key, tenant_id
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[], $11::text[]) AS e(id, project_id, type, data, key, tenant_id)
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[], $12::text[]) AS e(id, project_id, type, data, key, tenant_id)
          ON CONFLICT (project_id, idempotency_key) DO NOTHING
          RETURNING id),
        dl AS (
-         INSERT INTO deliveries (id, project_id, event_id, webhook_id, updated_at, tenant_id)
-         SELECT d.id, d.project_id, d.event_id, d.webhook_id, $5::timestamp, d.tenant_id
-           FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $12::text[]) AS d(id, project_id, event_id, webhook_id, tenant_id)
-           JOIN ev ON ev.id = d.event_id)
+         INSERT INTO deliveries (id, project_id, event_id, webhook_id, updated_at, line_seq, tenant_id)
+         SELECT d.id, d.project_id, d.event_id, d.webhook_id, $5::timestamp,
+                CASE WHEN d.in_line THEN nextval('deliveries_line_seq') END, d.tenant_id
+           FROM (SELECT d.* FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::bool[], $13::text[])
+                   WITH ORDINALITY AS d(id, project_id, event_id, webhook_id, in_line, tenant_id, n)
+                   JOIN ev ON ev.id = d.event_id
+                  ORDER BY d.n) AS d)
        SELECT id FROM ev`,
       [
         rows.map((r) => r.id),
@@ -215,10 +254,11 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
         deliveries.map((d) => d.projectId),
         deliveries.map((d) => d.eventId),
         deliveries.map((d) => d.webhookId),
+        deliveries.map((d) => d.inLine),
         rows.map((r) => r.tenantId),
         deliveries.map((d) => tenantOf.get(d.webhookId) ?? null),
       ],
-    );
+    ));
     return new Set(done.map((r) => r.id));
   }
 

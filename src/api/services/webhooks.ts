@@ -9,8 +9,10 @@ import { retryPolicySchema } from '../../core/delivery/retryPolicy.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import { announceStatus, resumeWebhook } from '../../core/webhookStatus.ts';
 import { newId } from '../../core/ids.ts';
+import { requeueOpenDeliveries } from '../../core/queue/requeue.ts';
 import { visibleOrNotFound } from './access.ts';
 import { parseTenantId } from './tenants.ts';
+import { filterInput } from '../filters/webhookFilter.ts';
 import {
   customHeaders,
   DEFAULT_MAX_CONCURRENCY,
@@ -39,6 +41,8 @@ function webhookFields(deps: CoreDeps) {
     headers: customHeaders(reservedHeaderNames(deps.config.delivery.headerPrefix)).nullish(),
     timeoutSeconds: timeoutSeconds.nullish(),
     maxConcurrency: maxConcurrency.nullish(),
+    filter: filterInput.nullish(),
+    ordered: z.boolean().nullish(),
   };
 }
 
@@ -54,7 +58,9 @@ export interface CreateWebhookInput {
   headers?: unknown;
   timeoutSeconds?: number | null;
   maxConcurrency?: number | null;
+  ordered?: boolean | null;
   retryPolicy?: Record<string, unknown> | null;
+  filter?: unknown;
 }
 
 export interface UpdateWebhookInput {
@@ -67,7 +73,9 @@ export interface UpdateWebhookInput {
   headers?: unknown;
   timeoutSeconds?: number | null;
   maxConcurrency?: number | null;
+  ordered?: boolean | null;
   retryPolicy?: Record<string, unknown> | null;
+  filter?: unknown;
 }
 
 export function secretColumns(deps: CoreDeps, secret: string) {
@@ -99,7 +107,9 @@ export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input
       headers: (fields.headers ?? {}) as Prisma.InputJsonObject,
       timeoutSeconds: fields.timeoutSeconds ?? 30,
       maxConcurrency: fields.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+      ordered: fields.ordered ?? false,
       retryPolicy: fields.retryPolicy ?? Prisma.DbNull,
+      filter: fields.filter ?? Prisma.DbNull,
       ...secretColumns(deps, secret),
     },
   });
@@ -117,7 +127,10 @@ export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input
   if (fields.headers != null) data.headers = fields.headers as Prisma.InputJsonObject;
   if (fields.timeoutSeconds != null) data.timeoutSeconds = fields.timeoutSeconds;
   if (fields.maxConcurrency != null) data.maxConcurrency = fields.maxConcurrency;
+  const reordering = fields.ordered != null && fields.ordered !== existing.ordered;
+  if (reordering) data.ordered = fields.ordered!;
   if (fields.retryPolicy !== undefined) data.retryPolicy = fields.retryPolicy ?? Prisma.DbNull;
+  if (fields.filter !== undefined) data.filter = fields.filter ?? Prisma.DbNull;
   const turningOff = fields.active === false && existing.active;
   const turningOn = fields.active === true && !existing.active;
   if (turningOff) Object.assign(data, { active: false, disabledAt: new Date(), disabledReason: 'Disabled through the API' });
@@ -126,6 +139,9 @@ export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input
   const webhook = await deps.db.webhook.update({ where: { id: existing.id }, data });
   if (turningOff) announceStatus(deps.broadcaster, webhook, false);
   if (turningOn) await resumeWebhook(deps, webhook);
+  // Off: the deliveries waiting in the line have no job of their own; on: the line needs its head
+  // woken. Either way the open deliveries are offered again (job ids keep this idempotent).
+  else if (reordering && webhook.active) await requeueOpenDeliveries(deps.sql, deps.queue, { webhookId: webhook.id });
   return webhook;
 }
 

@@ -24,8 +24,12 @@ export const WebhookRef = builder.prismaNode('Webhook', {
     maxConcurrency: t.exposeInt('maxConcurrency', {
       description: 'Deliveries to this endpoint in flight at once (per worker process); the rest wait their turn',
     }),
+    ordered: t.exposeBoolean('ordered', {
+      description: 'Deliveries go one at a time, in the order their events were published; a failing one holds back the rest until it succeeds or is dead-lettered',
+    }),
     secretHint: t.exposeString('secretHint', { description: 'The last 4 characters of the signing secret' }),
     retryPolicy: t.expose('retryPolicy', { type: 'JSON', nullable: true, description: 'As configured; null: the default schedule' }),
+    filter: t.expose('filter', { type: 'JSON', nullable: true, description: 'Only events matching this query are delivered; null: every event of the subscribed types' }),
     retrySchedule: t.floatList({
       description: 'Seconds waited after each failed attempt (before ±20 % jitter); attempts in all = length + 1',
       resolve: (w, _args, ctx) => scheduleOf(w.retryPolicy as RetryPolicy | null, ctx.deps.config.delivery.retrySchedule),
@@ -101,7 +105,9 @@ builder.relayMutationField(
       headers: t.field({ type: 'JSON', description: 'Extra request headers, an object of name to value' }),
       timeoutSeconds: t.int(),
       maxConcurrency: t.int({ description: 'Default 10' }),
+      ordered: t.boolean({ description: 'Default false: one delivery at a time, in publish order' }),
       retryPolicy: t.field({ type: RetryPolicyInput }),
+      filter: t.field({ type: 'JSON', description: 'A MongoDB-style query over the event {id, type, timestamp, data}; only matching events are delivered' }),
     }),
   },
   { resolve: (_root, { input }, ctx) => createWebhook(ctx.deps, ctx.viewer, input) },
@@ -126,7 +132,9 @@ builder.relayMutationField(
       headers: t.field({ type: 'JSON' }),
       timeoutSeconds: t.int(),
       maxConcurrency: t.int(),
+      ordered: t.boolean({ description: 'Applies to events published from then on; turning it off releases the waiting deliveries at once' }),
       retryPolicy: t.field({ type: RetryPolicyInput, description: 'null: back to the default schedule' }),
+      filter: t.field({ type: 'JSON', description: 'null: no filter, every event of the subscribed types' }),
     }),
   },
   { resolve: (_root, { input }, ctx) => updateWebhook(ctx.deps, ctx.viewer, input) },
