@@ -250,10 +250,12 @@ describe('subscriptions × tenant', () => {
     for (const owner of ['otherTenant', 'projectWide', 'otherProject', 'ownTenant'] as Owner[]) {
       const { webhook } = objects[owner];
       await h.ok(`mutation($w: ID!) { sendTestEvent(input: { webhookId: $w }) { delivery { id } } }`, { w: webhook }, ownerKey(owner));
-      await h.ok(`mutation($id: ID!) { updateWebhook(input: { id: $id, active: false }) { webhook { id } } }`, { id: webhook }, ownerKey(owner));
-      for (const topic of Object.keys(SUBSCRIPTIONS)) {
+      // The attempt is made before the webhook is disabled (a disabled webhook's delivery is held).
+      for (const topic of ['deliveryAttemptCreated', 'deliveryUpdated']) {
         await waitUntil(() => seenByAdmin(topic, webhook), 15_000, `${topic} of ${owner} at the admin`);
       }
+      await h.ok(`mutation($id: ID!) { updateWebhook(input: { id: $id, active: false }) { webhook { id } } }`, { id: webhook }, ownerKey(owner));
+      await waitUntil(() => seenByAdmin('webhookStatusChanged', webhook), 15_000, `webhookStatusChanged of ${owner} at the admin`);
       await h.ok(`mutation($id: ID!) { updateWebhook(input: { id: $id, active: true }) { webhook { id } } }`, { id: webhook }, ownerKey(owner));
     }
     for (const [topic, { tenant }] of Object.entries(streams)) {
