@@ -1,11 +1,12 @@
 import type { CoreDeps } from '../../core/deps.ts';
 import { CLOCK_SKEW_MARGIN_MS, idFloor } from '../../core/idTime.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
-import { projectScope, requireViewer, targetProjectId } from '../auth/access.ts';
+import { projectScope, requireViewer, targetProjectId, tenantFilter } from '../auth/access.ts';
 import type { Viewer } from '../auth/apiKeys.ts';
 import { badInput } from '../errors.ts';
-import { visibleOrNotFound } from './access.ts';
+import { visibleEventOrNotFound, visibleOrNotFound } from './access.ts';
 import { loadWebhook } from './webhooks.ts';
+import { parseTenantId } from './tenants.ts';
 
 export const RESPONSE_CLASSES = ['HTTP_2XX', 'HTTP_3XX', 'HTTP_4XX', 'HTTP_5XX', 'NONE'] as const;
 export type ResponseClass = (typeof RESPONSE_CLASSES)[number];
@@ -45,6 +46,7 @@ export interface DeliveryFilter extends TimeRange {
   projectId?: string | null;
   webhookId?: string | null;
   eventId?: string | null;
+  tenantId?: string | null;
   status?: 'PENDING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | null;
   eventType?: string | null;
   responseClass?: ResponseClass | null;
@@ -57,9 +59,11 @@ export async function deliveryWhere(deps: CoreDeps, viewer: Viewer | null, f: De
   if (f.projectId) where.projectId = targetProjectId(v, f.projectId);
   if (f.webhookId) where.webhookId = (await loadWebhook(deps, v, f.webhookId)).id;
   if (f.eventId) {
-    const event = await deps.db.event.findUnique({ where: { id: f.eventId }, select: { id: true, projectId: true } });
-    where.eventId = visibleOrNotFound(v, 'event', f.eventId, event).id;
+    const event = await deps.db.event.findUnique({ where: { id: f.eventId }, select: { id: true, projectId: true, tenantId: true } });
+    where.eventId = (await visibleEventOrNotFound(deps.db, v, f.eventId, event)).id;
   }
+  const tenantId = tenantFilter(v, parseTenantId(f.tenantId));
+  if (tenantId) where.tenantId = tenantId;
   if (f.status) where.status = f.status;
   if (f.eventType) where.event = { type: f.eventType };
   if (f.responseClass) where.attempts = { some: { responseStatus: responseStatusFilter(f.responseClass) } };
@@ -70,6 +74,7 @@ export interface AttemptFilter extends TimeRange {
   projectId?: string | null;
   webhookId?: string | null;
   deliveryId?: string | null;
+  tenantId?: string | null;
   succeeded?: boolean | null;
   eventType?: string | null;
   responseClass?: ResponseClass | null;
@@ -82,11 +87,14 @@ export async function attemptWhere(deps: CoreDeps, viewer: Viewer | null, f: Att
   if (f.projectId) where.projectId = targetProjectId(v, f.projectId);
   if (f.webhookId) where.webhookId = (await loadWebhook(deps, v, f.webhookId)).id;
   if (f.deliveryId) {
-    const delivery = await deps.db.delivery.findUnique({ where: { id: f.deliveryId }, select: { id: true, projectId: true } });
+    const delivery = await deps.db.delivery.findUnique({ where: { id: f.deliveryId }, select: { id: true, projectId: true, tenantId: true } });
     where.deliveryId = visibleOrNotFound(v, 'delivery', f.deliveryId, delivery).id;
   }
   if (f.succeeded != null) where.succeeded = f.succeeded;
-  if (f.eventType) where.delivery = { event: { type: f.eventType } };
+  const tenantId = tenantFilter(v, parseTenantId(f.tenantId));
+  if (tenantId || f.eventType) {
+    where.delivery = { ...(tenantId ? { tenantId } : {}), ...(f.eventType ? { event: { type: f.eventType } } : {}) };
+  }
   if (f.responseClass) where.responseStatus = responseStatusFilter(f.responseClass);
   return where;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Viewer } from '../auth/apiKeys.ts';
-import { targetProjectId } from '../auth/access.ts';
+import { ownerOf } from '../auth/access.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { reservedHeaderNames } from '../../core/delivery/request.ts';
 import { generateWebhookSecret } from '../../core/delivery/signing.ts';
@@ -11,6 +11,7 @@ import { announceStatus, resumeWebhook } from '../../core/webhookStatus.ts';
 import { newId } from '../../core/ids.ts';
 import { requeueOpenDeliveries } from '../../core/queue/requeue.ts';
 import { visibleOrNotFound } from './access.ts';
+import { parseTenantId } from './tenants.ts';
 import { filterInput } from '../filters/webhookFilter.ts';
 import { checkSubscriptions } from './eventTypes.ts';
 import {
@@ -48,6 +49,7 @@ function webhookFields(deps: CoreDeps) {
 
 export interface CreateWebhookInput {
   projectId?: string | null;
+  tenantId?: string | null;
   url: string;
   events: string[];
   name?: string | null;
@@ -87,7 +89,8 @@ export async function loadWebhook(deps: CoreDeps, viewer: Viewer | null, id: str
 }
 
 export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input: CreateWebhookInput) {
-  const projectId = targetProjectId(viewer, input.projectId);
+  // A tenant token's webhooks are its tenant's, whatever it asks.
+  const { projectId, tenantId } = ownerOf(viewer, { projectId: input.projectId, tenantId: parseTenantId(input.tenantId) });
   const fields = parseInput(z.object({ ...webhookFields(deps), secret: webhookSecret.nullish() }), input);
   const project = await deps.db.project.findUnique({ where: { id: projectId }, select: { id: true } });
   if (!project) throw notFound('project', projectId);
@@ -97,6 +100,7 @@ export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input
     data: {
       id: newId('Webhook'),
       projectId,
+      tenantId,
       url: fields.url,
       events: fields.events,
       name: fields.name ?? null,
