@@ -14,7 +14,11 @@ export interface DueDelivery {
     id: string;
     projectId: string;
     url: string;
+    /** Custom headers; a sensitive one's value is a hint here, the value itself sealed below. */
     headers: Record<string, string>;
+    sensitiveHeaders: string[];
+    headersCiphertext: string | null;
+    headersKeyId: string | null;
     timeoutSeconds: number;
     maxConcurrency: number;
     retryPolicy: RetryPolicy | null;
@@ -45,7 +49,7 @@ export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: nu
         AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()::timestamp + interval '1 second')
   RETURNING d.id, d.project_id, d.attempt_count, d.schedule_offset,
             e.id AS event_id, e.type, e.timestamp, e.data::text AS data_json,
-            w.id AS webhook_id, w.url, w.headers, w.timeout_seconds, w.max_concurrency, w.retry_policy,
+            w.id AS webhook_id, w.url, w.headers, w.sensitive_headers, w.headers_ciphertext, w.headers_key_id, w.timeout_seconds, w.max_concurrency, w.retry_policy,
             w.secret_ciphertext, w.secret_key_id, w.previous_secret_ciphertext, w.previous_secret_key_id,
             w.previous_secret_expires_at`,
     [refs.map((r) => r[0]), refs.map((r) => r[2]), leaseMs],
@@ -63,6 +67,9 @@ export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: nu
       projectId: r.project_id,
       url: r.url,
       headers: r.headers,
+      sensitiveHeaders: r.sensitive_headers,
+      headersCiphertext: r.headers_ciphertext,
+      headersKeyId: r.headers_key_id,
       timeoutSeconds: r.timeout_seconds,
       maxConcurrency: r.max_concurrency,
       retryPolicy: r.retry_policy,
