@@ -23,7 +23,8 @@ async function reseal(db: Db, box: SecretBox, row: Row): Promise<boolean> {
  * on start and `npm run secrets:reencrypt` with the re-encryption. Returns the webhooks sealed.
  */
 export async function sealPlaintextHeaders(db: Db, box: SecretBox): Promise<number> {
-  const rows: Row[] = await db.webhook.findMany({ select: COLUMNS });
+  // Sealing writes every sensitive value of a row at once, so a row with a ciphertext has none left in the clear.
+  const rows: Row[] = await db.webhook.findMany({ where: { headersCiphertext: null }, select: COLUMNS });
   let sealed = 0;
   for (const row of rows) {
     const plaintext = Object.entries(headersOf(row)).some(([name, value]) => isSensitiveHeader(name, row.sensitiveHeaders) && !isHint(value));

@@ -26,7 +26,11 @@ export interface Api {
 /** Close code for a revoked key (see src/api/app.ts). */
 export const REVOKED = 4401;
 
-export function createApi(key: string, origin = location.origin): Api {
+/**
+ * `onUnauthenticated` hears when the key or token stops working mid-session (a tenant token expires,
+ * a key is revoked): a query answered UNAUTHENTICATED, or the socket closed for that reason.
+ */
+export function createApi(key: string, origin = location.origin, onUnauthenticated?: () => void): Api {
   type State = 'connecting' | 'connected' | 'reconnecting' | 'closed';
   const listeners: ((state: State, code?: number) => void)[] = [];
   // The socket may connect before the page listens: a new listener hears the latest state first.
@@ -44,7 +48,11 @@ export function createApi(key: string, origin = location.origin): Api {
     shouldRetry: (e) => !(e instanceof CloseEvent && (e.code === REVOKED || e.code === 4403)),
     on: {
       connected: () => tell('connected'),
-      closed: (e) => tell((e as CloseEvent).code === REVOKED || (e as CloseEvent).code === 4403 ? 'closed' : 'reconnecting', (e as CloseEvent).code),
+      closed: (e) => {
+        const code = (e as CloseEvent).code;
+        tell(code === REVOKED || code === 4403 ? 'closed' : 'reconnecting', code);
+        if (code === REVOKED) onUnauthenticated?.();
+      },
     },
   });
   return {
@@ -55,7 +63,11 @@ export function createApi(key: string, origin = location.origin): Api {
         body: JSON.stringify({ query: document, variables }),
       });
       const body = (await res.json()) as { data?: T; errors?: GraphQLError[] };
-      if (body.errors?.length) throw new ApiError(body.errors);
+      if (body.errors?.length) {
+        const error = new ApiError(body.errors);
+        if (error.code === 'UNAUTHENTICATED') onUnauthenticated?.();
+        throw error;
+      }
       return body.data as T;
     },
     subscribe<T>(document: string, onData: (data: T) => void, onError: (err: unknown) => void) {

@@ -1,9 +1,10 @@
 import type { Api } from './api.ts';
-import { OVERVIEW, SEND_TEST, type Stats, type StatsWindow, type Webhook } from './documents.ts';
+import { OVERVIEW, PORTAL_OVERVIEW, SEND_TEST, type Stats, type StatsWindow, type Webhook } from './documents.ts';
 import { h, ms, percent, replace, time } from './dom.ts';
+import type { SecretDialog } from './secretDialog.ts';
 
 interface OverviewData {
-  viewer: { project: { id: string; name: string; stats: Stats & { backlog: number } } };
+  viewer?: { project: { id: string; name: string; stats: Stats & { backlog: number } } };
   webhooks: { edges: { node: Webhook }[] };
 }
 
@@ -15,7 +16,9 @@ function card(label: string, value: string, title?: string): HTMLElement[] {
   return [h('div', { class: 'card' }, h('dt', {}, label), h('dd', title ? { title } : {}, value))];
 }
 
-function hookCard(w: Webhook, sendTest: (w: Webhook) => void): HTMLElement {
+function hookCard(w: Webhook, sendTest: (w: Webhook) => void, secrets: SecretDialog): HTMLElement {
+  const rotate = h('button', { type: 'button' }, 'Rotate secret');
+  rotate.addEventListener('click', () => secrets.open(w, rotate));
   const state = w.active
     ? h('span', { class: 'state on' }, 'active')
     : h('span', { class: 'state off', title: w.disabledReason ?? '' }, 'disabled');
@@ -33,14 +36,34 @@ function hookCard(w: Webhook, sendTest: (w: Webhook) => void): HTMLElement {
       h('dt', {}, 'p50 / p95'), h('dd', {}, `${ms(w.stats.p50LatencyMs)} / ${ms(w.stats.p95LatencyMs)}`),
       h('dt', {}, 'last success'), h('dd', {}, time(w.stats.lastSuccessAt)),
       h('dt', {}, 'last failure'), h('dd', {}, time(w.stats.lastFailureAt)),
+      h('dt', {}, 'secret'), h('dd', { class: 'secret-hint' }, `••••${w.secretHint}`, w.previousSecretExpiresAt ? ` (old one until ${time(w.previousSecretExpiresAt)})` : ''),
     ),
     h('div', { class: 'muted events' }, w.events.join(', ')),
-    h('button', { type: 'button', disabled: !w.active, onclick: () => sendTest(w) }, 'Send test event'),
+    h('div', { class: 'actions' }, h('button', { type: 'button', disabled: !w.active, onclick: () => sendTest(w) }, 'Send test event'), rotate),
   );
 }
 
-/** Project stats and the webhooks with theirs, for the chosen window. */
-export function createOverview(api: Api, els: { stats: HTMLElement; hooks: HTMLElement; window: () => StatsWindow }, notify: (msg: string) => void): Overview {
+/** A tenant's own totals, summed over its endpoints (latency percentiles do not add up, so none). */
+function tenantCards(hooks: Webhook[]): HTMLElement[] {
+  const sum = (f: (s: Stats) => number) => hooks.reduce((n, w) => n + f(w.stats), 0);
+  const total = sum((s) => s.total);
+  return [
+    ...card('Endpoints', String(hooks.length)),
+    ...card('Attempts', String(total)),
+    ...card('Success rate', percent(total ? sum((s) => s.succeeded) / total : null)),
+    ...card('Failed', String(sum((s) => s.failed))),
+  ];
+}
+
+/**
+ * Project stats and the webhooks with theirs, for the chosen window; in a tenant's portal, the
+ * tenant's endpoints and their totals.
+ */
+export function createOverview(
+  api: Api,
+  els: { stats: HTMLElement; hooks: HTMLElement; window: () => StatsWindow; portal: boolean; secrets: SecretDialog },
+  notify: (msg: string) => void,
+): Overview {
   const sendTest = async (w: Webhook) => {
     try {
       await api.query(SEND_TEST, { webhookId: w.id });
@@ -51,18 +74,21 @@ export function createOverview(api: Api, els: { stats: HTMLElement; hooks: HTMLE
   };
   return {
     async refresh() {
-      const data = await api.query<OverviewData>(OVERVIEW, { window: els.window() });
-      const s = data.viewer.project.stats;
-      replace(
-        els.stats,
-        ...card('Attempts', String(s.total)),
-        ...card('Success rate', percent(s.successRate)),
-        ...card('Failed', String(s.failed)),
-        ...card('p50 / p95', `${ms(s.p50LatencyMs)} / ${ms(s.p95LatencyMs)}`),
-        ...card('Backlog', String(s.backlog), 'Deliveries pending, retrying or held'),
-      );
+      const data = await api.query<OverviewData>(els.portal ? PORTAL_OVERVIEW : OVERVIEW, { window: els.window() });
       const hooks = data.webhooks.edges.map((e) => e.node);
-      replace(els.hooks, ...(hooks.length ? hooks.map((w) => hookCard(w, sendTest)) : [h('li', { class: 'muted' }, 'No webhooks yet.')]));
+      const cards = () => {
+        if (!data.viewer) return tenantCards(hooks);
+        const s = data.viewer.project.stats;
+        return [
+          ...card('Attempts', String(s.total)),
+          ...card('Success rate', percent(s.successRate)),
+          ...card('Failed', String(s.failed)),
+          ...card('p50 / p95', `${ms(s.p50LatencyMs)} / ${ms(s.p95LatencyMs)}`),
+          ...card('Backlog', String(s.backlog), 'Deliveries pending, retrying or held'),
+        ];
+      };
+      replace(els.stats, ...cards());
+      replace(els.hooks, ...(hooks.length ? hooks.map((w) => hookCard(w, sendTest, els.secrets)) : [h('li', { class: 'muted' }, 'No endpoints yet.')]));
       return hooks;
     },
   };
