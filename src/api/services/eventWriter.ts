@@ -10,6 +10,10 @@ import type { Prisma } from '../../generated/prisma/client.ts';
 /** One event as validated by the service: `dataJson` is the exact text stored and later sent. */
 export interface NewEvent {
   projectId: string;
+  /** The tenant it is for: its webhooks and the project-wide ones get it. Null: project-wide ones only. */
+  tenantId: string | null;
+  /** Every tenant's matching webhooks get it (tenantId is then null). */
+  broadcast: boolean;
   type: string;
   data: Prisma.JsonObject;
   dataJson: string;
@@ -19,6 +23,7 @@ export interface NewEvent {
 export interface EventRow {
   id: string;
   projectId: string;
+  tenantId: string | null;
   type: string;
   data: Prisma.JsonValue;
   timestamp: Date;
@@ -46,6 +51,13 @@ interface Subscriber {
 }
 
 /**
+ * Events with the same route go to the same webhooks: the project's, narrowed to a tenant's, to every
+ * tenant's (broadcast), or to none of any tenant's.
+ */
+const routeOf = (e: { projectId: string; tenantId: string | null; broadcast: boolean }) =>
+  `${e.projectId}\u0000${e.broadcast ? '*' : (e.tenantId ?? '')}`;
+
+/**
  * Group commit for publishing: the calls that arrive while a write is under way are written by the
  * next one — one read of the subscribers, one INSERT of events and deliveries, one BullMQ job per
  * batch — so Postgres and Redis see a round trip per batch instead of several per event.
@@ -53,20 +65,32 @@ interface Subscriber {
 export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger: Logger }): EventWriter {
   const { sql } = deps;
 
-  async function subscribersOf(projectIds: string[]): Promise<Map<string, Subscriber[]>> {
-    const { rows } = await sql.query<{ project_id: string; id: string | null; events: string[] | null }>(
-      `SELECT p.id AS project_id, w.id, w.events
-         FROM projects p LEFT JOIN webhooks w ON w.project_id = p.id AND w.active
-        WHERE p.id = ANY($1::text[])`,
-      [projectIds],
+  /**
+   * The active webhooks of each route in one read (a route of a missing project has no entry): the
+   * project-wide ones, plus the tenant's own or, for a broadcast, every tenant's. Each webhook's
+   * tenant is noted for its deliveries.
+   */
+  async function subscribersOf(events: NewEvent[], tenantOf: Map<string, string | null>): Promise<Map<string, Subscriber[]>> {
+    const routes = [...new Map(events.map((e) => [routeOf(e), e])).values()];
+    const { rows } = await sql.query<{ project_id: string; route_tenant: string | null; broadcast: boolean; id: string | null; events: string[] | null; tenant_id: string | null }>(
+      `SELECT r.project_id, r.tenant_id AS route_tenant, r.broadcast, w.id, w.events, w.tenant_id
+         FROM unnest($1::text[], $2::text[], $3::bool[]) AS r(project_id, tenant_id, broadcast)
+         JOIN projects p ON p.id = r.project_id
+         LEFT JOIN webhooks w ON w.project_id = p.id AND w.active
+              AND (w.tenant_id IS NULL OR r.broadcast OR w.tenant_id = r.tenant_id)`,
+      [routes.map((e) => e.projectId), routes.map((e) => e.tenantId), routes.map((e) => e.broadcast)],
     );
-    const byProject = new Map<string, Subscriber[]>();
+    const byRoute = new Map<string, Subscriber[]>();
     for (const r of rows) {
-      const list = byProject.get(r.project_id) ?? [];
-      if (r.id && r.events) list.push({ id: r.id, events: r.events });
-      byProject.set(r.project_id, list);
+      const route = routeOf({ projectId: r.project_id, tenantId: r.route_tenant, broadcast: r.broadcast });
+      const list = byRoute.get(route) ?? [];
+      if (r.id && r.events) {
+        list.push({ id: r.id, events: r.events });
+        tenantOf.set(r.id, r.tenant_id);
+      }
+      byRoute.set(route, list);
     }
-    return byProject;
+    return byRoute;
   }
 
   /** Events already published under these keys within the window, with their delivery counts. */
@@ -81,8 +105,8 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
           AND timestamp <= now()::timestamp - interval '${IDEMPOTENCY_WINDOW_MS / 1000} seconds'`,
       params,
     );
-    const { rows } = await sql.query<{ id: string; project_id: string; type: string; data: Prisma.JsonValue; timestamp: Date; idempotency_key: string; data_purged_at: Date | null; n: number }>(
-      `SELECT e.id, e.project_id, e.type, e.data, e.timestamp, e.idempotency_key, e.data_purged_at,
+    const { rows } = await sql.query<{ id: string; project_id: string; tenant_id: string | null; type: string; data: Prisma.JsonValue; timestamp: Date; idempotency_key: string; data_purged_at: Date | null; n: number }>(
+      `SELECT e.id, e.project_id, e.tenant_id, e.type, e.data, e.timestamp, e.idempotency_key, e.data_purged_at,
               (SELECT count(*)::int FROM deliveries d WHERE d.event_id = e.id) AS n
          FROM events e
         WHERE (e.project_id, e.idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
@@ -91,7 +115,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     return new Map(
       rows.map((r) => [
         `${r.project_id}\u0000${r.idempotency_key}`,
-        { event: { id: r.id, projectId: r.project_id, type: r.type, data: r.data, timestamp: r.timestamp, idempotencyKey: r.idempotency_key, dataPurgedAt: r.data_purged_at }, deliveryCount: r.n },
+        { event: { id: r.id, projectId: r.project_id, tenantId: r.tenant_id, type: r.type, data: r.data, timestamp: r.timestamp, idempotencyKey: r.idempotency_key, dataPurgedAt: r.data_purged_at }, deliveryCount: r.n },
       ]),
     );
   }
@@ -111,7 +135,8 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
 
   async function flush(groups: NewEvent[][]): Promise<WriteResult[][]> {
     const all = groups.flat();
-    const subscribers = await subscribersOf([...new Set(all.map((e) => e.projectId))]);
+    const tenantOf = new Map<string, string | null>();
+    const subscribers = await subscribersOf(all, tenantOf);
     const replays = await earlier(all);
     const now = new Date();
     const rows: EventRow[] = [];
@@ -120,13 +145,13 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     const planned = new Map<NewEvent, { row: EventRow; count: number } | { replayOf: string } | { missingProject: string }>();
     const claimedKeys = new Set<string>();
     for (const e of all) {
-      const hooks = subscribers.get(e.projectId);
+      const hooks = subscribers.get(routeOf(e));
       const key = e.idempotencyKey && `${e.projectId}\u0000${e.idempotencyKey}`;
       if (!hooks) planned.set(e, { missingProject: e.projectId });
       else if (key && (replays.has(key) || claimedKeys.has(key))) planned.set(e, { replayOf: key });
       else {
         if (key) claimedKeys.add(key);
-        const row = { id: newId('Event'), projectId: e.projectId, type: e.type, data: e.data, timestamp: now, idempotencyKey: e.idempotencyKey, dataPurgedAt: null };
+        const row = { id: newId('Event'), projectId: e.projectId, tenantId: e.tenantId, type: e.type, data: e.data, timestamp: now, idempotencyKey: e.idempotencyKey, dataPurgedAt: null };
         const matching = hooks.filter((w) => subscribesTo(w.events, e.type));
         for (const w of matching) deliveries.push({ id: newId('Delivery'), projectId: e.projectId, eventId: row.id, webhookId: w.id });
         rows.push(row);
@@ -134,7 +159,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
         planned.set(e, { row, count: matching.length });
       }
     }
-    const inserted = await insert(rows, jsonById, deliveries, now);
+    const inserted = await insert(rows, jsonById, deliveries, now, tenantOf);
     // A key another API process committed between our look-up and our insert: that event wins.
     const lost = rows.filter((r) => !inserted.has(r.id));
     const lateReplays = lost.length ? await earlier(all.filter((e) => lost.some((r) => r.idempotencyKey === e.idempotencyKey && r.projectId === e.projectId))) : new Map();
@@ -155,19 +180,19 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
   }
 
   /** Events and their deliveries in one statement (atomic); returns the ids of the events inserted. */
-  async function insert(rows: EventRow[], jsonById: Map<string, string>, deliveries: { id: string; projectId: string; eventId: string; webhookId: string }[], now: Date) {
+  async function insert(rows: EventRow[], jsonById: Map<string, string>, deliveries: { id: string; projectId: string; eventId: string; webhookId: string }[], now: Date, tenantOf: Map<string, string | null>) {
     if (!rows.length) return new Set<string>();
     const { rows: done } = await sql.query<{ id: string }>(
       `WITH ev AS (
-         INSERT INTO events (id, project_id, type, data, timestamp, idempotency_key)
-         SELECT id, project_id, type, data::json, $5::timestamp, key
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[]) AS e(id, project_id, type, data, key)
+         INSERT INTO events (id, project_id, type, data, timestamp, idempotency_key, tenant_id)
+         SELECT id, project_id, type, data::json, $5::timestamp, key, tenant_id
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[], $11::text[]) AS e(id, project_id, type, data, key, tenant_id)
          ON CONFLICT (project_id, idempotency_key) DO NOTHING
          RETURNING id),
        dl AS (
-         INSERT INTO deliveries (id, project_id, event_id, webhook_id, updated_at)
-         SELECT d.id, d.project_id, d.event_id, d.webhook_id, $5::timestamp
-           FROM unnest($7::text[], $8::text[], $9::text[], $10::text[]) AS d(id, project_id, event_id, webhook_id)
+         INSERT INTO deliveries (id, project_id, event_id, webhook_id, updated_at, tenant_id)
+         SELECT d.id, d.project_id, d.event_id, d.webhook_id, $5::timestamp, d.tenant_id
+           FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $12::text[]) AS d(id, project_id, event_id, webhook_id, tenant_id)
            JOIN ev ON ev.id = d.event_id)
        SELECT id FROM ev`,
       [
@@ -181,6 +206,8 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
         deliveries.map((d) => d.projectId),
         deliveries.map((d) => d.eventId),
         deliveries.map((d) => d.webhookId),
+        rows.map((r) => r.tenantId),
+        deliveries.map((d) => tenantOf.get(d.webhookId) ?? null),
       ],
     );
     return new Set(done.map((r) => r.id));

@@ -8,8 +8,9 @@ import { badInput, clientError, notFound } from '../errors.ts';
 import type { NewEvent, WriteResult } from './eventWriter.ts';
 import { eventData, eventType, parseInput } from './validation.ts';
 import { loadWebhook } from './webhooks.ts';
+import { parseRouting, type Routing } from './tenants.ts';
 
-export interface PublishEventInput {
+export interface PublishEventInput extends Routing {
   projectId?: string | null;
   type: string;
   data?: unknown;
@@ -19,8 +20,8 @@ export interface PublishEventInput {
 const eventSchema = z.object({ type: eventType, data: eventData, idempotencyKey: z.string().min(1).max(255).nullish() });
 export const MAX_EVENTS_PER_CALL = 1000;
 
-function toNewEvent(projectId: string, parsed: z.infer<typeof eventSchema>): NewEvent {
-  return { projectId, type: parsed.type, data: parsed.data.value, dataJson: parsed.data.json, idempotencyKey: parsed.idempotencyKey ?? null };
+function toNewEvent(projectId: string, routing: ReturnType<typeof parseRouting>, parsed: z.infer<typeof eventSchema>): NewEvent {
+  return { projectId, ...routing, type: parsed.type, data: parsed.data.value, dataJson: parsed.data.json, idempotencyKey: parsed.idempotencyKey ?? null };
 }
 
 function unwrap(result: WriteResult) {
@@ -34,7 +35,7 @@ function unwrap(result: WriteResult) {
  */
 export async function publishEvent(deps: ApiDeps, viewer: Viewer | null, input: PublishEventInput) {
   const projectId = targetProjectId(viewer, input.projectId);
-  const event = toNewEvent(projectId, parseInput(eventSchema, input));
+  const event = toNewEvent(projectId, parseRouting(input), parseInput(eventSchema, input));
   const [result] = await deps.eventWriter.write([event]);
   return unwrap(result);
 }
@@ -44,14 +45,18 @@ export async function publishEvent(deps: ApiDeps, viewer: Viewer | null, input: 
  * first (a bad one refuses the call, naming its index, and nothing is written); then all of them are
  * written in one statement, each with its own optional idempotency key.
  */
-export async function publishEvents(deps: ApiDeps, viewer: Viewer | null, input: { projectId?: string | null; events: PublishEventInput[] }) {
+export async function publishEvents(deps: ApiDeps, viewer: Viewer | null, input: Routing & { projectId?: string | null; events: PublishEventInput[] }) {
   const projectId = targetProjectId(viewer, input.projectId);
   if (input.events.length === 0) throw badInput('events: publish at least one event', 'events');
   if (input.events.length > MAX_EVENTS_PER_CALL) throw badInput(`events: at most ${MAX_EVENTS_PER_CALL} per call`, 'events');
+  parseRouting(input);
   const events = input.events.map((e, i) => {
     if (e.projectId && e.projectId !== projectId) throw badInput(`events.${i}.projectId: give projectId once, for the call`, `events.${i}.projectId`);
+    // An event's own tenantId or broadcast wins over the call's, so one call may serve many tenants.
+    const own = e.tenantId != null || e.broadcast != null;
+    const routing = parseRouting(own ? e : input, own ? `events.${i}.` : '');
     try {
-      return toNewEvent(projectId, parseInput(eventSchema, e));
+      return toNewEvent(projectId, routing, parseInput(eventSchema, e));
     } catch (err) {
       throw badInput(`events.${i}.${(err as Error).message}`, `events.${i}`);
     }
@@ -79,11 +84,12 @@ export async function sendTestEvent(deps: CoreDeps, viewer: Viewer | null, input
   const type = parsed.eventType ?? TEST_EVENT_TYPE;
   const data = { ...(parsed.data?.value ?? { message: `A test ${type} event from Hookpost` }), test: true };
   const delivery = await deps.db.$transaction(async (tx) => {
+    // A tenant's webhook gets a test event of its tenant, so the tenant sees it in its own log.
     const event = await tx.event.create({
-      data: { id: newId('Event'), projectId: webhook.projectId, type, data },
+      data: { id: newId('Event'), projectId: webhook.projectId, tenantId: webhook.tenantId, type, data },
     });
     return tx.delivery.create({
-      data: { id: newId('Delivery'), projectId: webhook.projectId, eventId: event.id, webhookId: webhook.id },
+      data: { id: newId('Delivery'), projectId: webhook.projectId, tenantId: webhook.tenantId, eventId: event.id, webhookId: webhook.id },
     });
   });
   // Enqueued at once (a test button wants an answer); if Redis is away the reconciler sends it.

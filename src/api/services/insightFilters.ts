@@ -6,6 +6,7 @@ import type { Viewer } from '../auth/apiKeys.ts';
 import { badInput } from '../errors.ts';
 import { visibleOrNotFound } from './access.ts';
 import { loadWebhook } from './webhooks.ts';
+import { parseTenantId } from './tenants.ts';
 
 export const RESPONSE_CLASSES = ['HTTP_2XX', 'HTTP_3XX', 'HTTP_4XX', 'HTTP_5XX', 'NONE'] as const;
 export type ResponseClass = (typeof RESPONSE_CLASSES)[number];
@@ -45,6 +46,7 @@ export interface DeliveryFilter extends TimeRange {
   projectId?: string | null;
   webhookId?: string | null;
   eventId?: string | null;
+  tenantId?: string | null;
   status?: 'PENDING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | null;
   eventType?: string | null;
   responseClass?: ResponseClass | null;
@@ -60,6 +62,8 @@ export async function deliveryWhere(deps: CoreDeps, viewer: Viewer | null, f: De
     const event = await deps.db.event.findUnique({ where: { id: f.eventId }, select: { id: true, projectId: true } });
     where.eventId = visibleOrNotFound(v, 'event', f.eventId, event).id;
   }
+  const tenantId = parseTenantId(f.tenantId);
+  if (tenantId) where.tenantId = tenantId;
   if (f.status) where.status = f.status;
   if (f.eventType) where.event = { type: f.eventType };
   if (f.responseClass) where.attempts = { some: { responseStatus: responseStatusFilter(f.responseClass) } };
@@ -70,6 +74,7 @@ export interface AttemptFilter extends TimeRange {
   projectId?: string | null;
   webhookId?: string | null;
   deliveryId?: string | null;
+  tenantId?: string | null;
   succeeded?: boolean | null;
   eventType?: string | null;
   responseClass?: ResponseClass | null;
@@ -86,7 +91,10 @@ export async function attemptWhere(deps: CoreDeps, viewer: Viewer | null, f: Att
     where.deliveryId = visibleOrNotFound(v, 'delivery', f.deliveryId, delivery).id;
   }
   if (f.succeeded != null) where.succeeded = f.succeeded;
-  if (f.eventType) where.delivery = { event: { type: f.eventType } };
+  const tenantId = parseTenantId(f.tenantId);
+  if (tenantId || f.eventType) {
+    where.delivery = { ...(tenantId ? { tenantId } : {}), ...(f.eventType ? { event: { type: f.eventType } } : {}) };
+  }
   if (f.responseClass) where.responseStatus = responseStatusFilter(f.responseClass);
   return where;
 }

@@ -23,7 +23,8 @@ export interface AttemptStats {
   lastFailureAt: Date | null;
 }
 
-export type StatsScope = { webhookId: string } | { projectId: string };
+/** A webhook, a project, or a tenant's webhooks in a project. */
+export type StatsScope = { webhookId: string } | { projectId: string; tenantId?: string | null };
 
 interface StatsRow {
   total: number;
@@ -42,8 +43,13 @@ interface StatsRow {
 export async function attemptStats(db: Db, scope: StatsScope, window: StatsWindow, now = new Date()): Promise<AttemptStats> {
   const since = new Date(now.getTime() - STATS_WINDOWS_MS[window]);
   const floor = idFloor('DeliveryAttempt', new Date(since.getTime() - CLOCK_SKEW_MARGIN_MS));
+  // A tenant's attempts: its few webhooks' index ranges, rather than filtering the whole project's.
   const owner =
-    'webhookId' in scope ? Prisma.sql`"webhook_id" = ${scope.webhookId}` : Prisma.sql`"project_id" = ${scope.projectId}`;
+    'webhookId' in scope
+      ? Prisma.sql`"webhook_id" = ${scope.webhookId}`
+      : scope.tenantId
+        ? Prisma.sql`"webhook_id" IN (SELECT "id" FROM "webhooks" WHERE "project_id" = ${scope.projectId} AND "tenant_id" = ${scope.tenantId})`
+        : Prisma.sql`"project_id" = ${scope.projectId}`;
   const [row] = await db.$queryRaw<StatsRow[]>`
     SELECT count(*)::int AS total,
            (count(*) FILTER (WHERE "succeeded"))::int AS succeeded,
@@ -68,6 +74,6 @@ export async function attemptStats(db: Db, scope: StatsScope, window: StatsWindo
 }
 
 /** Deliveries not settled yet: waiting, retrying, or held while their webhook is disabled. */
-export function backlog(db: Db, projectId: string): Promise<number> {
-  return db.delivery.count({ where: { projectId, status: { in: ['PENDING', 'RETRYING'] } } });
+export function backlog(db: Db, projectId: string, tenantId?: string | null): Promise<number> {
+  return db.delivery.count({ where: { projectId, ...(tenantId ? { tenantId } : {}), status: { in: ['PENDING', 'RETRYING'] } } });
 }

@@ -11,6 +11,7 @@ import { announceStatus, resumeWebhook } from '../../core/webhookStatus.ts';
 import { newId } from '../../core/ids.ts';
 import { visibleOrNotFound } from './access.ts';
 import { headerColumns, sensitiveHeaderNames } from './webhookHeaders.ts';
+import { parseTenantId } from './tenants.ts';
 import {
   customHeaders,
   DEFAULT_MAX_CONCURRENCY,
@@ -45,6 +46,7 @@ function webhookFields(deps: CoreDeps) {
 
 export interface CreateWebhookInput {
   projectId?: string | null;
+  tenantId?: string | null;
   url: string;
   events: string[];
   name?: string | null;
@@ -91,6 +93,7 @@ export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input
     data: {
       id: newId('Webhook'),
       projectId,
+      tenantId: parseTenantId(input.tenantId),
       url: fields.url,
       events: fields.events,
       name: fields.name ?? null,

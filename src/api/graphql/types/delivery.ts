@@ -17,6 +17,7 @@ export const DeliveryRef = builder.prismaNode('Delivery', {
   fields: (t) => ({
     event: t.relation('event'),
     webhook: t.relation('webhook'),
+    tenantId: t.exposeString('tenantId', { nullable: true, description: "The tenant of the webhook it goes to; null: a project-wide webhook" }),
     status: t.expose('status', { type: DeliveryStatusEnum }),
     attemptCount: t.exposeInt('attemptCount'),
     nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true }),
@@ -89,6 +90,7 @@ builder.queryFields((t) => ({
       projectId: t.arg.id(),
       webhookId: t.arg.id(),
       eventId: t.arg.id(),
+      tenantId: t.arg.string({ description: "Deliveries to this tenant's webhooks" }),
       status: t.arg({ type: DeliveryStatusEnum }),
       eventType: t.arg.string({ description: "The event's exact type" }),
       responseClass: t.arg({ type: ResponseClassEnum, description: 'Deliveries with at least one attempt answered so' }),
@@ -110,6 +112,7 @@ builder.queryFields((t) => ({
       projectId: t.arg.id(),
       webhookId: t.arg.id(),
       deliveryId: t.arg.id(),
+      tenantId: t.arg.string({ description: "Attempts to this tenant's webhooks" }),
       succeeded: t.arg.boolean(),
       eventType: t.arg.string({ description: "The event's exact type" }),
       responseClass: t.arg({ type: ResponseClassEnum }),

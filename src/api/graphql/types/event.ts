@@ -2,6 +2,7 @@ import { requireViewer, targetProjectId } from '../../auth/access.ts';
 import { MAX_EVENTS_PER_CALL, publishEvent, publishEvents, sendTestEvent } from '../../services/events.ts';
 import type { EventRow } from '../../services/eventWriter.ts';
 import { visibleOrNotFound } from '../../services/access.ts';
+import { parseTenantId, tenantEventsWhere } from '../../services/tenants.ts';
 import { builder, maxPageSize } from '../builder.ts';
 import { DeliveryConnection, DeliveryRef, DeliveryStatusEnum } from './delivery.ts';
 
@@ -9,6 +10,7 @@ export const EventRef = builder.prismaNode('Event', {
   id: { field: 'id' },
   nullable: true,
   fields: (t) => ({
+    tenantId: t.exposeString('tenantId', { nullable: true, description: 'The tenant it was published for; null: project-wide or broadcast' }),
     type: t.exposeString('type'),
     data: t.expose('data', { type: 'JSON' }),
     timestamp: t.expose('timestamp', { type: 'DateTime' }),
@@ -28,6 +30,16 @@ export const EventRef = builder.prismaNode('Event', {
   }),
 });
 
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/** Where a published event goes (see parseRouting). */
+function routingFields(t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>, of = '') {
+  return {
+    tenantId: t.string({ description: `To this tenant's matching webhooks and the project-wide ones${of}. Unset: project-wide webhooks only` }),
+    broadcast: t.boolean({ description: `True: to every tenant's matching webhooks and the project-wide ones${of}` }),
+  };
+}
+
 const EventConnection = builder.connectionObject({ type: EventRef, name: 'EventConnection' });
 
 builder.queryFields((t) => ({
@@ -35,12 +47,17 @@ builder.queryFields((t) => ({
     type: 'Event',
     cursor: 'id',
     maxSize: maxPageSize,
-    args: { projectId: t.arg.id(), type: t.arg.string() },
+    args: {
+      projectId: t.arg.id(),
+      type: t.arg.string(),
+      tenantId: t.arg.string({ description: "A tenant's events: published for it, and the broadcasts it was sent" }),
+    },
     resolve: (query, _root, args, ctx) => {
       const projectId = targetProjectId(ctx.viewer, args.projectId);
+      const tenantId = parseTenantId(args.tenantId);
       return ctx.deps.db.event.findMany({
         ...query,
-        where: { projectId, ...(args.type ? { type: args.type } : {}) },
+        where: { projectId, ...(args.type ? { type: args.type } : {}), ...(tenantId ? tenantEventsWhere(tenantId) : {}) },
         orderBy: { id: 'desc' },
       });
     },
@@ -63,6 +80,7 @@ builder.relayMutationField(
       projectId: t.id(),
       type: t.string({ required: true, description: 'A dot-separated event type, e.g. "order.shipped"' }),
       data: t.field({ type: 'JSON', required: true, description: 'A JSON object of at most 256 KiB' }),
+      ...routingFields(t),
       idempotencyKey: t.string({
         description: 'Publishing again with the same key within 24 h returns the first event and sends nothing new',
       }),
@@ -83,6 +101,7 @@ const PublishEventItem = builder.inputType('PublishEventItem', {
     type: t.string({ required: true }),
     data: t.field({ type: 'JSON', required: true }),
     idempotencyKey: t.string(),
+    ...routingFields(t),
   }),
 });
 
@@ -99,6 +118,7 @@ builder.relayMutationField(
   {
     inputFields: (t) => ({
       projectId: t.id(),
+      ...routingFields(t, ' (for every event that gives neither itself)'),
       events: t.field({ type: [PublishEventItem], required: true, description: `At most ${MAX_EVENTS_PER_CALL}; all are validated before any is written` }),
     }),
   },

@@ -1,5 +1,6 @@
 import { requireViewer } from '../../auth/access.ts';
 import { attemptStats, type AttemptStats, backlog, STATS_WINDOWS_MS } from '../../services/stats.ts';
+import { parseTenantId } from '../../services/tenants.ts';
 import { builder } from '../builder.ts';
 import { ProjectRef } from './project.ts';
 import { WebhookRef } from './webhook.ts';
@@ -10,6 +11,7 @@ const StatsWindowEnum = builder.enumType('StatsWindow', {
 
 interface ProjectStats extends AttemptStats {
   projectId: string;
+  tenantId: string | null;
 }
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
@@ -39,7 +41,7 @@ const ProjectStatsRef = builder.objectRef<ProjectStats>('ProjectStats').implemen
     ...statsFields(t),
     backlog: t.int({
       description: 'Deliveries not settled yet: pending, retrying, and held while their webhook is disabled (now, not per window)',
-      resolve: (s, _args, ctx) => backlog(ctx.deps.db, s.projectId),
+      resolve: (s, _args, ctx) => backlog(ctx.deps.db, s.projectId, s.tenantId),
     }),
   }),
 });
@@ -58,10 +60,14 @@ builder.objectField(WebhookRef, 'stats', (t) =>
 builder.objectField(ProjectRef, 'stats', (t) =>
   t.field({
     type: ProjectStatsRef,
-    args: { window: t.arg({ type: StatsWindowEnum, required: true }) },
-    resolve: async (project, { window }, ctx) => {
+    args: {
+      window: t.arg({ type: StatsWindowEnum, required: true }),
+      tenantId: t.arg.string({ description: "Only the attempts and backlog of this tenant's webhooks" }),
+    },
+    resolve: async (project, args, ctx) => {
       requireViewer(ctx.viewer);
-      return { ...(await attemptStats(ctx.deps.db, { projectId: project.id }, window)), projectId: project.id };
+      const tenantId = parseTenantId(args.tenantId);
+      return { ...(await attemptStats(ctx.deps.db, { projectId: project.id, tenantId }, args.window)), projectId: project.id, tenantId };
     },
   }),
 );

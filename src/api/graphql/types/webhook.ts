@@ -1,6 +1,7 @@
 import { targetProjectId } from '../../auth/access.ts';
 import { createWebhook, deleteWebhook, rotateWebhookSecret, updateWebhook } from '../../services/webhooks.ts';
 import { visibleOrNotFound } from '../../services/access.ts';
+import { parseTenantId } from '../../services/tenants.ts';
 import { type RetryPolicy, scheduleOf } from '../../../core/delivery/retryPolicy.ts';
 import { redactHeaders } from '../../../core/crypto/sensitiveHeaders.ts';
 import { builder, maxPageSize } from '../builder.ts';
@@ -10,6 +11,10 @@ export const WebhookRef = builder.prismaNode('Webhook', {
   id: { field: 'id' },
   nullable: true,
   fields: (t) => ({
+    tenantId: t.exposeString('tenantId', {
+      nullable: true,
+      description: "The tenant (your customer) owning this endpoint; null: project-wide, it receives every tenant's events. Set on creation, never changed.",
+    }),
     name: t.exposeString('name', { nullable: true }),
     description: t.exposeString('description', { nullable: true }),
     url: t.exposeString('url'),
@@ -73,10 +78,11 @@ builder.queryFields((t) => ({
     type: 'Webhook',
     cursor: 'id',
     maxSize: maxPageSize,
-    args: { projectId: t.arg.id() },
+    args: { projectId: t.arg.id(), tenantId: t.arg.string({ description: "Only this tenant's webhooks" }) },
     resolve: (query, _root, args, ctx) => {
       const projectId = targetProjectId(ctx.viewer, args.projectId);
-      return ctx.deps.db.webhook.findMany({ ...query, where: { projectId }, orderBy: { id: 'desc' } });
+      const tenantId = parseTenantId(args.tenantId);
+      return ctx.deps.db.webhook.findMany({ ...query, where: { projectId, ...(tenantId ? { tenantId } : {}) }, orderBy: { id: 'desc' } });
     },
   }, WebhookConnection),
   webhook: t.prismaField({
@@ -92,6 +98,9 @@ builder.relayMutationField(
   {
     inputFields: (t) => ({
       projectId: t.id(),
+      tenantId: t.string({
+        description: "Your customer's id (1-255 of A-Z a-z 0-9 . _ : -): the webhook gets that tenant's events only. Unset: project-wide.",
+      }),
       url: t.string({ required: true }),
       events: t.stringList({ required: true, description: 'Event types; `*` is a wildcard segment ("order.*", "*")' }),
       name: t.string(),
