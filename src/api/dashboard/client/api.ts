@@ -71,9 +71,15 @@ export function createApi(key: string, origin = location.origin, onUnauthenticat
       return body.data as T;
     },
     subscribe<T>(document: string, onData: (data: T) => void, onError: (err: unknown) => void) {
+      const fail = (err: unknown) => {
+        // graphql-ws hands over a list of GraphQL errors, or the socket's CloseEvent.
+        const error = Array.isArray(err) ? new ApiError(err as GraphQLError[]) : err;
+        if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') onUnauthenticated?.();
+        onError(error);
+      };
       return ws.subscribe<T>({ query: document }, {
-        next: (msg) => (msg.errors?.length ? onError(new ApiError(msg.errors as GraphQLError[])) : onData(msg.data as T)),
-        error: onError,
+        next: (msg) => (msg.errors?.length ? fail(msg.errors) : onData(msg.data as T)),
+        error: fail,
         complete: () => {},
       });
     },

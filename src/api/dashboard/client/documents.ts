@@ -58,6 +58,8 @@ const STATS = 'total succeeded failed successRate p50LatencyMs p95LatencyMs last
 
 export const VIEWER = /* GraphQL */ `query DashboardViewer { viewer { scope project { id name } } }`;
 
+export const PORTAL_VIEWER = /* GraphQL */ `query PortalViewer { viewer { scope tenantId expiresAt project { id name } } }`;
+
 const WEBHOOK = `id name url events active disabledReason consecutiveFailures secretHint previousSecretExpiresAt stats(window: $window) { ${STATS} }`;
 
 export const OVERVIEW = /* GraphQL */ `query DashboardOverview($window: StatsWindow!) {

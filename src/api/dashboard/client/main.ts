@@ -4,7 +4,7 @@
 import { type Api, ApiError, createApi } from './api.ts';
 import { createAttemptDialog } from './attemptDialog.ts';
 import { createDeadLetters } from './deadLetters.ts';
-import { type StatsWindow, VIEWER, WEBHOOK_STATUS } from './documents.ts';
+import { PORTAL_VIEWER, type StatsWindow, VIEWER, WEBHOOK_STATUS } from './documents.ts';
 import { byId, replace } from './dom.ts';
 import { startFeed } from './feed.ts';
 import { createOverview } from './overview.ts';
@@ -52,14 +52,19 @@ function debounce(fn: () => void, ms: number): () => void {
 interface ViewerData {
   scope: string;
   project: { id: string; name: string } | null;
+  tenantId?: string | null;
+  expiresAt?: string | null;
 }
+
+/** Longest wait setTimeout can take; a later expiry is left to the API's UNAUTHENTICATED. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 async function open(key: string, portal: boolean): Promise<void> {
   // A tenant token that expires (or whose minting key is revoked) mid-session ends the portal cleanly.
   const api: Api = createApi(key, location.origin, portal ? () => showExpired('expired', api) : undefined);
   let viewer: ViewerData;
   try {
-    ({ viewer } = await api.query<{ viewer: ViewerData }>(VIEWER));
+    ({ viewer } = await api.query<{ viewer: ViewerData }>(portal ? PORTAL_VIEWER : VIEWER));
   } catch (err) {
     if (portal) return showExpired(err instanceof ApiError && err.code === 'UNAUTHENTICATED' ? 'expired' : 'invalid', api);
     api.close();
@@ -67,7 +72,7 @@ async function open(key: string, portal: boolean): Promise<void> {
     const why = err instanceof ApiError && err.code === 'UNAUTHENTICATED' ? 'That key is not valid (or was revoked).' : (err as Error).message;
     return showKeyScreen(why);
   }
-  if (portal ? viewer.scope === 'ADMIN' : viewer.scope !== 'PROJECT' || !viewer.project) {
+  if (portal ? viewer.scope !== 'TENANT' : viewer.scope !== 'PROJECT' || !viewer.project) {
     if (portal) return showExpired('invalid', api);
     api.close();
     sessionStorage.removeItem(KEY);
@@ -78,6 +83,9 @@ async function open(key: string, portal: boolean): Promise<void> {
   byId('controls').hidden = false;
   // The portal is the SaaS's page for one of its customers: no project name, no key to forget.
   byId('forget').hidden = portal;
+  // When the token runs out the portal says so at once, rather than when the next action fails.
+  const left = viewer.expiresAt ? Date.parse(viewer.expiresAt) - Date.now() : NaN;
+  if (portal && left < MAX_TIMER_MS) window.setTimeout(() => showExpired('expired', api), Math.max(0, left));
   if (!portal && viewer.project) replace(byId('project-name'), `· ${viewer.project.name}`);
   notify('');
 
@@ -125,7 +133,9 @@ async function open(key: string, portal: boolean): Promise<void> {
     sessionStorage.removeItem(KEY);
     location.reload();
   });
-  const onError = (err: unknown) => notify(`Live updates: ${err instanceof Error ? err.message : 'connection lost'}`);
+  const onError = (err: unknown) => {
+    if (document.body.dataset.ready !== 'expired') notify(`Live updates: ${err instanceof Error ? err.message : 'connection lost'}`);
+  };
   api.subscribe(WEBHOOK_STATUS, soon, onError);
   await Promise.all([refreshAll(), startFeed(api, byId('feed'), dialog, soon, onError)]);
   if (document.body.dataset.ready !== 'expired') document.body.dataset.ready = 'true';
