@@ -3,6 +3,7 @@ import { createInMemoryAPQStore, useAPQ } from '@graphql-yoga/plugin-apq';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { AddressInfo } from 'node:net';
 import { useServer } from 'graphql-ws/use/ws';
+import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { CoreDeps } from '../core/deps.ts';
@@ -16,6 +17,7 @@ import type { GraphQLContext } from './graphql/context.ts';
 import { useErrorCodes } from './graphql/errorCodes.ts';
 import { hardeningPlugins, maskError } from './graphql/hardening.ts';
 import { useOperationMetrics } from './graphql/operationMetrics.ts';
+import { useTenantMutations } from './graphql/tenantMutations.ts';
 import { createDashboardRoute } from './dashboard/serve.ts';
 import { schema, subgraphSchema } from './graphql/schema.ts';
 import { reportUnusedQueries } from './graphql/builder.ts';
@@ -61,6 +63,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
       ...hardeningPlugins(deps.config),
       useAPQ({ store: createInMemoryAPQStore({ ttl: 24 * 3600_000 }) }),
       useOperationMetrics(deps.metrics),
+      useTenantMutations(),
     ],
     // The editor's code comes from the package, not a CDN, so GraphiQL works on an air-gapped host.
     graphiql: { title: 'Hookpost GraphiQL' },
@@ -99,9 +102,21 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
     {
       // graphql-ws closes with 4403 Forbidden when this returns false.
       onConnect: async (ctx) => {
-        const viewer = await deps.authenticate(keyFromConnectionParams(ctx.connectionParams));
+        let viewer: Viewer | null;
+        try {
+          viewer = await deps.authenticate(keyFromConnectionParams(ctx.connectionParams));
+        } catch (err) {
+          // An expired, retired or revoked tenant token: say why, as the close reason.
+          if (!(err instanceof GraphQLError)) throw err;
+          ctx.extra.socket.close(WS_CLOSE_REVOKED, err.message);
+          return false;
+        }
         if (!viewer) return false;
         ctx.extra.viewer = viewer;
+        if (viewer.scope === 'TENANT') {
+          const expiry = setTimeout(() => ctx.extra.socket.close(WS_CLOSE_REVOKED, 'Tenant token expired'), viewer.expiresAt.getTime() - Date.now());
+          ctx.extra.socket.once('close', () => clearTimeout(expiry));
+        }
         const sockets = socketsByKey.get(viewer.keyId) ?? new Set();
         sockets.add(ctx.extra.socket);
         socketsByKey.set(viewer.keyId, sockets);
@@ -121,12 +136,19 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
           params,
           connectionParams: ctx.connectionParams ?? {},
         });
+        let contextValue;
+        try {
+          contextValue = await contextFactory();
+        } catch (err) {
+          if (err instanceof GraphQLError) return [err];
+          throw err;
+        }
         const args = {
           schema: s,
           operationName: params.operationName,
           document: parse(params.query),
           variableValues: params.variables,
-          contextValue: await contextFactory(),
+          contextValue,
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);

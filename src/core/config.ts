@@ -4,6 +4,7 @@ import { parseAllowedNetworks } from './delivery/addressPolicy.ts';
 import { DEFAULT_ENVELOPE, parseEnvelope } from './delivery/request.ts';
 import { DEFAULT_SCHEDULE_SECONDS, parseScheduleEnv } from './delivery/retryPolicy.ts';
 import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from './frameAncestors.ts';
+import { parseTokenSigningKeys } from './crypto/tokenKeys.ts';
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -30,6 +31,7 @@ const envSchema = z.object({
   HOOKPOST_JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
   HOOKPOST_ENCRYPTION_KEY: z.string().optional(),
   HOOKPOST_ENCRYPTION_KEY_FILE: z.string().default('.hookpost/encryption.key'),
+  HOOKPOST_TOKEN_SIGNING_KEY: z.string().refine(validWith(parseTokenSigningKeys), 'base64 keys of at least 32 bytes, comma-separated, newest first').optional(),
   HOOKPOST_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
   HOOKPOST_ALLOWED_NETWORKS: z.string().transform(parsedWith(parseAllowedNetworks)).default([]),
   HOOKPOST_INTROSPECTION: z.enum(['true', 'false']).default('true'),
@@ -58,6 +60,8 @@ const configSchema = envSchema.transform((e) => ({
   /** Serve the schema as an Apollo Federation v2 subgraph (`_service`, `_entities`, `@key`). */
   federation: e.HOOKPOST_FEDERATION === 'true',
   encryption: { key: e.HOOKPOST_ENCRYPTION_KEY, keyFile: e.HOOKPOST_ENCRYPTION_KEY_FILE },
+  /** Keys signing tenant tokens, newest first; unset: derived from the encryption keys. */
+  tokenSigningKey: e.HOOKPOST_TOKEN_SIGNING_KEY,
   security: {
     /** Whether webhook URLs may be plain http (default: everywhere but production). */
     allowHttp: e.HOOKPOST_ALLOW_HTTP ? e.HOOKPOST_ALLOW_HTTP === 'true' : e.NODE_ENV !== 'production',
@@ -103,6 +107,17 @@ function parsedWith<T>(parse: (value: string) => T) {
     } catch (err) {
       ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
       return z.NEVER;
+    }
+  };
+}
+
+function validWith(parse: (value: string) => unknown) {
+  return (value: string): boolean => {
+    try {
+      parse(value);
+      return true;
+    } catch {
+      return false;
     }
   };
 }

@@ -5,6 +5,7 @@ import { type Broadcaster, createBroadcaster } from './broadcaster.ts';
 import type { Config } from './config.ts';
 import { resolveEncryptionKeys } from './crypto/encryptionKeys.ts';
 import { createSecretBox, type SecretBox } from './crypto/secretBox.ts';
+import { deriveTokenSigningKeys, parseTokenSigningKeys } from './crypto/tokenKeys.ts';
 import { createDb, type Db } from './db/client.ts';
 import { createSqlPool, type Sql } from './db/sql.ts';
 import { createLogger } from './logger.ts';
@@ -20,6 +21,8 @@ export interface CoreDeps {
   sql: Sql;
   redis: RedisClient;
   secretBox: SecretBox;
+  /** Keys signing tenant tokens, newest first (see crypto/tokenKeys.ts). */
+  tokenSigningKeys: Buffer[];
   queue: DeliveryQueue;
   broadcaster: Broadcaster;
   logger: Logger;
@@ -37,7 +40,9 @@ export async function createCoreDeps(config: Config, logger: Logger = createLogg
   // A worker process never subscribes: its subscriber connection is opened only on first use.
   const subscriber = createRedis(config.redisUrl, logger, { lazyConnect: true });
   const publisher = createRedis(config.redisUrl, logger);
-  const secretBox = createSecretBox(await resolveEncryptionKeys(config));
+  const encryptionKeys = await resolveEncryptionKeys(config);
+  const secretBox = createSecretBox(encryptionKeys);
+  const tokenSigningKeys = config.tokenSigningKey ? parseTokenSigningKeys(config.tokenSigningKey) : deriveTokenSigningKeys(encryptionKeys);
   const queue = createDeliveryQueue(redis, config.redisPrefix, (err) => logger.warn({ err: err.message }, 'delivery queue error'));
   return {
     config,
@@ -45,6 +50,7 @@ export async function createCoreDeps(config: Config, logger: Logger = createLogg
     sql,
     redis,
     secretBox,
+    tokenSigningKeys,
     queue,
     broadcaster: createBroadcaster(publisher, subscriber, config.redisPrefix),
     logger,

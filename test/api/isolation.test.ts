@@ -16,6 +16,10 @@ let eventA: string;
 let deliveryA: string;
 let attemptA: string;
 let keyIdA: string;
+/** A token for tenant t1 of project A: everything above is project-wide, so NOT_FOUND to it. */
+let tenantToken: string;
+let tenantHook: string;
+let tenantEvent: string;
 
 beforeAll(async () => {
   h = await startHarness();
@@ -31,6 +35,10 @@ beforeAll(async () => {
   deliveryA = delivery.id;
   attemptA = delivery.attempts.edges[0].node.id;
   keyIdA = (await h.deps.db.apiKey.findFirstOrThrow({ where: { projectId: A.projectId } })).id;
+  tenantToken = (await h.ok(`mutation { createTenantToken(input: { tenantId: "t1" }) { token } }`, {}, A.key)).createTenantToken.token;
+  tenantHook = (await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['*'], tenantId: 't1' } }, A.key)).createWebhook.webhook.id;
+  tenantEvent = (await h.ok(PUBLISH_EVENT, { input: { type: 'iso.tenant', data: {}, tenantId: 't1' } }, A.key)).publishEvent.event.id;
+  await h.waitForDelivery({ eventId: tenantEvent }, 'SUCCEEDED');
 });
 afterAll(async () => {
   await h.close();
@@ -38,7 +46,7 @@ afterAll(async () => {
   await failing.close();
 });
 
-type Who = 'own' | 'foreign' | 'admin' | 'none';
+type Who = 'own' | 'foreign' | 'admin' | 'none' | 'tenant';
 type Expected = 'ok' | 'null' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED';
 type Vars = Record<string, any>;
 interface Operation {
@@ -49,6 +57,8 @@ interface Operation {
   /** What an allowed caller gets: the expected objects of project A, checked in `data` and Postgres. */
   allowed: (data: any, vars: Vars) => Promise<void> | void;
   expect?: Partial<Record<Who, Expected>>;
+  /** What the tenant token gets where it is allowed: its own tenant's objects, none of the project-wide ones. */
+  asTenant?: (data: any, vars: Vars) => Promise<void> | void;
 }
 
 const db = () => h.deps.db;
@@ -66,22 +76,22 @@ const failedWebhook = async () => {
 };
 
 const operations: Operation[] = [
-  { name: 'project', query: `query($id: ID!) { project(id: $id) { id } }`, vars: () => ({ id: A.projectId }), allowed: (d) => expect(d.project.id).toBe(A.projectId) },
+  { name: 'project', query: `query($id: ID!) { project(id: $id) { id } }`, vars: () => ({ id: A.projectId }), allowed: (d) => expect(d.project.id).toBe(A.projectId), expect: { tenant: 'ok' } },
   {
     name: 'projects',
     query: `{ projects(first: 100) { edges { node { id } } } }`,
     vars: () => ({}),
     allowed: (d) => expect(ids(d.projects)).toEqual(expect.arrayContaining([A.projectId, B.projectId])),
-    expect: { own: 'FORBIDDEN', foreign: 'FORBIDDEN' },
+    expect: { own: 'FORBIDDEN', foreign: 'FORBIDDEN', tenant: 'FORBIDDEN' },
   },
-  { name: 'webhooks', query: `query($p: ID) { webhooks(projectId: $p, first: 100) { edges { node { id } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.webhooks)).toContain(hookA), expect: { foreign: 'FORBIDDEN' } },
-  { name: 'apiKeys', query: `query($p: ID) { apiKeys(projectId: $p, first: 100) { edges { node { id keyHint } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.apiKeys)).toContain(keyIdA), expect: { foreign: 'FORBIDDEN' } },
+  { name: 'webhooks', query: `query($p: ID) { webhooks(projectId: $p, first: 100) { edges { node { id } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.webhooks)).toContain(hookA), expect: { foreign: 'FORBIDDEN', tenant: 'ok' }, asTenant: (d) => expect(ids(d.webhooks)).toEqual([tenantHook]) },
+  { name: 'apiKeys', query: `query($p: ID) { apiKeys(projectId: $p, first: 100) { edges { node { id keyHint } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.apiKeys)).toContain(keyIdA), expect: { foreign: 'FORBIDDEN', tenant: 'FORBIDDEN' } },
   { name: 'webhook', query: `query($id: ID!) { webhook(id: $id) { id url } }`, vars: () => ({ id: hookA }), allowed: (d) => expect(d.webhook).toEqual({ id: hookA, url: receiver.url }) },
-  { name: 'events', query: `query($p: ID) { events(projectId: $p, first: 100) { edges { node { id data } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.events)).toContain(eventA), expect: { foreign: 'FORBIDDEN' } },
+  { name: 'events', query: `query($p: ID) { events(projectId: $p, first: 100) { edges { node { id data } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.events)).toContain(eventA), expect: { foreign: 'FORBIDDEN', tenant: 'ok' }, asTenant: (d) => expect(ids(d.events)).toEqual([tenantEvent]) },
   { name: 'event', query: `query($id: ID!) { event(id: $id) { id data } }`, vars: () => ({ id: eventA }), allowed: (d) => expect(d.event).toEqual({ id: eventA, data: {} }) },
   { name: 'deliveries by webhook', query: `query($w: ID) { deliveries(webhookId: $w, first: 100) { edges { node { id } } } }`, vars: () => ({ w: hookA }), allowed: (d) => expect(ids(d.deliveries)).toContain(deliveryA) },
   { name: 'deliveries by event', query: `query($e: ID) { deliveries(eventId: $e) { edges { node { id } } } }`, vars: () => ({ e: eventA }), allowed: (d) => expect(ids(d.deliveries)).toEqual([deliveryA]) },
-  { name: 'deliveries by project', query: `query($p: ID) { deliveries(projectId: $p, first: 100) { edges { node { id } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.deliveries)).toContain(deliveryA), expect: { foreign: 'FORBIDDEN' } },
+  { name: 'deliveries by project', query: `query($p: ID) { deliveries(projectId: $p, first: 100) { edges { node { id } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.deliveries)).toContain(deliveryA), expect: { foreign: 'FORBIDDEN', tenant: 'ok' }, asTenant: async (d) => expect(ids(d.deliveries)).toEqual((await db().delivery.findMany({ where: { tenantId: 't1' }, orderBy: { id: 'desc' } })).map((r) => r.id)) },
   {
     name: 'delivery',
     query: `query($id: ID!) { delivery(id: $id) { id attempts { edges { node { id responseBody } } } } }`,
@@ -105,21 +115,24 @@ const operations: Operation[] = [
     query: `query($id: ID!) { node(id: $id) { id } }`,
     vars: () => ({ id: id() }),
     allowed: (d) => expect(d.node).toEqual({ id: id() }),
-    expect: { foreign: 'null' },
+    // The project itself is readable with a tenant token; API keys and project-wide objects are not.
+    expect: { foreign: 'null', tenant: name === 'node(project)' ? 'ok' : 'null' },
   })),
   {
     name: 'nodes',
     query: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
     vars: () => ({ ids: [hookA, eventA] }),
     allowed: (d) => expect(d.nodes).toEqual([{ id: hookA }, { id: eventA }]),
-    expect: { foreign: 'null' },
+    expect: { foreign: 'null', tenant: 'null' },
   },
   {
     name: 'createWebhook',
     query: `mutation($p: ID) { createWebhook(input: { projectId: $p, url: "https://n.example", events: ["a.b"] }) { webhook { id } } }`,
     vars: () => ({ p: A.projectId }),
-    allowed: async (d) => expect(await db().webhook.findUnique({ where: { id: d.createWebhook.webhook.id } })).toMatchObject({ projectId: A.projectId, url: 'https://n.example' }),
-    expect: { foreign: 'FORBIDDEN' },
+    allowed: async (d) => expect(await db().webhook.findUnique({ where: { id: d.createWebhook.webhook.id } })).toMatchObject({ projectId: A.projectId, url: 'https://n.example', tenantId: null }),
+    expect: { foreign: 'FORBIDDEN', tenant: 'ok' },
+    // A tenant token's webhook is its tenant's, though it did not say so.
+    asTenant: async (d) => expect(await db().webhook.findUnique({ where: { id: d.createWebhook.webhook.id } })).toMatchObject({ projectId: A.projectId, tenantId: 't1' }),
   },
   {
     name: 'updateWebhook',
@@ -156,7 +169,7 @@ const operations: Operation[] = [
       expect(await db().event.findUnique({ where: { id: d.publishEvent.event.id } })).toMatchObject({ projectId: A.projectId, type: 'iso.pub' });
       expect(d.publishEvent.deliveryCount).toBe(1);
     },
-    expect: { foreign: 'FORBIDDEN' },
+    expect: { foreign: 'FORBIDDEN', tenant: 'FORBIDDEN' },
   },
   {
     name: 'sendTestEvent',
@@ -181,7 +194,7 @@ const operations: Operation[] = [
     query: `mutation($p: ID) { createApiKey(input: { projectId: $p, name: "k" }) { key apiKey { id } } }`,
     vars: () => ({ p: A.projectId }),
     allowed: async (d) => expect(await db().apiKey.findUnique({ where: { id: d.createApiKey.apiKey.id } })).toMatchObject({ projectId: A.projectId, scope: 'PROJECT' }),
-    expect: { foreign: 'FORBIDDEN' },
+    expect: { foreign: 'FORBIDDEN', tenant: 'FORBIDDEN' },
   },
   {
     name: 'revokeApiKey',
@@ -191,10 +204,18 @@ const operations: Operation[] = [
       expect(d.revokeApiKey.apiKey.id).toBe(v.id);
       expect((await db().apiKey.findUniqueOrThrow({ where: { id: v.id } })).revokedAt).not.toBeNull();
     },
+    expect: { tenant: 'FORBIDDEN' },
+  },
+  {
+    name: 'createTenantToken',
+    query: `mutation($p: ID) { createTenantToken(input: { projectId: $p, tenantId: "t9" }) { token } }`,
+    vars: () => ({ p: A.projectId }),
+    allowed: async (d) => expect((await h.ok(`{ viewer { scope tenantId project { id } } }`, {}, d.createTenantToken.token)).viewer).toEqual({ scope: 'TENANT', tenantId: 't9', project: { id: A.projectId } }),
+    expect: { foreign: 'FORBIDDEN', tenant: 'FORBIDDEN' },
   },
 ];
 
-const keyOf = (who: Who) => ({ own: A.key, foreign: B.key, admin: TEST_ADMIN_KEY, none: null })[who];
+const keyOf = (who: Who) => ({ own: A.key, foreign: B.key, admin: TEST_ADMIN_KEY, none: null, tenant: tenantToken })[who];
 /** Any id of any kind: a refusal carries none. */
 const ANY_ID = /\b(prj|key|whk|evt|dlv|att)_[0-9a-z]/;
 
@@ -212,10 +233,10 @@ async function everything(): Promise<unknown> {
   ]);
 }
 
-describe('isolation matrix: every operation × own / foreign / admin / no key', () => {
+describe('isolation matrix: every operation × own / foreign / admin / no key / tenant token', () => {
   const cases = operations.flatMap((op) =>
-    (['own', 'foreign', 'admin', 'none'] as Who[]).map((who) => {
-      const defaults: Record<Who, Expected> = { own: 'ok', foreign: 'NOT_FOUND', admin: 'ok', none: 'UNAUTHENTICATED' };
+    (['own', 'foreign', 'admin', 'none', 'tenant'] as Who[]).map((who) => {
+      const defaults: Record<Who, Expected> = { own: 'ok', foreign: 'NOT_FOUND', admin: 'ok', none: 'UNAUTHENTICATED', tenant: 'NOT_FOUND' };
       return [op.name, who, op, op.expect?.[who] ?? defaults[who]] as const;
     }),
   );
@@ -225,7 +246,7 @@ describe('isolation matrix: every operation × own / foreign / admin / no key', 
     if (expected === 'ok') {
       const res = await h.gql(op.query, vars, keyOf(who));
       expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-      await op.allowed(res.data, vars);
+      await (who === 'tenant' && op.asTenant ? op.asTenant : op.allowed)(res.data, vars);
       return;
     }
     const before = await everything();

@@ -4,7 +4,22 @@ import { newId } from '../../core/ids.ts';
 
 export type Viewer =
   | { scope: 'ADMIN'; keyId: string }
-  | { scope: 'PROJECT'; keyId: string; projectId: string };
+  | { scope: 'PROJECT'; keyId: string; projectId: string }
+  | TenantViewer;
+
+/**
+ * A tenant token's bearer: one tenant of one project, for as long as the token lasts and the API key
+ * that minted it (`keyId`) is not revoked. `mutating` is set for the length of a mutation, where
+ * project-level data it may read becomes FORBIDDEN to change (see auth/access.ts).
+ */
+export interface TenantViewer {
+  scope: 'TENANT';
+  keyId: string;
+  projectId: string;
+  tenantId: string;
+  expiresAt: Date;
+  mutating?: boolean;
+}
 
 /** The id the environment's admin key goes by: it has no row. */
 export const ENV_ADMIN_KEY_ID = 'key_env_admin';

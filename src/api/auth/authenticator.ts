@@ -2,8 +2,16 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Broadcaster } from '../../core/broadcaster.ts';
 import type { Sql } from '../../core/db/sql.ts';
 import type { RedisClient } from '../../core/redis.ts';
+import { tokenKeyRing } from '../../core/crypto/tokenKeys.ts';
+import { clientError } from '../errors.ts';
 import { ENV_ADMIN_KEY_ID, hashApiKey, type Viewer } from './apiKeys.ts';
+import { looksLikeTenantToken, verifyTenantToken } from './tenantTokens.ts';
 
+/**
+ * An API key or a tenant token → its viewer; null for no credential or an unknown key. A tenant token
+ * that is expired, forged, signed by a retired key or minted by a revoked key throws UNAUTHENTICATED
+ * saying so.
+ */
 export interface Authenticator {
   (key: string | undefined): Promise<Viewer | null>;
 }
@@ -18,12 +26,18 @@ const CACHE_MAX = 10_000;
  * meanwhile), the cache is not trusted: keys are looked up in Postgres until it is listening again.
  */
 export function createAuthenticator(
-  deps: { sql: Sql; redis: RedisClient; broadcaster: Broadcaster },
+  deps: { sql: Sql; redis: RedisClient; broadcaster: Broadcaster; tokenSigningKeys: Buffer[] },
   envAdminKey: string | undefined,
 ): Authenticator & { close(): Promise<void> } {
   const envAdminHash = envAdminKey ? Buffer.from(hashApiKey(envAdminKey), 'hex') : undefined;
+  const ring = tokenKeyRing(deps.tokenSigningKeys);
   const cache = new Map<string, { viewer: Viewer | null; at: number }>();
-  const forget = () => cache.clear();
+  // A tenant token lives as long as the key that minted it: key id → may it still mint (same rules as the cache).
+  const minters = new Map<string, { projectId: string | null; at: number } | { revoked: true; at: number }>();
+  const forget = () => {
+    cache.clear();
+    minters.clear();
+  };
   deps.redis.on('ready', forget);
   const revocations = deps.broadcaster.subscribe('apiKeyRevoked')[Symbol.asyncIterator]();
   void (async () => {
@@ -41,12 +55,42 @@ export function createAuthenticator(
     return row.project_id ? { scope: 'PROJECT', keyId: row.id, projectId: row.project_id } : null;
   }
 
+  /** The project a minting key may still speak for (null: an admin key, any project); undefined once revoked or gone. */
+  async function minter(keyId: string): Promise<{ projectId: string | null } | undefined> {
+    if (keyId === ENV_ADMIN_KEY_ID) return envAdminKey ? { projectId: null } : undefined;
+    const trusted = deps.redis.status === 'ready';
+    const cached = trusted ? minters.get(keyId) : undefined;
+    let entry = cached && Date.now() - cached.at < CACHE_TTL_MS ? cached : undefined;
+    if (!entry) {
+      const { rows } = await deps.sql.query<{ project_id: string | null; revoked_at: Date | null }>(
+        'SELECT project_id, revoked_at FROM api_keys WHERE id = $1',
+        [keyId],
+      );
+      entry = rows[0] && !rows[0].revoked_at ? { projectId: rows[0].project_id, at: Date.now() } : { revoked: true, at: Date.now() };
+      if (trusted) {
+        if (minters.size >= CACHE_MAX) minters.delete(minters.keys().next().value as string);
+        minters.set(keyId, entry);
+      }
+    }
+    return 'revoked' in entry ? undefined : entry;
+  }
+
+  async function tenantViewer(token: string): Promise<Viewer> {
+    const claims = await verifyTenantToken(ring, token);
+    const by = await minter(claims.keyId);
+    if (!by || (by.projectId !== null && by.projectId !== claims.projectId)) {
+      throw clientError('UNAUTHENTICATED', 'Tenant token revoked: the API key that minted it was revoked');
+    }
+    return { scope: 'TENANT', keyId: claims.keyId, projectId: claims.projectId, tenantId: claims.tenantId, expiresAt: claims.expiresAt };
+  }
+
   const authenticate = async (key: string | undefined): Promise<Viewer | null> => {
     if (!key) return null;
     const hash = hashApiKey(key);
     if (envAdminHash && timingSafeEqual(envAdminHash, Buffer.from(hash, 'hex'))) {
       return { scope: 'ADMIN', keyId: ENV_ADMIN_KEY_ID };
     }
+    if (looksLikeTenantToken(key)) return tenantViewer(key);
     const trusted = deps.redis.status === 'ready';
     const cached = trusted ? cache.get(hash) : undefined;
     if (cached && Date.now() - cached.at < CACHE_TTL_MS) return cached.viewer;

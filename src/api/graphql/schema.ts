@@ -7,6 +7,7 @@ import './types/webhook.ts';
 import './types/event.ts';
 import './types/stats.ts';
 import './types/viewer.ts';
+import './types/tenantToken.ts';
 import './subscriptions.ts';
 // Registers the federation entities; their keys show only in the subgraph schema.
 export { subgraphSchema } from './federation.ts';

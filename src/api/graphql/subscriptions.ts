@@ -1,11 +1,12 @@
 import { filter, pipe, Repeater } from 'graphql-yoga';
-import { requireViewer, targetProjectId } from '../auth/access.ts';
+import { requireViewer, targetProjectId, tenantScope } from '../auth/access.ts';
 import type { Viewer } from '../auth/apiKeys.ts';
 import type { Topics } from '../../core/broadcaster.ts';
 import { clientError } from '../errors.ts';
 import { loadWebhook } from '../services/webhooks.ts';
 import { builder } from './builder.ts';
 import { loadOncePerMessage } from './sharedLoad.ts';
+import { tenantOfWebhook } from './webhookTenants.ts';
 import type { GraphQLContext } from './context.ts';
 
 interface Scope {
@@ -15,27 +16,38 @@ interface Scope {
 
 /**
  * Checks the arguments up front (a foreign webhook or project is refused before anything streams),
- * then narrows the stream to what the key may see.
+ * then narrows the stream to what the key may see; a tenant token sees its own tenant's webhooks only.
  */
 async function scopedFilter(ctx: GraphQLContext, args: Scope) {
   const viewer: Viewer = requireViewer(ctx.viewer);
   if (args.webhookId) await loadWebhook(ctx.deps, viewer, args.webhookId);
   const projectId =
-    args.projectId || viewer.scope === 'PROJECT' ? targetProjectId(viewer, args.projectId) : undefined;
-  return (msg: { webhookId: string; projectId: string }) =>
-    (!projectId || msg.projectId === projectId) && (!args.webhookId || msg.webhookId === args.webhookId);
+    args.projectId || viewer.scope !== 'ADMIN' ? targetProjectId(viewer, args.projectId) : undefined;
+  const tenantId = tenantScope(viewer);
+  return async (msg: { webhookId: string; projectId: string }) =>
+    (!projectId || msg.projectId === projectId) &&
+    (!args.webhookId || msg.webhookId === args.webhookId) &&
+    (!tenantId || (await tenantOfWebhook(ctx.deps.sql, msg.webhookId)) === tenantId);
 }
 
 /**
  * The topic's messages that pass `keep`, until the key that opened the stream is revoked: then the
  * stream ends with UNAUTHENTICATED, over SSE as over WebSocket (whose socket is also closed).
  */
-function stream<K extends keyof Topics>(ctx: GraphQLContext, topic: K, keep: (msg: Topics[K]) => boolean) {
-  const keyId = requireViewer(ctx.viewer).keyId;
+function stream<K extends keyof Topics>(ctx: GraphQLContext, topic: K, keep: (msg: Topics[K]) => boolean | Promise<boolean>) {
+  const viewer = requireViewer(ctx.viewer);
+  const keyId = viewer.keyId;
   const source = pipe(ctx.deps.broadcaster.subscribe(topic), filter(keep))[Symbol.asyncIterator]();
   const revocations = ctx.deps.broadcaster.subscribe('apiKeyRevoked')[Symbol.asyncIterator]();
   return new Repeater<Topics[K]>(async (push, stop) => {
-    void stop.then(() => Promise.all([source.return?.(), revocations.return?.()]));
+    // A tenant token's stream ends when the token does.
+    const expiry = viewer.scope === 'TENANT'
+      ? setTimeout(() => stop(clientError('UNAUTHENTICATED', 'Tenant token expired')), viewer.expiresAt.getTime() - Date.now())
+      : undefined;
+    void stop.then(() => {
+      clearTimeout(expiry);
+      return Promise.all([source.return?.(), revocations.return?.()]);
+    });
     void (async () => {
       for (let r = await revocations.next(); !r.done; r = await revocations.next()) {
         if (r.value.keyId === keyId) return stop(clientError('UNAUTHENTICATED', 'API key revoked'));
@@ -61,7 +73,7 @@ builder.subscriptionFields((t) => ({
     args: { deliveryId: t.arg.id(), webhookId: t.arg.id(), projectId: t.arg.id() },
     subscribe: async (_root, args, ctx) => {
       const keep = await scopedFilter(ctx, args);
-      return stream(ctx, 'deliveryUpdated', (msg) => keep(msg) && (!args.deliveryId || msg.deliveryId === args.deliveryId));
+      return stream(ctx, 'deliveryUpdated', async (msg) => (!args.deliveryId || msg.deliveryId === args.deliveryId) && keep(msg));
     },
     resolve: (query, msg: Topics['deliveryUpdated'], _args, ctx) =>
       loadOncePerMessage(msg, query, () => ctx.deps.db.delivery.findUnique({ ...query, where: { id: msg.deliveryId } })),

@@ -1,12 +1,17 @@
+import type { Db } from '../../core/db/client.ts';
 import type { Viewer } from '../auth/apiKeys.ts';
-import { canAccessProject, requireViewer } from '../auth/access.ts';
+import { canAccessProject, forbiddenToTenant, requireViewer } from '../auth/access.ts';
 import { notFound } from '../errors.ts';
 
 /**
- * Returns the row when the viewer may see it. A row of another project is reported as missing,
- * so that a key cannot probe which ids exist elsewhere.
+ * Returns the row when the viewer may see it. A row of another project is reported as missing, so
+ * that a key cannot probe which ids exist elsewhere; so is, to a tenant token, a row of another tenant
+ * or a project-wide one (a row with a `tenantId` column that is not the token's).
+ *
+ * A row without a `tenantId` column is project-level data (the project, its event types): a tenant
+ * token may read it, and is FORBIDDEN to change it (in a mutation).
  */
-export function visibleOrNotFound<T extends { projectId: string }>(
+export function visibleOrNotFound<T extends { projectId: string; tenantId?: string | null }>(
   viewer: Viewer | null,
   what: string,
   id: string,
@@ -14,5 +19,30 @@ export function visibleOrNotFound<T extends { projectId: string }>(
 ): T {
   const v = requireViewer(viewer);
   if (!row || !canAccessProject(v, row.projectId)) throw notFound(what, id);
+  if (v.scope === 'TENANT') {
+    if ('tenantId' in row) {
+      if (row.tenantId !== v.tenantId) throw notFound(what, id);
+    } else if (v.mutating) {
+      throw forbiddenToTenant();
+    }
+  }
   return row;
+}
+
+/**
+ * `visibleOrNotFound` for events: a tenant also sees the broadcasts it was sent (their tenantId is
+ * null), found through one of its deliveries.
+ */
+export async function visibleEventOrNotFound<T extends { id: string; projectId: string; tenantId: string | null }>(
+  db: Db,
+  viewer: Viewer | null,
+  id: string,
+  row: T | null,
+): Promise<T> {
+  const v = requireViewer(viewer);
+  if (v.scope === 'TENANT' && row && row.tenantId === null && row.projectId === v.projectId) {
+    const sent = await db.delivery.findFirst({ where: { eventId: row.id, tenantId: v.tenantId }, select: { id: true } });
+    if (sent) return row;
+  }
+  return visibleOrNotFound(v, 'event', id, row);
 }

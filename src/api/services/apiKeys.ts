@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
-import { requireAdmin, requireViewer, targetProjectId } from '../auth/access.ts';
+import { requireAdmin, requireApiKey, targetProjectId } from '../auth/access.ts';
 import { generateApiKey, type Viewer } from '../auth/apiKeys.ts';
 import { notFound } from '../errors.ts';
 import { parseInput } from './validation.ts';
@@ -16,7 +16,7 @@ export async function createProject(deps: CoreDeps, viewer: Viewer | null, input
 
 /** A project key; its plaintext is returned here once and only its hash is stored. */
 export async function createApiKey(deps: CoreDeps, viewer: Viewer | null, input: { projectId?: string | null; name: string }) {
-  const projectId = targetProjectId(viewer, input.projectId);
+  const projectId = targetProjectId(requireApiKey(viewer), input.projectId);
   const { name } = parseInput(named, input);
   const project = await deps.db.project.findUnique({ where: { id: projectId }, select: { id: true } });
   if (!project) throw notFound('project', projectId);
@@ -29,7 +29,7 @@ export async function createApiKey(deps: CoreDeps, viewer: Viewer | null, input:
 
 /** Revokes a key; its open live streams end on every API replica. Revoking twice keeps the first date. */
 export async function revokeApiKey(deps: CoreDeps, viewer: Viewer | null, id: string) {
-  const v = requireViewer(viewer);
+  const v = requireApiKey(viewer);
   const row = await deps.db.apiKey.findUnique({ where: { id } });
   // Admin keys have no project, so only another admin key gets past this.
   if (!row || (v.scope === 'PROJECT' && row.projectId !== v.projectId)) throw notFound('API key', id);

@@ -73,11 +73,20 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
   async function subscribersOf(events: NewEvent[], tenantOf: Map<string, string | null>): Promise<Map<string, Subscriber[]>> {
     const routes = [...new Map(events.map((e) => [routeOf(e), e])).values()];
     const { rows } = await sql.query<{ project_id: string; route_tenant: string | null; broadcast: boolean; id: string | null; events: string[] | null; tenant_id: string | null }>(
+      // Three index ranges of (project_id, tenant_id), so that a tenant's event reads its own few
+      // webhooks and not every tenant's; the r.broadcast branches are decided once per route.
       `SELECT r.project_id, r.tenant_id AS route_tenant, r.broadcast, w.id, w.events, w.tenant_id
          FROM unnest($1::text[], $2::text[], $3::bool[]) AS r(project_id, tenant_id, broadcast)
          JOIN projects p ON p.id = r.project_id
-         LEFT JOIN webhooks w ON w.project_id = p.id AND w.active
-              AND (w.tenant_id IS NULL OR r.broadcast OR w.tenant_id = r.tenant_id)`,
+         LEFT JOIN LATERAL (
+           SELECT id, events, tenant_id FROM webhooks
+            WHERE project_id = p.id AND active AND tenant_id IS NULL
+           UNION ALL
+           SELECT id, events, tenant_id FROM webhooks
+            WHERE r.broadcast AND project_id = p.id AND active AND tenant_id IS NOT NULL
+           UNION ALL
+           SELECT id, events, tenant_id FROM webhooks
+            WHERE NOT r.broadcast AND project_id = p.id AND active AND tenant_id = r.tenant_id) w ON true`,
       [routes.map((e) => e.projectId), routes.map((e) => e.tenantId), routes.map((e) => e.broadcast)],
     );
     const byRoute = new Map<string, Subscriber[]>();

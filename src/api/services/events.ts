@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
 import type { Viewer } from '../auth/apiKeys.ts';
-import { targetProjectId } from '../auth/access.ts';
+import { requireApiKey, targetProjectId } from '../auth/access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { badInput, clientError, notFound } from '../errors.ts';
 import type { NewEvent, WriteResult } from './eventWriter.ts';
@@ -34,7 +34,7 @@ function unwrap(result: WriteResult) {
  * queue outage can delay a delivery but never lose it (the worker's reconciler re-enqueues).
  */
 export async function publishEvent(deps: ApiDeps, viewer: Viewer | null, input: PublishEventInput) {
-  const projectId = targetProjectId(viewer, input.projectId);
+  const projectId = targetProjectId(requireApiKey(viewer), input.projectId);
   const event = toNewEvent(projectId, parseRouting(input), parseInput(eventSchema, input));
   const [result] = await deps.eventWriter.write([event]);
   return unwrap(result);
@@ -46,7 +46,7 @@ export async function publishEvent(deps: ApiDeps, viewer: Viewer | null, input: 
  * written in one statement, each with its own optional idempotency key.
  */
 export async function publishEvents(deps: ApiDeps, viewer: Viewer | null, input: Routing & { projectId?: string | null; events: PublishEventInput[] }) {
-  const projectId = targetProjectId(viewer, input.projectId);
+  const projectId = targetProjectId(requireApiKey(viewer), input.projectId);
   if (input.events.length === 0) throw badInput('events: publish at least one event', 'events');
   if (input.events.length > MAX_EVENTS_PER_CALL) throw badInput(`events: at most ${MAX_EVENTS_PER_CALL} per call`, 'events');
   parseRouting(input);

@@ -1,10 +1,10 @@
 import type { CoreDeps } from '../../core/deps.ts';
 import { CLOCK_SKEW_MARGIN_MS, idFloor } from '../../core/idTime.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
-import { projectScope, requireViewer, targetProjectId } from '../auth/access.ts';
+import { projectScope, requireViewer, targetProjectId, tenantFilter } from '../auth/access.ts';
 import type { Viewer } from '../auth/apiKeys.ts';
 import { badInput } from '../errors.ts';
-import { visibleOrNotFound } from './access.ts';
+import { visibleEventOrNotFound, visibleOrNotFound } from './access.ts';
 import { loadWebhook } from './webhooks.ts';
 import { parseTenantId } from './tenants.ts';
 
@@ -59,10 +59,10 @@ export async function deliveryWhere(deps: CoreDeps, viewer: Viewer | null, f: De
   if (f.projectId) where.projectId = targetProjectId(v, f.projectId);
   if (f.webhookId) where.webhookId = (await loadWebhook(deps, v, f.webhookId)).id;
   if (f.eventId) {
-    const event = await deps.db.event.findUnique({ where: { id: f.eventId }, select: { id: true, projectId: true } });
-    where.eventId = visibleOrNotFound(v, 'event', f.eventId, event).id;
+    const event = await deps.db.event.findUnique({ where: { id: f.eventId }, select: { id: true, projectId: true, tenantId: true } });
+    where.eventId = (await visibleEventOrNotFound(deps.db, v, f.eventId, event)).id;
   }
-  const tenantId = parseTenantId(f.tenantId);
+  const tenantId = tenantFilter(v, parseTenantId(f.tenantId));
   if (tenantId) where.tenantId = tenantId;
   if (f.status) where.status = f.status;
   if (f.eventType) where.event = { type: f.eventType };
@@ -87,11 +87,11 @@ export async function attemptWhere(deps: CoreDeps, viewer: Viewer | null, f: Att
   if (f.projectId) where.projectId = targetProjectId(v, f.projectId);
   if (f.webhookId) where.webhookId = (await loadWebhook(deps, v, f.webhookId)).id;
   if (f.deliveryId) {
-    const delivery = await deps.db.delivery.findUnique({ where: { id: f.deliveryId }, select: { id: true, projectId: true } });
+    const delivery = await deps.db.delivery.findUnique({ where: { id: f.deliveryId }, select: { id: true, projectId: true, tenantId: true } });
     where.deliveryId = visibleOrNotFound(v, 'delivery', f.deliveryId, delivery).id;
   }
   if (f.succeeded != null) where.succeeded = f.succeeded;
-  const tenantId = parseTenantId(f.tenantId);
+  const tenantId = tenantFilter(v, parseTenantId(f.tenantId));
   if (tenantId || f.eventType) {
     where.delivery = { ...(tenantId ? { tenantId } : {}), ...(f.eventType ? { event: { type: f.eventType } } : {}) };
   }

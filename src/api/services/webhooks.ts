@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Viewer } from '../auth/apiKeys.ts';
-import { targetProjectId } from '../auth/access.ts';
+import { ownerOf } from '../auth/access.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { reservedHeaderNames } from '../../core/delivery/request.ts';
 import { generateWebhookSecret } from '../../core/delivery/signing.ts';
@@ -84,7 +84,8 @@ export async function loadWebhook(deps: CoreDeps, viewer: Viewer | null, id: str
 }
 
 export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input: CreateWebhookInput) {
-  const projectId = targetProjectId(viewer, input.projectId);
+  // A tenant token's webhooks are its tenant's, whatever it asks.
+  const { projectId, tenantId } = ownerOf(viewer, { projectId: input.projectId, tenantId: parseTenantId(input.tenantId) });
   const fields = parseInput(z.object({ ...webhookFields(deps), secret: webhookSecret.nullish() }), input);
   const project = await deps.db.project.findUnique({ where: { id: projectId }, select: { id: true } });
   if (!project) throw notFound('project', projectId);
@@ -93,7 +94,7 @@ export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input
     data: {
       id: newId('Webhook'),
       projectId,
-      tenantId: parseTenantId(input.tenantId),
+      tenantId,
       url: fields.url,
       events: fields.events,
       name: fields.name ?? null,

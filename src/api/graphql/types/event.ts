@@ -1,7 +1,7 @@
-import { requireViewer, targetProjectId } from '../../auth/access.ts';
+import { requireViewer, targetProjectId, tenantFilter, tenantScope } from '../../auth/access.ts';
 import { MAX_EVENTS_PER_CALL, publishEvent, publishEvents, sendTestEvent } from '../../services/events.ts';
 import type { EventRow } from '../../services/eventWriter.ts';
-import { visibleOrNotFound } from '../../services/access.ts';
+import { visibleEventOrNotFound } from '../../services/access.ts';
 import { parseTenantId, tenantEventsWhere } from '../../services/tenants.ts';
 import { builder, maxPageSize } from '../builder.ts';
 import { DeliveryConnection, DeliveryRef, DeliveryStatusEnum } from './delivery.ts';
@@ -25,7 +25,11 @@ export const EventRef = builder.prismaNode('Event', {
       maxSize: maxPageSize,
       totalCount: true,
       args: { status: t.arg({ type: DeliveryStatusEnum }) },
-      query: ({ status }) => ({ where: status ? { status } : {}, orderBy: { id: 'desc' } }),
+      // A broadcast went to every tenant: a tenant token sees its own deliveries of it only.
+      query: ({ status }, ctx) => {
+        const tenantId = tenantScope(ctx.viewer);
+        return { where: { ...(status ? { status } : {}), ...(tenantId ? { tenantId } : {}) }, orderBy: { id: 'desc' } };
+      },
     }, DeliveryConnection),
   }),
 });
@@ -54,7 +58,7 @@ builder.queryFields((t) => ({
     },
     resolve: (query, _root, args, ctx) => {
       const projectId = targetProjectId(ctx.viewer, args.projectId);
-      const tenantId = parseTenantId(args.tenantId);
+      const tenantId = tenantFilter(ctx.viewer, parseTenantId(args.tenantId));
       return ctx.deps.db.event.findMany({
         ...query,
         where: { projectId, ...(args.type ? { type: args.type } : {}), ...(tenantId ? tenantEventsWhere(tenantId) : {}) },
@@ -68,7 +72,7 @@ builder.queryFields((t) => ({
     resolve: async (query, _root, { id }, ctx) => {
       requireViewer(ctx.viewer);
       const row = await ctx.deps.db.event.findUnique({ ...query, where: { id } });
-      return visibleOrNotFound(ctx.viewer, 'event', id, row);
+      return visibleEventOrNotFound(ctx.deps.db, ctx.viewer, id, row);
     },
   }),
 }));

@@ -1,4 +1,4 @@
-import { requireAdmin, targetProjectId } from '../../auth/access.ts';
+import { requireAdmin, requireApiKey, targetProjectId } from '../../auth/access.ts';
 import { createApiKey, createProject, revokeApiKey } from '../../services/apiKeys.ts';
 import { visibleOrNotFound } from '../../services/access.ts';
 import { builder, maxPageSize } from '../builder.ts';
@@ -48,7 +48,7 @@ builder.queryFields((t) => ({
       description: "A project's API keys, revoked ones included (newest first); only hints of the keys themselves",
       args: { projectId: t.arg.id() },
       resolve: (query, _root, args, ctx) => {
-        const projectId = targetProjectId(ctx.viewer, args.projectId);
+        const projectId = targetProjectId(requireApiKey(ctx.viewer), args.projectId);
         return ctx.deps.db.apiKey.findMany({ ...query, where: { projectId }, orderBy: { id: 'desc' } });
       },
     },

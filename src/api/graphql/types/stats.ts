@@ -1,4 +1,4 @@
-import { requireViewer } from '../../auth/access.ts';
+import { requireViewer, tenantFilter } from '../../auth/access.ts';
 import { attemptStats, type AttemptStats, backlog, STATS_WINDOWS_MS } from '../../services/stats.ts';
 import { parseTenantId } from '../../services/tenants.ts';
 import { builder } from '../builder.ts';
@@ -66,7 +66,7 @@ builder.objectField(ProjectRef, 'stats', (t) =>
     },
     resolve: async (project, args, ctx) => {
       requireViewer(ctx.viewer);
-      const tenantId = parseTenantId(args.tenantId);
+      const tenantId = tenantFilter(ctx.viewer, parseTenantId(args.tenantId)) ?? null;
       return { ...(await attemptStats(ctx.deps.db, { projectId: project.id, tenantId }, args.window)), projectId: project.id, tenantId };
     },
   }),

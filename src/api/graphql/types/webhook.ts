@@ -1,4 +1,4 @@
-import { targetProjectId } from '../../auth/access.ts';
+import { targetProjectId, tenantFilter } from '../../auth/access.ts';
 import { createWebhook, deleteWebhook, rotateWebhookSecret, updateWebhook } from '../../services/webhooks.ts';
 import { visibleOrNotFound } from '../../services/access.ts';
 import { parseTenantId } from '../../services/tenants.ts';
@@ -81,7 +81,7 @@ builder.queryFields((t) => ({
     args: { projectId: t.arg.id(), tenantId: t.arg.string({ description: "Only this tenant's webhooks" }) },
     resolve: (query, _root, args, ctx) => {
       const projectId = targetProjectId(ctx.viewer, args.projectId);
-      const tenantId = parseTenantId(args.tenantId);
+      const tenantId = tenantFilter(ctx.viewer, parseTenantId(args.tenantId));
       return ctx.deps.db.webhook.findMany({ ...query, where: { projectId, ...(tenantId ? { tenantId } : {}) }, orderBy: { id: 'desc' } });
     },
   }, WebhookConnection),
