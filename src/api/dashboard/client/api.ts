@@ -39,7 +39,9 @@ export function createApi(key: string, origin = location.origin, onUnauthenticat
     last = [state, code];
     listeners.forEach((l) => l(state, code));
   };
-  const ws: Client = createClient({
+  // Opened on first use, once the page knows the key works: a dead key or token never opens a socket.
+  let ws: Client | undefined;
+  const socket = (): Client => (ws ??= createClient({
     url: `${origin.replace(/^http/, 'ws')}/graphql`,
     connectionParams: { authorization: `Bearer ${key}` },
     lazy: false,
@@ -54,7 +56,7 @@ export function createApi(key: string, origin = location.origin, onUnauthenticat
         if (code === REVOKED) onUnauthenticated?.();
       },
     },
-  });
+  }));
   return {
     async query<T>(document: string, variables: Record<string, unknown> = {}) {
       const res = await fetch(`${origin}/graphql`, {
@@ -77,16 +79,17 @@ export function createApi(key: string, origin = location.origin, onUnauthenticat
         if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') onUnauthenticated?.();
         onError(error);
       };
-      return ws.subscribe<T>({ query: document }, {
+      return socket().subscribe<T>({ query: document }, {
         next: (msg) => (msg.errors?.length ? fail(msg.errors) : onData(msg.data as T)),
         error: fail,
         complete: () => {},
       });
     },
     onSocket(listener) {
+      socket();
       listeners.push(listener);
       listener(...last);
     },
-    close: () => void ws.dispose(),
+    close: () => void ws?.dispose(),
   };
 }

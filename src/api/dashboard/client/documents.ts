@@ -67,11 +67,6 @@ export const OVERVIEW = /* GraphQL */ `query DashboardOverview($window: StatsWin
   webhooks(first: 100) { edges { node { ${WEBHOOK} } } }
 }`;
 
-/** A tenant's portal sums its own endpoints' figures: the project's are not its to see. */
-export const PORTAL_OVERVIEW = /* GraphQL */ `query PortalOverview($window: StatsWindow!) {
-  webhooks(first: 100) { edges { node { ${WEBHOOK} } } }
-}`;
-
 export const ROTATE_SECRET = /* GraphQL */ `mutation DashboardRotateSecret($id: ID!) {
   rotateWebhookSecret(input: { id: $id }) { secret webhook { id secretHint previousSecretExpiresAt } }
 }`;

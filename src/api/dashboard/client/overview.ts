@@ -1,10 +1,10 @@
 import type { Api } from './api.ts';
-import { OVERVIEW, PORTAL_OVERVIEW, SEND_TEST, type Stats, type StatsWindow, type Webhook } from './documents.ts';
+import { OVERVIEW, SEND_TEST, type Stats, type StatsWindow, type Webhook } from './documents.ts';
 import { h, ms, percent, replace, time } from './dom.ts';
 import type { SecretDialog } from './secretDialog.ts';
 
 interface OverviewData {
-  viewer?: { project: { id: string; name: string; stats: Stats & { backlog: number } } };
+  viewer: { project: { id: string; name: string; stats: Stats & { backlog: number } } };
   webhooks: { edges: { node: Webhook }[] };
 }
 
@@ -43,25 +43,13 @@ function hookCard(w: Webhook, sendTest: (w: Webhook) => void, secrets: SecretDia
   );
 }
 
-/** A tenant's own totals, summed over its endpoints (latency percentiles do not add up, so none). */
-function tenantCards(hooks: Webhook[]): HTMLElement[] {
-  const sum = (f: (s: Stats) => number) => hooks.reduce((n, w) => n + f(w.stats), 0);
-  const total = sum((s) => s.total);
-  return [
-    ...card('Endpoints', String(hooks.length)),
-    ...card('Attempts', String(total)),
-    ...card('Success rate', percent(total ? sum((s) => s.succeeded) / total : null)),
-    ...card('Failed', String(sum((s) => s.failed))),
-  ];
-}
-
 /**
- * Project stats and the webhooks with theirs, for the chosen window; in a tenant's portal, the
- * tenant's endpoints and their totals.
+ * Project stats and the webhooks with theirs, for the chosen window. With a tenant token (the portal)
+ * the API narrows both to the tenant: its endpoints, its attempts and backlog.
  */
 export function createOverview(
   api: Api,
-  els: { stats: HTMLElement; hooks: HTMLElement; window: () => StatsWindow; portal: boolean; secrets: SecretDialog },
+  els: { stats: HTMLElement; hooks: HTMLElement; window: () => StatsWindow; secrets: SecretDialog },
   notify: (msg: string) => void,
 ): Overview {
   const sendTest = async (w: Webhook) => {
@@ -74,20 +62,17 @@ export function createOverview(
   };
   return {
     async refresh() {
-      const data = await api.query<OverviewData>(els.portal ? PORTAL_OVERVIEW : OVERVIEW, { window: els.window() });
+      const data = await api.query<OverviewData>(OVERVIEW, { window: els.window() });
       const hooks = data.webhooks.edges.map((e) => e.node);
-      const cards = () => {
-        if (!data.viewer) return tenantCards(hooks);
-        const s = data.viewer.project.stats;
-        return [
-          ...card('Attempts', String(s.total)),
-          ...card('Success rate', percent(s.successRate)),
-          ...card('Failed', String(s.failed)),
-          ...card('p50 / p95', `${ms(s.p50LatencyMs)} / ${ms(s.p95LatencyMs)}`),
-          ...card('Backlog', String(s.backlog), 'Deliveries pending, retrying or held'),
-        ];
-      };
-      replace(els.stats, ...cards());
+      const s = data.viewer.project.stats;
+      replace(
+        els.stats,
+        ...card('Attempts', String(s.total)),
+        ...card('Success rate', percent(s.successRate)),
+        ...card('Failed', String(s.failed)),
+        ...card('p50 / p95', `${ms(s.p50LatencyMs)} / ${ms(s.p95LatencyMs)}`),
+        ...card('Backlog', String(s.backlog), 'Deliveries pending, retrying or held'),
+      );
       replace(els.hooks, ...(hooks.length ? hooks.map((w) => hookCard(w, sendTest, els.secrets)) : [h('li', { class: 'muted' }, 'No endpoints yet.')]));
       return hooks;
     },
