@@ -223,6 +223,15 @@ describe('the tenant portal', () => {
     expect(await frameB.$eval('#brand', (e) => getComputedStyle(e).color)).toBe('rgb(11, 122, 117)');
   });
 
+  it('also opens at /dashboard#token=… (not framed): the portal, nothing stored, no key form', async () => {
+    const direct = await mint('acme');
+    await page.goto(`${h.url}/dashboard#token=${direct}`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+    expect(await page.$$eval('#webhooks li.hook', (els) => els.map((e) => e.getAttribute('data-webhook-id')))).toEqual([hooks.acme]);
+    expect(await page.evaluate(() => ({ url: location.href, session: sessionStorage.length }))).toEqual({ url: `${h.url}/dashboard`, session: 0 });
+    expect(await page.isVisible('#key-screen')).toBe(false);
+  });
+
   it('an expired token shows a clear message, not a broken page; so does one expiring while open', async () => {
     const short = await mint('acme', 1);
     await waitUntil(async () => (await h.gql('{ viewer { scope } }', {}, short)).errors?.[0]?.extensions?.code === 'UNAUTHENTICATED', 15_000, 'the token to expire');
