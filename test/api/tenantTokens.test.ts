@@ -119,6 +119,21 @@ describe('a tenant token ends', () => {
     }
   });
 
+  it('when the environment’s admin key that minted it is changed', async () => {
+    const { token } = await mint({ projectId: project.projectId }, TEST_ADMIN_KEY);
+    expect((await h.ok(VIEWER, {}, token)).viewer.tenantId).toBe('acme');
+    // The same deployment restarted with another HOOKPOST_ADMIN_KEY.
+    const app = buildApp({ ...h.deps, config: { ...h.config, adminKey: 'hpk_another_admin_key_0123456789' } });
+    const url = await app.listen(0);
+    onTestFinished(() => app.close());
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: VIEWER }),
+    });
+    expect(((await res.json()) as any).errors?.[0]).toMatchObject({ message: 'Tenant token revoked: the API key that minted it was revoked', extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
   it('when its signing key is retired; a rotation that keeps the old key second keeps it alive', async () => {
     const { token } = await mint({});
     // Another deployment of the same database and Redis, configured with other signing keys.

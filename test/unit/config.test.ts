@@ -44,7 +44,15 @@ describe('loadConfig', () => {
     ['HOOKPOST_SIGNATURE_FORMAT', 'base64'],
     ['HOOKPOST_RETENTION_DAYS', '-1'],
     ['HOOKPOST_WORKER_METRICS_PORT', '70000'],
+    ['HOOKPOST_TOKEN_SIGNING_KEY', Buffer.alloc(31, 1).toString('base64')],
+    ['HOOKPOST_TOKEN_SIGNING_KEY', `${Buffer.alloc(32, 1).toString('base64')},short`],
   ])('names the variable when %s=%s is wrong', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`Invalid configuration: ${name}: `));
+  });
+
+  it('keeps the tenant token signing keys, newest first, or leaves them to be derived', () => {
+    const keys = `${Buffer.alloc(32, 2).toString('base64')},${Buffer.alloc(48, 1).toString('base64')}`;
+    expect(loadConfig({ HOOKPOST_TOKEN_SIGNING_KEY: keys }).tokenSigningKey).toBe(keys);
+    expect(loadConfig({}).tokenSigningKey).toBeUndefined();
   });
 });

@@ -24,6 +24,14 @@ export interface TenantViewer {
 /** The id the environment's admin key goes by: it has no row. */
 export const ENV_ADMIN_KEY_ID = 'key_env_admin';
 
+/**
+ * How a tenant token names the environment's admin key when that key minted it: with a fingerprint of
+ * the key, so that changing HOOKPOST_ADMIN_KEY ends its tokens as revoking a stored key ends theirs.
+ */
+export function envAdminMinterId(envAdminKey: string): string {
+  return `${ENV_ADMIN_KEY_ID}:${hashApiKey(envAdminKey).slice(0, 16)}`;
+}
+
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }

@@ -4,7 +4,7 @@ import type { Sql } from '../../core/db/sql.ts';
 import type { RedisClient } from '../../core/redis.ts';
 import { tokenKeyRing } from '../../core/crypto/tokenKeys.ts';
 import { clientError } from '../errors.ts';
-import { ENV_ADMIN_KEY_ID, hashApiKey, type Viewer } from './apiKeys.ts';
+import { ENV_ADMIN_KEY_ID, envAdminMinterId, hashApiKey, type Viewer } from './apiKeys.ts';
 import { looksLikeTenantToken, verifyTenantToken } from './tenantTokens.ts';
 
 /**
@@ -57,7 +57,7 @@ export function createAuthenticator(
 
   /** The project a minting key may still speak for (null: an admin key, any project); undefined once revoked or gone. */
   async function minter(keyId: string): Promise<{ projectId: string | null } | undefined> {
-    if (keyId === ENV_ADMIN_KEY_ID) return envAdminKey ? { projectId: null } : undefined;
+    if (keyId.startsWith(`${ENV_ADMIN_KEY_ID}:`)) return envAdminKey && keyId === envAdminMinterId(envAdminKey) ? { projectId: null } : undefined;
     const trusted = deps.redis.status === 'ready';
     const cached = trusted ? minters.get(keyId) : undefined;
     let entry = cached && Date.now() - cached.at < CACHE_TTL_MS ? cached : undefined;

@@ -23,11 +23,12 @@ async function scopedFilter(ctx: GraphQLContext, args: Scope) {
   if (args.webhookId) await loadWebhook(ctx.deps, viewer, args.webhookId);
   const projectId =
     args.projectId || viewer.scope !== 'ADMIN' ? targetProjectId(viewer, args.projectId) : undefined;
+  const inScope = (msg: { webhookId: string; projectId: string }) =>
+    (!projectId || msg.projectId === projectId) && (!args.webhookId || msg.webhookId === args.webhookId);
   const tenantId = tenantScope(viewer);
+  if (!tenantId) return inScope;
   return async (msg: { webhookId: string; projectId: string }) =>
-    (!projectId || msg.projectId === projectId) &&
-    (!args.webhookId || msg.webhookId === args.webhookId) &&
-    (!tenantId || (await tenantOfWebhook(ctx.deps.sql, msg.webhookId)) === tenantId);
+    inScope(msg) && (await tenantOfWebhook(ctx.deps.sql, msg.webhookId)) === tenantId;
 }
 
 /**
@@ -73,7 +74,7 @@ builder.subscriptionFields((t) => ({
     args: { deliveryId: t.arg.id(), webhookId: t.arg.id(), projectId: t.arg.id() },
     subscribe: async (_root, args, ctx) => {
       const keep = await scopedFilter(ctx, args);
-      return stream(ctx, 'deliveryUpdated', async (msg) => (!args.deliveryId || msg.deliveryId === args.deliveryId) && keep(msg));
+      return stream(ctx, 'deliveryUpdated', (msg) => (!args.deliveryId || msg.deliveryId === args.deliveryId) && keep(msg));
     },
     resolve: (query, msg: Topics['deliveryUpdated'], _args, ctx) =>
       loadOncePerMessage(msg, query, () => ctx.deps.db.delivery.findUnique({ ...query, where: { id: msg.deliveryId } })),

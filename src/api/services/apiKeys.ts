@@ -16,7 +16,8 @@ export async function createProject(deps: CoreDeps, viewer: Viewer | null, input
 
 /** A project key; its plaintext is returned here once and only its hash is stored. */
 export async function createApiKey(deps: CoreDeps, viewer: Viewer | null, input: { projectId?: string | null; name: string }) {
-  const projectId = targetProjectId(requireApiKey(viewer), input.projectId);
+  // A tenant token gets FORBIDDEN here from targetProjectId, as from every project-level write.
+  const projectId = targetProjectId(viewer, input.projectId);
   const { name } = parseInput(named, input);
   const project = await deps.db.project.findUnique({ where: { id: projectId }, select: { id: true } });
   if (!project) throw notFound('project', projectId);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.ts';
 import { tokenKeyRing } from '../../core/crypto/tokenKeys.ts';
 import { requireApiKey, targetProjectId } from '../auth/access.ts';
-import type { Viewer } from '../auth/apiKeys.ts';
+import { ENV_ADMIN_KEY_ID, envAdminMinterId, type Viewer } from '../auth/apiKeys.ts';
 import { mintTenantToken } from '../auth/tenantTokens.ts';
 import { notFound } from '../errors.ts';
 import { tenantId } from './tenants.ts';
@@ -32,7 +32,7 @@ export async function createTenantToken(
   if (!project) throw notFound('project', projectId);
   return mintTenantToken(
     tokenKeyRing(deps.tokenSigningKeys),
-    { projectId, tenantId: parsed.tenantId, keyId: v.keyId },
+    { projectId, tenantId: parsed.tenantId, keyId: v.keyId === ENV_ADMIN_KEY_ID && deps.config.adminKey ? envAdminMinterId(deps.config.adminKey) : v.keyId },
     parsed.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS,
   );
 }
