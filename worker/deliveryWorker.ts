@@ -8,7 +8,7 @@ import { createGuardedAgent, type Resolver } from './guardedDispatcher.ts';
 import { createDeliveryProcessor } from './processor.ts';
 import { startReconciler } from './reconciler.ts';
 import { createRecorder } from './recorder.ts';
-import { createSecretCache } from './secretCache.ts';
+import { createSealedHeadersCache, createSecretCache } from './secretCache.ts';
 import { startRetention } from './retention.ts';
 
 export interface DeliveryWorker {
@@ -45,6 +45,7 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
     http,
     recorder,
     openSecret: createSecretCache(deps.secretBox),
+    openHeaders: createSealedHeadersCache(deps.secretBox),
     settleDeps: { ...deps, disableAfterFailures: config.delivery.disableAfterFailures, scheduleAttempt },
     logger,
     onAttempt: deps.metrics.observeAttempt,

@@ -10,7 +10,7 @@ import type { DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
 import { EndpointQueues } from './endpointQueues.ts';
 import { sendWebhook } from './httpSender.ts';
 import type { Recorder } from './recorder.ts';
-import { buildRequest, type SecretOpener } from './stages/build.ts';
+import { buildRequest, type HeadersOpener, loggedHeaders, type SecretOpener } from './stages/build.ts';
 import { claimDeliveries, type DueDelivery, renewLeases } from './stages/claim.ts';
 import { claimLineHeads } from './stages/claimLine.ts';
 import { lineHeadJobs } from '../src/core/queue/lineHeads.ts';
@@ -22,6 +22,7 @@ export interface DispatcherDeps {
   http: HttpDispatcher;
   recorder: Recorder;
   openSecret: SecretOpener;
+  openHeaders: HeadersOpener;
   settleDeps: SettleDeps;
   logger: Logger;
   /** Told of every attempt's outcome (metrics). */
@@ -187,8 +188,8 @@ export class DeliveryDispatcher {
 
   /** One HTTP attempt of one claimed delivery. */
   private async send(delivery: DueDelivery) {
-    const { config, http, openSecret } = this.deps;
-    const request = buildRequest(delivery, config.delivery, openSecret, this.now());
+    const { config, http, openSecret, openHeaders } = this.deps;
+    const request = buildRequest(delivery, config.delivery, openSecret, this.now(), openHeaders);
     const result = await sendWebhook(request, http);
     return { request, result, at: this.now() };
   }
@@ -212,7 +213,8 @@ export class DeliveryDispatcher {
         projectId: delivery.projectId,
         attemptNumber: delivery.attemptCount + 1,
         url: request.url,
-        requestHeaders: request.headers,
+        // Sensitive values go to the receiver only; the log keeps their hints.
+        requestHeaders: loggedHeaders(delivery.webhook, request.headers),
         result,
         outcome,
         at,

@@ -87,7 +87,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
 
   const { maxBodyBytes } = deps.config.security;
   const ops = createOpsEndpoints({ metrics: deps.metrics, readiness: () => checkReadiness(deps) });
-  const dashboard = createDashboardRoute();
+  const dashboard = createDashboardRoute(undefined, { portalFrameAncestors: deps.config.portal.frameAncestors });
   const server = createServer((req, res) => {
     if (ops(req, res) || dashboard(req, res)) return;
     // Bodies are judged by their declared length before a byte is read; a body without one is refused.

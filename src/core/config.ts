@@ -3,6 +3,7 @@ import { redisNodes } from './redis.ts';
 import { parseAllowedNetworks } from './delivery/addressPolicy.ts';
 import { DEFAULT_ENVELOPE, parseEnvelope } from './delivery/request.ts';
 import { DEFAULT_SCHEDULE_SECONDS, parseScheduleEnv } from './delivery/retryPolicy.ts';
+import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from './frameAncestors.ts';
 import { parseTokenSigningKeys } from './crypto/tokenKeys.ts';
 
 const envSchema = z.object({
@@ -39,6 +40,7 @@ const envSchema = z.object({
   HOOKPOST_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   HOOKPOST_RETENTION_DAYS: z.coerce.number().min(0).default(30),
   HOOKPOST_RETENTION_INTERVAL_MS: z.coerce.number().int().min(100).default(3_600_000),
+  HOOKPOST_PORTAL_FRAME_ANCESTORS: z.string().transform(parsedWith(parseFrameAncestors)).default(DEFAULT_FRAME_ANCESTORS),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -85,6 +87,10 @@ const configSchema = envSchema.transform((e) => ({
     /** Attempts and settled events' payloads older than this are purged; 0 keeps everything. */
     retentionDays: e.HOOKPOST_RETENTION_DAYS,
     retentionIntervalMs: e.HOOKPOST_RETENTION_INTERVAL_MS,
+  },
+  portal: {
+    /** CSP frame-ancestors of /portal: the pages that may embed the tenant portal. */
+    frameAncestors: e.HOOKPOST_PORTAL_FRAME_ANCESTORS,
   },
 }));
 

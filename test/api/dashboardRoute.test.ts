@@ -10,8 +10,8 @@ import { createDashboardRoute } from '../../src/api/dashboard/serve.ts';
 let dir: string;
 const servers: Server[] = [];
 
-async function serve(from: string): Promise<string> {
-  const route = createDashboardRoute(from);
+async function serve(from: string, portalFrameAncestors?: string): Promise<string> {
+  const route = createDashboardRoute(from, { portalFrameAncestors });
   const server = createServer((req, res) => {
     if (!route(req, res)) res.writeHead(404).end();
   });
@@ -55,5 +55,18 @@ describe('/dashboard', () => {
     }
     expect((await fetch(`${url}/dashboard/../package.json`)).status).toBe(404);
     expect((await fetch(`${url}/dashboard/index.html`)).status).toBe(404);
+  });
+
+  it('serves the same page at /portal, framable only by the configured ancestors; /dashboard never', async () => {
+    await buildDashboard(dir);
+    const url = await serve(dir, "'self' https://app.regpilot.com");
+    const dashboard = await fetch(`${url}/dashboard`);
+    const portal = await fetch(`${url}/portal`);
+    expect(portal.status).toBe(200);
+    expect(await portal.text()).toBe(await dashboard.text());
+    expect(portal.headers.get('content-security-policy')).toMatch(/; frame-ancestors 'self' https:\/\/app\.regpilot\.com$/);
+    expect(portal.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(dashboard.headers.get('content-security-policy')).toMatch(/; frame-ancestors 'none'$/);
+    expect(portal.headers.get('referrer-policy')).toBe('no-referrer');
   });
 });

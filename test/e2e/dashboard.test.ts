@@ -90,7 +90,7 @@ describe('the dashboard at /dashboard', () => {
     expect(await page.locator('#webhooks li.hook').count()).toBe(3);
     const paused = page.locator(`#webhooks li[data-webhook-id="${hooks.paused}"]`);
     expect(await paused.textContent()).toContain('disabled');
-    expect(await paused.locator('button').isDisabled()).toBe(true);
+    expect(await paused.getByRole('button', { name: 'Send test event' }).isDisabled()).toBe(true);
     expect(await page.textContent(`#webhooks li[data-webhook-id="${hooks.orders}"] .mini`)).toMatch(/attempts3success100 %/);
     expect(await page.textContent('#dead-count')).toBe('1');
     expect(await page.locator('#feed li[data-attempt-id]').count()).toBe(4);

@@ -1,10 +1,34 @@
 import type { Config } from '../../src/core/config.ts';
+import { hintOf, isSensitiveHeader } from '../../src/core/crypto/sensitiveHeaders.ts';
 import { buildSignedHeaders, serializeEnvelope } from '../../src/core/delivery/request.ts';
 import type { OutboundRequest } from '../httpSender.ts';
 import type { DueDelivery } from './claim.ts';
 
 /** Opens a sealed secret (cached by the caller). */
 export type SecretOpener = (ciphertext: string, keyId: string) => string;
+/** Opens a webhook's sealed headers, name to value (cached by the caller). */
+export type HeadersOpener = (ciphertext: string, keyId: string) => Readonly<Record<string, string>>;
+
+/** The custom headers as the receiver gets them: sensitive values opened in place of their hints. */
+export function customHeaders(webhook: DueDelivery['webhook'], openHeaders: HeadersOpener): Record<string, string> {
+  const { headers, headersCiphertext, headersKeyId } = webhook;
+  return headersCiphertext && headersKeyId ? { ...headers, ...openHeaders(headersCiphertext, headersKeyId) } : headers;
+}
+
+/**
+ * The request headers as the attempt log keeps them: each sensitive custom header's value as its
+ * hint. Only custom names are looked at (Hookpost's own headers carry signatures, no credentials).
+ */
+export function loggedHeaders(webhook: DueDelivery['webhook'], sent: Record<string, string>): Record<string, string> {
+  let logged: Record<string, string> | undefined;
+  for (const name of Object.keys(webhook.headers)) {
+    const value = sent[name];
+    if (value === undefined || !isSensitiveHeader(name, webhook.sensitiveHeaders)) continue;
+    logged ??= { ...sent };
+    logged[name] = hintOf(value);
+  }
+  return logged ?? sent;
+}
 
 /** The current secret, and during a rotation's grace period the previous one too. */
 export function signingSecrets(webhook: DueDelivery['webhook'], openSecret: SecretOpener, now: Date): string[] {
@@ -20,6 +44,7 @@ export function buildRequest(
   settings: Config['delivery'],
   openSecret: SecretOpener,
   now: Date,
+  openHeaders: HeadersOpener,
 ): OutboundRequest {
   const { event, webhook } = delivery;
   const body = serializeEnvelope(event, settings.envelope);
@@ -29,7 +54,7 @@ export function buildRequest(
     deliveryId: delivery.id,
     body,
     secrets: signingSecrets(webhook, openSecret, now),
-    customHeaders: webhook.headers,
+    customHeaders: customHeaders(webhook, openHeaders),
     timestampSeconds: Math.floor(now.getTime() / 1000),
   });
   return { url: webhook.url, headers, body, timeoutMs: webhook.timeoutSeconds * 1000 };

@@ -14,7 +14,11 @@ export interface DueDelivery {
     id: string;
     projectId: string;
     url: string;
+    /** Custom headers; a sensitive one's value is a hint here, the value itself sealed below. */
     headers: Record<string, string>;
+    sensitiveHeaders: string[];
+    headersCiphertext: string | null;
+    headersKeyId: string | null;
     timeoutSeconds: number;
     maxConcurrency: number;
     retryPolicy: RetryPolicy | null;
@@ -31,7 +35,7 @@ export interface DueDelivery {
 /** What a claim returns for each delivery (deliveries d, events e, webhooks w). */
 export const DUE_COLUMNS = `d.id, d.project_id, d.attempt_count, d.schedule_offset,
             e.id AS event_id, e.type, e.timestamp, e.data::text AS data_json,
-            w.id AS webhook_id, w.url, w.headers, w.timeout_seconds, w.max_concurrency, w.retry_policy,
+            w.id AS webhook_id, w.url, w.headers, w.sensitive_headers, w.headers_ciphertext, w.headers_key_id, w.timeout_seconds, w.max_concurrency, w.retry_policy,
             w.secret_ciphertext, w.secret_key_id, w.previous_secret_ciphertext, w.previous_secret_key_id,
             w.previous_secret_expires_at`;
 
@@ -75,6 +79,9 @@ export function toDueDelivery(r: any): DueDelivery {
       projectId: r.project_id,
       url: r.url,
       headers: r.headers,
+      sensitiveHeaders: r.sensitive_headers,
+      headersCiphertext: r.headers_ciphertext,
+      headersKeyId: r.headers_key_id,
       timeoutSeconds: r.timeout_seconds,
       maxConcurrency: r.max_concurrency,
       retryPolicy: r.retry_policy,

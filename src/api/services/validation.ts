@@ -12,7 +12,7 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
   throw badInput(field ? `${field}: ${issue.message}` : issue.message, field || undefined);
 }
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export function webhookUrl(allowHttp: boolean) {
   return z

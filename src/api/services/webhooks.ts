@@ -11,6 +11,7 @@ import { announceStatus, resumeWebhook } from '../../core/webhookStatus.ts';
 import { newId } from '../../core/ids.ts';
 import { requeueOpenDeliveries } from '../../core/queue/requeue.ts';
 import { visibleOrNotFound } from './access.ts';
+import { headerColumns, sensitiveHeaderNames } from './webhookHeaders.ts';
 import { parseTenantId } from './tenants.ts';
 import { filterInput } from '../filters/webhookFilter.ts';
 import { checkSubscriptions } from './eventTypes.ts';
@@ -40,6 +41,7 @@ function webhookFields(deps: CoreDeps) {
     description: z.string().max(2000).nullish(),
     active: z.boolean().nullish(),
     headers: customHeaders(reservedHeaderNames(deps.config.delivery.headerPrefix)).nullish(),
+    sensitiveHeaders: sensitiveHeaderNames.nullish(),
     timeoutSeconds: timeoutSeconds.nullish(),
     maxConcurrency: maxConcurrency.nullish(),
     filter: filterInput.nullish(),
@@ -57,6 +59,7 @@ export interface CreateWebhookInput {
   secret?: string | null;
   active?: boolean | null;
   headers?: unknown;
+  sensitiveHeaders?: string[] | null;
   timeoutSeconds?: number | null;
   maxConcurrency?: number | null;
   ordered?: boolean | null;
@@ -72,6 +75,7 @@ export interface UpdateWebhookInput {
   description?: string | null;
   active?: boolean | null;
   headers?: unknown;
+  sensitiveHeaders?: string[] | null;
   timeoutSeconds?: number | null;
   maxConcurrency?: number | null;
   ordered?: boolean | null;
@@ -106,7 +110,8 @@ export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input
       name: fields.name ?? null,
       description: fields.description ?? null,
       active: fields.active ?? true,
-      headers: (fields.headers ?? {}) as Prisma.InputJsonObject,
+      sensitiveHeaders: fields.sensitiveHeaders ?? [],
+      ...headerColumns(deps, fields.headers ?? {}, fields.sensitiveHeaders ?? []),
       timeoutSeconds: fields.timeoutSeconds ?? 30,
       maxConcurrency: fields.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
       ordered: fields.ordered ?? false,
@@ -127,7 +132,11 @@ export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input
   if (fields.events != null) data.events = fields.events;
   if (fields.name !== undefined) data.name = fields.name;
   if (fields.description !== undefined) data.description = fields.description;
-  if (fields.headers != null) data.headers = fields.headers as Prisma.InputJsonObject;
+  if (fields.headers != null || fields.sensitiveHeaders != null) {
+    const listed = fields.sensitiveHeaders ?? existing.sensitiveHeaders;
+    const current = { ...existing, headers: existing.headers as Record<string, string> };
+    Object.assign(data, { sensitiveHeaders: listed, ...headerColumns(deps, fields.headers, listed, current) });
+  }
   if (fields.timeoutSeconds != null) data.timeoutSeconds = fields.timeoutSeconds;
   if (fields.maxConcurrency != null) data.maxConcurrency = fields.maxConcurrency;
   const reordering = fields.ordered != null && fields.ordered !== existing.ordered;

@@ -4,7 +4,7 @@ import { fetchPages, header, integer, json, jsonObject, list, moreHint, numberLi
 import { active, record, shownOnce, status, table } from '../output.ts';
 import type { RegisterCommands } from '../session.ts';
 
-export const WEBHOOK_FIELDS = `id name description url events active ordered headers timeoutSeconds secretHint retryPolicy retrySchedule
+export const WEBHOOK_FIELDS = `id name description url events active ordered headers sensitiveHeaders timeoutSeconds secretHint retryPolicy retrySchedule
   filter previousSecretExpiresAt consecutiveFailures disabledReason disabledAt createdAt updatedAt project { id }`;
 
 interface Webhook {
@@ -16,6 +16,7 @@ interface Webhook {
   active: boolean;
   ordered: boolean;
   headers: Record<string, string>;
+  sensitiveHeaders: string[];
   timeoutSeconds: number;
   secretHint: string;
   retryPolicy: unknown;
@@ -40,7 +41,9 @@ export function webhookRecord(w: Webhook): string {
     ['filter', w.filter ? JSON.stringify(w.filter) : null],
     ['active', active(w.active) + (w.disabledReason ? ` (${w.disabledReason}, ${w.disabledAt})` : '')],
     ['ordered', w.ordered ? 'yes: one at a time, in publish order' : 'no'],
+    // Sensitive values arrive as hints (••••1234) from the API: the CLI never has them to print.
     ['headers', Object.keys(w.headers ?? {}).length ? JSON.stringify(w.headers) : null],
+    ['sensitive', w.sensitiveHeaders?.length ? w.sensitiveHeaders.join(', ') : null],
     ['timeout', `${w.timeoutSeconds} s`],
     ['retries', `after ${w.retrySchedule.join(', ')} s${w.retryPolicy ? '' : ' (default)'}`],
     ['secret', `…${w.secretHint}` + (w.previousSecretExpiresAt ? ` (previous one signs too until ${w.previousSecretExpiresAt})` : '')],
@@ -56,7 +59,8 @@ function endpointOptions(cmd: Command): Command {
   return cmd
     .option('--name <name>', 'a name for people')
     .option('--description <text>', 'a description')
-    .option('--header <name:value>', 'an extra request header (repeatable; on update, replaces them all)', header)
+    .option('--header <name:value>', 'an extra request header (repeatable; on update, replaces them all; a sensitive one given as its hint ••••1234 keeps its value)', header)
+    .option('--sensitive-headers <names>', 'more header names, comma-separated, whose values are encrypted and shown only as a hint', list)
     .addOption(new Option('--timeout <seconds>', 'how long an attempt may take').argParser(integer(1, 300)))
     .option('--retry-schedule <seconds,…>', 'seconds to wait after each failed attempt, e.g. 60,300,900', numberList)
     .option('--ordered', 'deliver one at a time, in publish order')
@@ -83,6 +87,7 @@ function endpointInput(opts: Record<string, any>): Record<string, unknown> {
     name: opts.name,
     description: opts.description,
     headers: opts.header,
+    sensitiveHeaders: opts.sensitiveHeaders,
     timeoutSeconds: opts.timeout,
     ordered: opts.ordered,
     retryPolicy: opts.retrySchedule ? { schedule: opts.retrySchedule } : opts.retryPolicy,

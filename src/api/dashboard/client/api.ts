@@ -26,7 +26,11 @@ export interface Api {
 /** Close code for a revoked key (see src/api/app.ts). */
 export const REVOKED = 4401;
 
-export function createApi(key: string, origin = location.origin): Api {
+/**
+ * `onUnauthenticated` hears when the key or token stops working mid-session (a tenant token expires,
+ * a key is revoked): a query answered UNAUTHENTICATED, or the socket closed for that reason.
+ */
+export function createApi(key: string, origin = location.origin, onUnauthenticated?: () => void): Api {
   type State = 'connecting' | 'connected' | 'reconnecting' | 'closed';
   const listeners: ((state: State, code?: number) => void)[] = [];
   // The socket may connect before the page listens: a new listener hears the latest state first.
@@ -35,7 +39,9 @@ export function createApi(key: string, origin = location.origin): Api {
     last = [state, code];
     listeners.forEach((l) => l(state, code));
   };
-  const ws: Client = createClient({
+  // Opened on first use, once the page knows the key works: a dead key or token never opens a socket.
+  let ws: Client | undefined;
+  const socket = (): Client => (ws ??= createClient({
     url: `${origin.replace(/^http/, 'ws')}/graphql`,
     connectionParams: { authorization: `Bearer ${key}` },
     lazy: false,
@@ -44,9 +50,13 @@ export function createApi(key: string, origin = location.origin): Api {
     shouldRetry: (e) => !(e instanceof CloseEvent && (e.code === REVOKED || e.code === 4403)),
     on: {
       connected: () => tell('connected'),
-      closed: (e) => tell((e as CloseEvent).code === REVOKED || (e as CloseEvent).code === 4403 ? 'closed' : 'reconnecting', (e as CloseEvent).code),
+      closed: (e) => {
+        const code = (e as CloseEvent).code;
+        tell(code === REVOKED || code === 4403 ? 'closed' : 'reconnecting', code);
+        if (code === REVOKED) onUnauthenticated?.();
+      },
     },
-  });
+  }));
   return {
     async query<T>(document: string, variables: Record<string, unknown> = {}) {
       const res = await fetch(`${origin}/graphql`, {
@@ -55,20 +65,31 @@ export function createApi(key: string, origin = location.origin): Api {
         body: JSON.stringify({ query: document, variables }),
       });
       const body = (await res.json()) as { data?: T; errors?: GraphQLError[] };
-      if (body.errors?.length) throw new ApiError(body.errors);
+      if (body.errors?.length) {
+        const error = new ApiError(body.errors);
+        if (error.code === 'UNAUTHENTICATED') onUnauthenticated?.();
+        throw error;
+      }
       return body.data as T;
     },
     subscribe<T>(document: string, onData: (data: T) => void, onError: (err: unknown) => void) {
-      return ws.subscribe<T>({ query: document }, {
-        next: (msg) => (msg.errors?.length ? onError(new ApiError(msg.errors as GraphQLError[])) : onData(msg.data as T)),
-        error: onError,
+      const fail = (err: unknown) => {
+        // graphql-ws hands over a list of GraphQL errors, or the socket's CloseEvent.
+        const error = Array.isArray(err) ? new ApiError(err as GraphQLError[]) : err;
+        if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') onUnauthenticated?.();
+        onError(error);
+      };
+      return socket().subscribe<T>({ query: document }, {
+        next: (msg) => (msg.errors?.length ? fail(msg.errors) : onData(msg.data as T)),
+        error: fail,
         complete: () => {},
       });
     },
     onSocket(listener) {
+      socket();
       listeners.push(listener);
       listener(...last);
     },
-    close: () => void ws.dispose(),
+    close: () => void ws?.dispose(),
   };
 }

@@ -21,6 +21,8 @@ export interface Webhook {
   active: boolean;
   disabledReason: string | null;
   consecutiveFailures: number;
+  secretHint: string;
+  previousSecretExpiresAt: string | null;
   stats: Stats;
 }
 
@@ -56,9 +58,17 @@ const STATS = 'total succeeded failed successRate p50LatencyMs p95LatencyMs last
 
 export const VIEWER = /* GraphQL */ `query DashboardViewer { viewer { scope project { id name } } }`;
 
+export const PORTAL_VIEWER = /* GraphQL */ `query PortalViewer { viewer { scope tenantId expiresAt project { id name } } }`;
+
+const WEBHOOK = `id name url events active disabledReason consecutiveFailures secretHint previousSecretExpiresAt stats(window: $window) { ${STATS} }`;
+
 export const OVERVIEW = /* GraphQL */ `query DashboardOverview($window: StatsWindow!) {
   viewer { project { id name stats(window: $window) { ${STATS} backlog } } }
-  webhooks(first: 100) { edges { node { id name url events active disabledReason consecutiveFailures stats(window: $window) { ${STATS} } } } }
+  webhooks(first: 100) { edges { node { ${WEBHOOK} } } }
+}`;
+
+export const ROTATE_SECRET = /* GraphQL */ `mutation DashboardRotateSecret($id: ID!) {
+  rotateWebhookSecret(input: { id: $id }) { secret webhook { id secretHint previousSecretExpiresAt } }
 }`;
 
 const ATTEMPT_ROW = 'id attemptNumber responseStatus succeeded durationMs error createdAt delivery { id status event { id type } webhook { id url name } }';

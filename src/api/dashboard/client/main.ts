@@ -1,12 +1,16 @@
 // The dashboard page: a project key in, then the project's webhooks with their stats, a live feed
-// of attempts, and the dead letters, all through the GraphQL API that served the page.
+// of attempts, and the dead letters, all through the GraphQL API that served the page. Opened with a
+// tenant token in its fragment (`/portal#token=…`), the same page is that tenant's portal.
 import { type Api, ApiError, createApi } from './api.ts';
 import { createAttemptDialog } from './attemptDialog.ts';
 import { createDeadLetters } from './deadLetters.ts';
-import { type StatsWindow, VIEWER, WEBHOOK_STATUS } from './documents.ts';
+import { PORTAL_VIEWER, type StatsWindow, VIEWER, WEBHOOK_STATUS } from './documents.ts';
 import { byId, replace } from './dom.ts';
 import { startFeed } from './feed.ts';
 import { createOverview } from './overview.ts';
+import { takeTokenFromFragment } from './portal.ts';
+import { createSecretDialog } from './secretDialog.ts';
+import { applyTheme, readTheme } from './theme.ts';
 
 const KEY = 'hookpost.key';
 const notice = byId('notice');
@@ -21,6 +25,21 @@ function showKeyScreen(message = '') {
   byId<HTMLInputElement>('key').focus();
 }
 
+/** A portal whose token ran out (or never worked): a clear page, never a half-broken one. */
+function showExpired(reason: 'expired' | 'invalid', api?: Api) {
+  api?.close();
+  byId('dashboard').hidden = true;
+  byId('controls').hidden = true;
+  byId('key-screen').hidden = true;
+  byId('expired-screen').hidden = false;
+  if (reason === 'invalid') {
+    replace(byId('expired-title'), 'This link does not open anything');
+    replace(byId('expired-text'), 'It is incomplete or was not made for this page. Reload the page you came from to get a new one.');
+  }
+  notify('');
+  document.body.dataset.ready = 'expired';
+}
+
 /** Runs `fn` at most once per `ms`, the last call winning: a burst of attempts is one refresh. */
 function debounce(fn: () => void, ms: number): () => void {
   let timer: number | undefined;
@@ -30,18 +49,31 @@ function debounce(fn: () => void, ms: number): () => void {
   };
 }
 
-async function open(key: string): Promise<void> {
-  const api: Api = createApi(key);
-  let viewer: { scope: string; project: { id: string; name: string } | null };
+interface ViewerData {
+  scope: string;
+  project: { id: string; name: string } | null;
+  tenantId?: string | null;
+  expiresAt?: string | null;
+}
+
+/** Longest wait setTimeout can take; a later expiry is left to the API's UNAUTHENTICATED. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+async function open(key: string, portal: boolean): Promise<void> {
+  // A tenant token that expires (or whose minting key is revoked) mid-session ends the portal cleanly.
+  const api: Api = createApi(key, location.origin, portal ? () => showExpired('expired', api) : undefined);
+  let viewer: ViewerData;
   try {
-    ({ viewer } = await api.query<{ viewer: typeof viewer }>(VIEWER));
+    ({ viewer } = await api.query<{ viewer: ViewerData }>(portal ? PORTAL_VIEWER : VIEWER));
   } catch (err) {
+    if (portal) return showExpired(err instanceof ApiError && err.code === 'UNAUTHENTICATED' ? 'expired' : 'invalid', api);
     api.close();
     sessionStorage.removeItem(KEY);
     const why = err instanceof ApiError && err.code === 'UNAUTHENTICATED' ? 'That key is not valid (or was revoked).' : (err as Error).message;
     return showKeyScreen(why);
   }
-  if (viewer.scope !== 'PROJECT' || !viewer.project) {
+  if (portal ? viewer.scope !== 'TENANT' : viewer.scope !== 'PROJECT' || !viewer.project) {
+    if (portal) return showExpired('invalid', api);
     api.close();
     sessionStorage.removeItem(KEY);
     return showKeyScreen('This is an admin key: the dashboard shows one project, so use a project key.');
@@ -49,7 +81,12 @@ async function open(key: string): Promise<void> {
   byId('key-screen').hidden = true;
   byId('dashboard').hidden = false;
   byId('controls').hidden = false;
-  replace(byId('project-name'), `· ${viewer.project.name}`);
+  // The portal is the SaaS's page for one of its customers: no project name, no key to forget.
+  byId('forget').hidden = portal;
+  // When the token runs out the portal says so at once, rather than when the next action fails.
+  const left = viewer.expiresAt ? Date.parse(viewer.expiresAt) - Date.now() : NaN;
+  if (portal && left < MAX_TIMER_MS) window.setTimeout(() => showExpired('expired', api), Math.max(0, left));
+  if (!portal && viewer.project) replace(byId('project-name'), `· ${viewer.project.name}`);
   notify('');
 
   const windowSelect = byId<HTMLSelectElement>('window');
@@ -58,10 +95,15 @@ async function open(key: string): Promise<void> {
     live.dataset.state = state;
     const label = { connecting: 'connecting…', connected: 'live', reconnecting: 'reconnecting…', closed: 'disconnected' };
     replace(live, label[state]);
-    if (state === 'closed' && code === 4401) notify('This key was revoked: live updates stopped.');
+    if (state === 'closed' && code === 4401 && !portal) notify('This key was revoked: live updates stopped.');
   });
 
-  const overview = createOverview(api, { stats: byId('overview'), hooks: byId('webhooks'), window: () => windowSelect.value as StatsWindow }, notify);
+  const secrets = createSecretDialog(api, byId<HTMLDialogElement>('secret-dialog'), () => soon(), notify);
+  const overview = createOverview(
+    api,
+    { stats: byId('overview'), hooks: byId('webhooks'), window: () => windowSelect.value as StatsWindow, secrets },
+    notify,
+  );
   const refreshAll = async () => {
     try {
       const hooks = await overview.refresh();
@@ -91,22 +133,39 @@ async function open(key: string): Promise<void> {
     sessionStorage.removeItem(KEY);
     location.reload();
   });
-  const onError = (err: unknown) => notify(`Live updates: ${err instanceof Error ? err.message : 'connection lost'}`);
+  const onError = (err: unknown) => {
+    if (document.body.dataset.ready !== 'expired') notify(`Live updates: ${err instanceof Error ? err.message : 'connection lost'}`);
+  };
   api.subscribe(WEBHOOK_STATUS, soon, onError);
   await Promise.all([refreshAll(), startFeed(api, byId('feed'), dialog, soon, onError)]);
-  document.body.dataset.ready = 'true';
+  if (document.body.dataset.ready !== 'expired') document.body.dataset.ready = 'true';
 }
 
-byId<HTMLFormElement>('key-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const input = byId<HTMLInputElement>('key');
-  const key = input.value.trim();
-  if (!key) return;
-  sessionStorage.setItem(KEY, key);
-  input.value = '';
-  void open(key);
-});
+const theme = readTheme(new URLSearchParams(location.search));
+applyTheme(theme);
+if (theme.brand) {
+  replace(byId('brand'), theme.brand);
+  document.title = `${theme.brand} webhooks`;
+}
 
-const stored = sessionStorage.getItem(KEY);
-if (stored) void open(stored);
-else showKeyScreen();
+// The token is read (and wiped from the address bar) before anything else runs; it lives in `open`'s
+// closure only. A portal never falls back to the key form, nor touches sessionStorage.
+const portalToken = takeTokenFromFragment();
+if (portalToken) {
+  void open(portalToken, true);
+} else if (location.pathname.startsWith('/portal')) {
+  showExpired('invalid');
+} else {
+  byId<HTMLFormElement>('key-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const input = byId<HTMLInputElement>('key');
+    const key = input.value.trim();
+    if (!key) return;
+    sessionStorage.setItem(KEY, key);
+    input.value = '';
+    void open(key, false);
+  });
+  const stored = sessionStorage.getItem(KEY);
+  if (stored) void open(stored, false);
+  else showKeyScreen();
+}

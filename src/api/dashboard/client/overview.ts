@@ -1,6 +1,7 @@
 import type { Api } from './api.ts';
 import { OVERVIEW, SEND_TEST, type Stats, type StatsWindow, type Webhook } from './documents.ts';
 import { h, ms, percent, replace, time } from './dom.ts';
+import type { SecretDialog } from './secretDialog.ts';
 
 interface OverviewData {
   viewer: { project: { id: string; name: string; stats: Stats & { backlog: number } } };
@@ -15,7 +16,9 @@ function card(label: string, value: string, title?: string): HTMLElement[] {
   return [h('div', { class: 'card' }, h('dt', {}, label), h('dd', title ? { title } : {}, value))];
 }
 
-function hookCard(w: Webhook, sendTest: (w: Webhook) => void): HTMLElement {
+function hookCard(w: Webhook, sendTest: (w: Webhook) => void, secrets: SecretDialog): HTMLElement {
+  const rotate = h('button', { type: 'button' }, 'Rotate secret');
+  rotate.addEventListener('click', () => secrets.open(w, rotate));
   const state = w.active
     ? h('span', { class: 'state on' }, 'active')
     : h('span', { class: 'state off', title: w.disabledReason ?? '' }, 'disabled');
@@ -33,14 +36,22 @@ function hookCard(w: Webhook, sendTest: (w: Webhook) => void): HTMLElement {
       h('dt', {}, 'p50 / p95'), h('dd', {}, `${ms(w.stats.p50LatencyMs)} / ${ms(w.stats.p95LatencyMs)}`),
       h('dt', {}, 'last success'), h('dd', {}, time(w.stats.lastSuccessAt)),
       h('dt', {}, 'last failure'), h('dd', {}, time(w.stats.lastFailureAt)),
+      h('dt', {}, 'secret'), h('dd', { class: 'secret-hint' }, `••••${w.secretHint}`, w.previousSecretExpiresAt ? ` (old one until ${time(w.previousSecretExpiresAt)})` : ''),
     ),
     h('div', { class: 'muted events' }, w.events.join(', ')),
-    h('button', { type: 'button', disabled: !w.active, onclick: () => sendTest(w) }, 'Send test event'),
+    h('div', { class: 'actions' }, h('button', { type: 'button', disabled: !w.active, onclick: () => sendTest(w) }, 'Send test event'), rotate),
   );
 }
 
-/** Project stats and the webhooks with theirs, for the chosen window. */
-export function createOverview(api: Api, els: { stats: HTMLElement; hooks: HTMLElement; window: () => StatsWindow }, notify: (msg: string) => void): Overview {
+/**
+ * Project stats and the webhooks with theirs, for the chosen window. With a tenant token (the portal)
+ * the API narrows both to the tenant: its endpoints, its attempts and backlog.
+ */
+export function createOverview(
+  api: Api,
+  els: { stats: HTMLElement; hooks: HTMLElement; window: () => StatsWindow; secrets: SecretDialog },
+  notify: (msg: string) => void,
+): Overview {
   const sendTest = async (w: Webhook) => {
     try {
       await api.query(SEND_TEST, { webhookId: w.id });
@@ -52,6 +63,7 @@ export function createOverview(api: Api, els: { stats: HTMLElement; hooks: HTMLE
   return {
     async refresh() {
       const data = await api.query<OverviewData>(OVERVIEW, { window: els.window() });
+      const hooks = data.webhooks.edges.map((e) => e.node);
       const s = data.viewer.project.stats;
       replace(
         els.stats,
@@ -61,8 +73,7 @@ export function createOverview(api: Api, els: { stats: HTMLElement; hooks: HTMLE
         ...card('p50 / p95', `${ms(s.p50LatencyMs)} / ${ms(s.p95LatencyMs)}`),
         ...card('Backlog', String(s.backlog), 'Deliveries pending, retrying or held'),
       );
-      const hooks = data.webhooks.edges.map((e) => e.node);
-      replace(els.hooks, ...(hooks.length ? hooks.map((w) => hookCard(w, sendTest)) : [h('li', { class: 'muted' }, 'No webhooks yet.')]));
+      replace(els.hooks, ...(hooks.length ? hooks.map((w) => hookCard(w, sendTest, els.secrets)) : [h('li', { class: 'muted' }, 'No endpoints yet.')]));
       return hooks;
     },
   };

@@ -3,6 +3,7 @@ import { createWebhook, deleteWebhook, rotateWebhookSecret, updateWebhook } from
 import { visibleOrNotFound } from '../../services/access.ts';
 import { parseTenantId } from '../../services/tenants.ts';
 import { type RetryPolicy, scheduleOf } from '../../../core/delivery/retryPolicy.ts';
+import { redactHeaders } from '../../../core/crypto/sensitiveHeaders.ts';
 import { builder, maxPageSize } from '../builder.ts';
 import { DeliveryConnection, DeliveryStatusEnum } from './delivery.ts';
 
@@ -19,7 +20,15 @@ export const WebhookRef = builder.prismaNode('Webhook', {
     url: t.exposeString('url'),
     events: t.exposeStringList('events'),
     active: t.exposeBoolean('active'),
-    headers: t.expose('headers', { type: 'JSON' }),
+    headers: t.field({
+      type: 'JSON',
+      description: 'Extra request headers, name to value; a sensitive value shows only as a hint (••••1234)',
+      // Sealed values are stored as hints already; a row from before sealing is redacted here too.
+      resolve: (w) => redactHeaders(w.headers as Record<string, string>, w.sensitiveHeaders),
+    }),
+    sensitiveHeaders: t.exposeStringList('sensitiveHeaders', {
+      description: 'Header names this webhook marks sensitive, besides Authorization, Cookie and names containing key, token, secret, password or auth',
+    }),
     timeoutSeconds: t.exposeInt('timeoutSeconds'),
     maxConcurrency: t.exposeInt('maxConcurrency', {
       description: 'Deliveries to this endpoint in flight at once (per worker process); the rest wait their turn',
@@ -102,7 +111,8 @@ builder.relayMutationField(
       description: t.string(),
       secret: t.string({ description: 'Defaults to a new `whsec_` secret. Returned once, never again.' }),
       active: t.boolean(),
-      headers: t.field({ type: 'JSON', description: 'Extra request headers, an object of name to value' }),
+      headers: t.field({ type: 'JSON', description: 'Extra request headers, name to value. Values of sensitive headers are encrypted and shown only as a hint; on update, send a hint back (or leave `headers` out) to keep its value' }),
+      sensitiveHeaders: t.stringList({ description: 'More header names whose values are encrypted and hidden like credentials' }),
       timeoutSeconds: t.int(),
       maxConcurrency: t.int({ description: 'Default 10' }),
       ordered: t.boolean({ description: 'Default false: one delivery at a time, in publish order' }),
@@ -129,7 +139,8 @@ builder.relayMutationField(
       name: t.string(),
       description: t.string(),
       active: t.boolean(),
-      headers: t.field({ type: 'JSON' }),
+      headers: t.field({ type: 'JSON', description: 'Replaces every header; a sensitive header given as its hint (••••1234) keeps its value' }),
+      sensitiveHeaders: t.stringList({ description: 'Replaces the list; values of headers it adds are encrypted from now on' }),
       timeoutSeconds: t.int(),
       maxConcurrency: t.int(),
       ordered: t.boolean({ description: 'Applies to events published from then on; turning it off releases the waiting deliveries at once' }),
