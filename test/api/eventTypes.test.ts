@@ -95,6 +95,32 @@ describe('the catalog', () => {
     expect((await h.gql(DELETE, { id: b.id }, p.key)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
   });
 
+  it('lets a tenant token read the catalog but not change it, nor the project', async () => {
+    const p = await h.createProject('Catalog for tenants');
+    const { createEventType } = await h.ok(CREATE, { input: { name: 'alert.created', example: { id: 'a1' } } }, p.key);
+    const id = createEventType.eventType.id;
+    const { createTenantToken } = await h.ok(
+      `mutation { createTenantToken(input: { tenantId: "acme" }) { token } }`,
+      {},
+      p.key,
+    );
+    const tenant = createTenantToken.token as string;
+    expect((await h.ok(LIST, { first: 10 }, tenant)).eventTypes.edges.map((e: any) => e.node.name)).toEqual(['alert.created']);
+    expect((await h.ok(`query($id: ID!) { node(id: $id) { ... on EventType { name } } }`, { id }, tenant)).node).toEqual({ name: 'alert.created' });
+    const before = await rows(p.projectId);
+    const refused = [
+      await h.gql(CREATE, { input: { name: 'alert.resolved' } }, tenant),
+      await h.gql(UPDATE, { input: { id, description: 'changed' } }, tenant),
+      await h.gql(DELETE, { id }, tenant),
+      await h.gql(`mutation($id: ID!) { updateProject(input: { id: $id, strictEventTypes: true }) { project { id } } }`, { id: p.projectId }, tenant),
+    ];
+    expect(refused.map((r) => r.errors?.[0].extensions?.code)).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
+    expect(await rows(p.projectId)).toEqual(before);
+    const stored = await h.deps.db.eventType.findUniqueOrThrow({ where: { id } });
+    expect(stored.description).toBeNull();
+    expect((await h.deps.db.project.findUniqueOrThrow({ where: { id: p.projectId } })).strictEventTypes).toBe(false);
+  });
+
   it('refuses a bad schema or an example that does not fit it, and writes nothing', async () => {
     const p = await h.createProject('Bad schemas');
     const cases: [string, Record<string, unknown>, RegExp][] = [
