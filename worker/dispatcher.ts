@@ -8,6 +8,8 @@ import { scheduleOf } from '../src/core/delivery/retryPolicy.ts';
 import { newId } from '../src/core/ids.ts';
 import type { DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
 import { EndpointQueues } from './endpointQueues.ts';
+import { RateGate } from './rateGate.ts';
+import type { RateLimiter } from './rateLimiter.ts';
 import { sendWebhook } from './httpSender.ts';
 import type { Recorder } from './recorder.ts';
 import { buildRequest, type SecretOpener } from './stages/build.ts';
@@ -24,6 +26,13 @@ export interface DispatcherDeps {
   logger: Logger;
   /** Told of every attempt's outcome (metrics). */
   onAttempt?: AttemptObserver;
+  /** Keeps rate-limited endpoints to their limit (see RateGate); without it limits are not enforced. */
+  rateLimiter?: RateLimiter;
+  /**
+   * Deliveries a refill could not claim (not due, held by an open circuit, leased elsewhere): given
+   * jobs for when they can go. Without it the reconciler finds them.
+   */
+  deferMissed?: (refs: DeliveryRef[]) => Promise<void>;
   now?: () => Date;
 }
 
@@ -34,7 +43,8 @@ export interface DispatcherDeps {
  * done once its deliveries are claimed or waiting, so a slow endpoint never holds the job slots.
  */
 export class DeliveryDispatcher {
-  private readonly endpoints = new EndpointQueues();
+  private readonly endpoints: EndpointQueues;
+  private readonly gate?: RateGate;
   /** Deliveries this process holds a lease on, from claim until their attempt is recorded. */
   private readonly held = new Set<string>();
   private readonly renewal: NodeJS.Timeout;
@@ -50,6 +60,8 @@ export class DeliveryDispatcher {
 
   constructor(private readonly deps: DispatcherDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.gate = deps.rateLimiter && new RateGate(deps.rateLimiter, () => this.pump(), deps.logger);
+    this.endpoints = new EndpointQueues(this.gate);
     // Leases last one job lock and are renewed three times within it, so a killed worker's deliveries
     // are taken over about as soon as BullMQ would bring back its stalled jobs.
     this.renewal = setInterval(() => {
@@ -116,6 +128,7 @@ export class DeliveryDispatcher {
     }
     // Settled or taken by another worker meanwhile: the next claim looks further down the line.
     void this.claim(refs)
+      .then((missed) => this.deps.deferMissed?.(missed))
       .catch((err) => this.deps.logger.warn({ err }, 'claiming waiting deliveries failed; the reconciler will bring them back'))
       .finally(() => this.refill(webhookId, this.endpoints.refilled(webhookId)));
   }
@@ -193,7 +206,7 @@ export class DeliveryDispatcher {
         at,
       });
       if ('duplicate' in recorded) return;
-      await settle(this.deps.settleDeps, delivery, outcome, { attemptId, failureStreak: recorded.failureStreak });
+      await settle(this.deps.settleDeps, delivery, outcome, { attemptId, failureStreak: recorded.failureStreak, circuit: recorded.circuit });
     } catch (err) {
       this.deps.logger.error({ err, deliveryId: delivery.id }, 'settling a delivery attempt failed');
     } finally {
@@ -202,11 +215,31 @@ export class DeliveryDispatcher {
   }
 
   /**
+   * The endpoint's circuit is open: its deliveries claimed here and not yet sent are released, and
+   * with those waiting for a slot get jobs for `untilMs` (no attempt spent). Requests under way finish.
+   */
+  async hold(webhookId: string, untilMs: number): Promise<void> {
+    const { parked, waiting } = this.endpoints.evict(webhookId);
+    if (!parked.length && !waiting.length) return;
+    for (const d of parked) this.held.delete(d.id);
+    const refs: DeliveryRef[] = [...parked.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]), ...waiting];
+    const delayMs = Math.max(0, untilMs - Date.now());
+    try {
+      if (parked.length) await this.deps.sql.query('UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])', [parked.map((d) => d.id)]);
+      await Promise.all(refs.map(([deliveryId, , attemptCount]) => this.deps.settleDeps.scheduleAttempt({ deliveryId, webhookId, attemptCount, delayMs })));
+    } catch (err) {
+      this.deps.logger.warn({ err, webhookId, count: refs.length }, 'could not hand held deliveries back; the reconciler will');
+    }
+    this.pump();
+  }
+
+  /**
    * Stops taking work: claimed deliveries not yet sent are released and, with the ones waiting for a
    * slot, go back to the queue for other workers; in-flight ones finish and are recorded.
    */
   async close(): Promise<void> {
     this.closed = true;
+    this.gate?.close();
     const { parked: unsent, waiting } = this.endpoints.takeAll();
     for (const d of unsent) this.held.delete(d.id);
     const handBack: DeliveryRef[] = [...unsent.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]), ...waiting];

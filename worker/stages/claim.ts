@@ -17,6 +17,8 @@ export interface DueDelivery {
     headers: Record<string, string>;
     timeoutSeconds: number;
     maxConcurrency: number;
+    /** Requests per second across all workers (see worker/rateGate.ts); null: no limit. */
+    rateLimitPerSecond: number | null;
     retryPolicy: RetryPolicy | null;
     secretCiphertext: string;
     secretKeyId: string;
@@ -43,9 +45,11 @@ export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: nu
         AND d.status IN ('PENDING', 'RETRYING') AND w.active
         AND (d.lease_until IS NULL OR d.lease_until < now()::timestamp)
         AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()::timestamp + interval '1 second')
+        -- An open circuit holds its deliveries; a half-open one lets its probe through (circuitBreaker.ts).
+        AND (w.circuit_state = 'CLOSED' OR w.circuit_probe_delivery_id = d.id)
   RETURNING d.id, d.project_id, d.attempt_count, d.schedule_offset,
             e.id AS event_id, e.type, e.timestamp, e.data::text AS data_json,
-            w.id AS webhook_id, w.url, w.headers, w.timeout_seconds, w.max_concurrency, w.retry_policy,
+            w.id AS webhook_id, w.url, w.headers, w.timeout_seconds, w.max_concurrency, w.rate_limit_per_second, w.retry_policy,
             w.secret_ciphertext, w.secret_key_id, w.previous_secret_ciphertext, w.previous_secret_key_id,
             w.previous_secret_expires_at`,
     [refs.map((r) => r[0]), refs.map((r) => r[2]), leaseMs],
@@ -65,6 +69,7 @@ export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: nu
       headers: r.headers,
       timeoutSeconds: r.timeout_seconds,
       maxConcurrency: r.max_concurrency,
+      rateLimitPerSecond: r.rate_limit_per_second,
       retryPolicy: r.retry_policy,
       secretCiphertext: r.secret_ciphertext,
       secretKeyId: r.secret_key_id,
@@ -75,28 +80,36 @@ export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: nu
   }));
 }
 
-/** Why a delivery was not claimed, when it will be claimable later by the same attempt's job. */
-export type NotClaimed = { kind: 'wait'; untilMs: number } | { kind: 'none' };
+/**
+ * Why a delivery was not claimed, when it will be claimable later by the same attempt's job; `probe`:
+ * its endpoint's circuit is open and its cool-down over, so it may become the probe.
+ */
+export type NotClaimed = { kind: 'wait'; untilMs: number } | { kind: 'probe' } | { kind: 'none' };
 
 /**
- * For deliveries a claim passed over: a RETRYING one not yet due, or one whose lease another worker
- * holds, can be tried again later; anything else (settled, deleted, held, stale job) needs no job.
+ * For deliveries a claim passed over: a RETRYING one not yet due, one whose lease another worker
+ * holds, or one held by its endpoint's open circuit until the next probe, can be tried again later;
+ * anything else (settled, deleted, disabled webhook, stale job) needs no job.
  */
 export async function whyNotClaimed(sql: Sql, refs: DeliveryRef[]): Promise<Map<string, NotClaimed>> {
-  const { rows } = await sql.query<{ id: string; until_ms: number | null }>(
-    `SELECT d.id,
-            (EXTRACT(EPOCH FROM GREATEST(d.next_attempt_at, d.lease_until)) * 1000)::float8 AS until_ms
-       FROM deliveries d JOIN unnest($1::text[], $2::int[]) AS j(id, n) ON d.id = j.id AND d.attempt_count = j.n
-       JOIN webhooks w ON w.id = d.webhook_id
-      WHERE d.status IN ('PENDING', 'RETRYING') AND w.active
-        AND GREATEST(d.next_attempt_at, d.lease_until) > now()::timestamp`,
+  const { rows } = await sql.query<{ id: string; until_ms: number | null; later: boolean | null }>(
+    `SELECT id, (EXTRACT(EPOCH FROM until) * 1000)::float8 AS until_ms, until > now()::timestamp AS later FROM (
+       SELECT d.id, c.held,
+              GREATEST(d.next_attempt_at, d.lease_until, CASE WHEN c.held THEN w.circuit_next_probe_at END) AS until
+         FROM deliveries d JOIN unnest($1::text[], $2::int[]) AS j(id, n) ON d.id = j.id AND d.attempt_count = j.n
+         JOIN webhooks w ON w.id = d.webhook_id
+         CROSS JOIN LATERAL (SELECT w.circuit_state <> 'CLOSED' AND w.circuit_probe_delivery_id IS DISTINCT FROM d.id AS held) c
+        WHERE d.status IN ('PENDING', 'RETRYING') AND w.active) s
+      WHERE held OR until > now()::timestamp`,
     [refs.map((r) => r[0]), refs.map((r) => r[2])],
   );
-  const waits = new Map(rows.map((r) => [r.id, r.until_ms]));
+  const found = new Map(rows.map((r) => [r.id, r]));
   return new Map(
     refs.map(([id]): [string, NotClaimed] => {
-      const until = waits.get(id);
-      return [id, until ? { kind: 'wait', untilMs: until } : { kind: 'none' }];
+      const r = found.get(id);
+      if (!r) return [id, { kind: 'none' }];
+      // Only held deliveries are found without a time to wait for: their cool-down is over.
+      return [id, r.later && r.until_ms !== null ? { kind: 'wait', untilMs: r.until_ms } : { kind: 'probe' }];
     }),
   );
 }

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import type { Broadcaster } from '../../src/core/broadcaster.ts';
 import type { Db } from '../../src/core/db/client.ts';
+import type { CircuitView } from '../../src/core/delivery/circuit.ts';
 import type { Outcome } from '../../src/core/delivery/outcome.ts';
 import type { AttemptJob } from '../../src/core/queue/deliveryQueue.ts';
 import { disableWebhook } from '../../src/core/webhookStatus.ts';
+import type { CircuitBreaker } from '../circuitBreaker.ts';
 import type { DueDelivery } from './claim.ts';
 
 export interface SettleDeps {
@@ -13,6 +15,8 @@ export interface SettleDeps {
   disableAfterFailures: number;
   /** Schedules the delivery's next attempt (batched by the caller). */
   scheduleAttempt(job: AttemptJob): Promise<void>;
+  /** Moves the endpoint's circuit after each attempt; without it there is no circuit breaker. */
+  circuit?: Pick<CircuitBreaker, 'afterAttempt'>;
 }
 
 /** Why the webhook should be switched off after this attempt, if it should. */
@@ -33,11 +37,18 @@ export async function settle(
   deps: SettleDeps,
   delivery: DueDelivery,
   outcome: Outcome,
-  recorded: { attemptId: string; failureStreak: number },
+  recorded: { attemptId: string; failureStreak: number; circuit?: CircuitView | null },
 ): Promise<void> {
   const ids = { deliveryId: delivery.id, webhookId: delivery.webhook.id, projectId: delivery.projectId };
   deps.broadcaster.publish('deliveryAttemptCreated', { attemptId: recorded.attemptId, ...ids });
   deps.broadcaster.publish('deliveryUpdated', ids);
+  if (deps.circuit) {
+    const attempt = { deliveryId: delivery.id, webhookId: delivery.webhook.id, succeeded: outcome.status === 'SUCCEEDED' };
+    // The circuit is a guard, not the record: if Postgres is away now, the next attempt moves it.
+    await deps.circuit
+      .afterAttempt(attempt, { failureStreak: recorded.failureStreak, circuit: recorded.circuit ?? null })
+      .catch((err) => deps.logger.warn({ err, webhookId: delivery.webhook.id }, 'could not move the circuit'));
+  }
   if (outcome.status === 'SUCCEEDED') return;
   const reason = disableReasonFor(outcome, recorded.failureStreak, deps.disableAfterFailures);
   if (reason && (await disableWebhook(deps, delivery.webhook, reason))) {

@@ -14,6 +14,7 @@ import {
   customHeaders,
   DEFAULT_MAX_CONCURRENCY,
   maxConcurrency,
+  rateLimitPerSecond,
   eventPatterns,
   parseInput,
   timeoutSeconds,
@@ -38,6 +39,7 @@ function webhookFields(deps: CoreDeps) {
     headers: customHeaders(reservedHeaderNames(deps.config.delivery.headerPrefix)).nullish(),
     timeoutSeconds: timeoutSeconds.nullish(),
     maxConcurrency: maxConcurrency.nullish(),
+    rateLimitPerSecond: rateLimitPerSecond.nullish(),
   };
 }
 
@@ -52,6 +54,7 @@ export interface CreateWebhookInput {
   headers?: unknown;
   timeoutSeconds?: number | null;
   maxConcurrency?: number | null;
+  rateLimitPerSecond?: number | null;
   retryPolicy?: Record<string, unknown> | null;
 }
 
@@ -65,6 +68,7 @@ export interface UpdateWebhookInput {
   headers?: unknown;
   timeoutSeconds?: number | null;
   maxConcurrency?: number | null;
+  rateLimitPerSecond?: number | null;
   retryPolicy?: Record<string, unknown> | null;
 }
 
@@ -95,12 +99,21 @@ export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input
       headers: (fields.headers ?? {}) as Prisma.InputJsonObject,
       timeoutSeconds: fields.timeoutSeconds ?? 30,
       maxConcurrency: fields.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+      rateLimitPerSecond: fields.rateLimitPerSecond ?? null,
       retryPolicy: fields.retryPolicy ?? Prisma.DbNull,
       ...secretColumns(deps, secret),
     },
   });
   return { webhook, secret };
 }
+
+const CLOSED_CIRCUIT = {
+  circuitState: 'CLOSED',
+  circuitOpenedAt: null,
+  circuitNextProbeAt: null,
+  circuitCooldownSeconds: null,
+  circuitProbeDeliveryId: null,
+} as const;
 
 export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input: UpdateWebhookInput) {
   const existing = await loadWebhook(deps, viewer, input.id);
@@ -113,12 +126,14 @@ export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input
   if (fields.headers != null) data.headers = fields.headers as Prisma.InputJsonObject;
   if (fields.timeoutSeconds != null) data.timeoutSeconds = fields.timeoutSeconds;
   if (fields.maxConcurrency != null) data.maxConcurrency = fields.maxConcurrency;
+  // null lifts the limit; left out, it stays.
+  if (fields.rateLimitPerSecond !== undefined) data.rateLimitPerSecond = fields.rateLimitPerSecond;
   if (fields.retryPolicy !== undefined) data.retryPolicy = fields.retryPolicy ?? Prisma.DbNull;
   const turningOff = fields.active === false && existing.active;
   const turningOn = fields.active === true && !existing.active;
   if (turningOff) Object.assign(data, { active: false, disabledAt: new Date(), disabledReason: 'Disabled through the API' });
-  // Switched back on: the failure streak is forgotten and held deliveries are sent.
-  if (turningOn) Object.assign(data, { active: true, consecutiveFailures: 0, disabledReason: null, disabledAt: null });
+  // Switched back on: the failure streak and the circuit are forgotten and held deliveries are sent.
+  if (turningOn) Object.assign(data, { active: true, consecutiveFailures: 0, disabledReason: null, disabledAt: null, ...CLOSED_CIRCUIT });
   const webhook = await deps.db.webhook.update({ where: { id: existing.id }, data });
   if (turningOff) announceStatus(deps.broadcaster, webhook, false);
   if (turningOn) await resumeWebhook(deps, webhook);

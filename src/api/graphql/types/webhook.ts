@@ -2,8 +2,34 @@ import { targetProjectId } from '../../auth/access.ts';
 import { createWebhook, deleteWebhook, rotateWebhookSecret, updateWebhook } from '../../services/webhooks.ts';
 import { visibleOrNotFound } from '../../services/access.ts';
 import { type RetryPolicy, scheduleOf } from '../../../core/delivery/retryPolicy.ts';
+import { CIRCUIT_STATES, type CircuitState } from '../../../core/delivery/circuit.ts';
 import { builder, maxPageSize } from '../builder.ts';
 import { DeliveryConnection, DeliveryStatusEnum } from './delivery.ts';
+
+const CircuitStateEnum = builder.enumType('CircuitState', {
+  description: 'CLOSED: deliveries flow. OPEN: held (no attempts spent) until the next probe. HALF_OPEN: one probe delivery is under way',
+  values: CIRCUIT_STATES,
+});
+
+interface CircuitFields {
+  state: CircuitState;
+  openedAt: Date | null;
+  nextProbeAt: Date | null;
+}
+
+const WebhookCircuit = builder.objectRef<CircuitFields>('WebhookCircuit').implement({
+  description: 'The endpoint\'s circuit breaker: opened by consecutive failures, closed by a successful probe',
+  fields: (t) => ({
+    state: t.field({ type: CircuitStateEnum, resolve: (c) => c.state }),
+    openedAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.openedAt }),
+    nextProbeAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When open: when one delivery will be sent as a probe. When half-open: when another may be, should this one get no answer',
+      resolve: (c) => c.nextProbeAt,
+    }),
+  }),
+});
 
 export const WebhookRef = builder.prismaNode('Webhook', {
   id: { field: 'id' },
@@ -18,6 +44,15 @@ export const WebhookRef = builder.prismaNode('Webhook', {
     timeoutSeconds: t.exposeInt('timeoutSeconds'),
     maxConcurrency: t.exposeInt('maxConcurrency', {
       description: 'Deliveries to this endpoint in flight at once (per worker process); the rest wait their turn',
+    }),
+    rateLimitPerSecond: t.exposeInt('rateLimitPerSecond', {
+      nullable: true,
+      description: 'Most requests this endpoint receives in any one second, across all workers; null: no limit',
+    }),
+    circuit: t.field({
+      type: WebhookCircuit,
+      select: { circuitState: true, circuitOpenedAt: true, circuitNextProbeAt: true },
+      resolve: (w) => ({ state: w.circuitState as CircuitState, openedAt: w.circuitOpenedAt, nextProbeAt: w.circuitNextProbeAt }),
     }),
     secretHint: t.exposeString('secretHint', { description: 'The last 4 characters of the signing secret' }),
     retryPolicy: t.expose('retryPolicy', { type: 'JSON', nullable: true, description: 'As configured; null: the default schedule' }),
@@ -92,6 +127,7 @@ builder.relayMutationField(
       headers: t.field({ type: 'JSON', description: 'Extra request headers, an object of name to value' }),
       timeoutSeconds: t.int(),
       maxConcurrency: t.int({ description: 'Default 10' }),
+      rateLimitPerSecond: t.int({ description: '1..10000 requests per second; default none' }),
       retryPolicy: t.field({ type: RetryPolicyInput }),
     }),
   },
@@ -117,6 +153,7 @@ builder.relayMutationField(
       headers: t.field({ type: 'JSON' }),
       timeoutSeconds: t.int(),
       maxConcurrency: t.int(),
+      rateLimitPerSecond: t.int({ description: 'null: no limit' }),
       retryPolicy: t.field({ type: RetryPolicyInput, description: 'null: back to the default schedule' }),
     }),
   },

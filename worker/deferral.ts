@@ -1,0 +1,49 @@
+import type { Sql } from '../src/core/db/sql.ts';
+import type { DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
+import type { CircuitBreaker } from './circuitBreaker.ts';
+import { whyNotClaimed } from './stages/claim.ts';
+
+/** A delivery that could not be claimed now but can be at `untilMs`. */
+export interface Later {
+  ref: DeliveryRef;
+  untilMs: number;
+}
+
+export interface DeferralDeps {
+  sql: Sql;
+  circuit: Pick<CircuitBreaker, 'claimProbe'>;
+  /** Hands deliveries to the dispatcher; returns those it could not claim. */
+  take(refs: DeliveryRef[]): Promise<DeliveryRef[]>;
+}
+
+/** A delivery that lost the race to be its circuit's probe looks again after this (or when the circuit closes). */
+const PROBE_LOST_RETRY_MS = 1000;
+
+/**
+ * Sorts out deliveries a claim passed over: those that will be claimable later (not due yet, leased
+ * by another worker, held by an open circuit) are returned with the time to try again; one held by a
+ * circuit whose cool-down is over may become the probe and is handed to the dispatcher at once; the
+ * rest (settled, deleted, disabled webhook, stale job) need nothing more.
+ */
+export function createDeferral(deps: DeferralDeps) {
+  return async function laterOf(missed: DeliveryRef[]): Promise<Later[]> {
+    if (!missed.length) return [];
+    const reasons = await whyNotClaimed(deps.sql, missed);
+    const later: Later[] = [];
+    const probed = new Set<string>();
+    for (const ref of missed) {
+      const why = reasons.get(ref[0]);
+      if (why?.kind === 'wait') later.push({ ref, untilMs: why.untilMs });
+      else if (why?.kind === 'probe') {
+        // One probe per endpoint per batch is all a circuit takes.
+        const won = !probed.has(ref[1]) && (await deps.circuit.claimProbe(ref));
+        probed.add(ref[1]);
+        const notTaken = won ? await deps.take([ref]) : [ref];
+        if (notTaken.length) later.push({ ref, untilMs: Date.now() + PROBE_LOST_RETRY_MS });
+      }
+    }
+    return later;
+  };
+}
+
+export type Deferral = ReturnType<typeof createDeferral>;
