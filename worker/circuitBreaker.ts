@@ -16,6 +16,8 @@ export interface CircuitBreakerDeps {
   leaseMs: number;
   /** The endpoint's deliveries are held until about then: give back what this process has claimed or queued. */
   onHold(webhookId: string, untilMs: number): void;
+  /** The endpoint's circuit closed: what this process claims for it may go again. */
+  onRelease(webhookId: string): void;
 }
 
 export interface CircuitBreaker {
@@ -112,6 +114,9 @@ export function createCircuitBreaker(deps: CircuitBreakerDeps): CircuitBreaker {
         return;
       }
       if (move.to === 'OPEN') {
+        // Held here before the row says so, so that nothing this process has parked starts after the
+        // circuit opened; if another worker's success wins the race, they come back in a second.
+        deps.onHold(attempt.webhookId, Date.now() + HOLD_RECHECK_MS);
         const { rows } = await deps.sql.query<MovedRow>(OPEN_SQL, [attempt.webhookId, move.cooldownSeconds, move.from, attempt.deliveryId, deps.settings.failures]);
         if (!rows.length) return;
         deps.logger.warn({ webhookId: attempt.webhookId, cooldownSeconds: move.cooldownSeconds }, 'circuit opened');
@@ -122,6 +127,7 @@ export function createCircuitBreaker(deps: CircuitBreakerDeps): CircuitBreaker {
       const { rows } = await deps.sql.query<MovedRow>(CLOSE_SQL, [attempt.webhookId]);
       if (!rows.length) return;
       deps.logger.info({ webhookId: attempt.webhookId }, 'circuit closed');
+      deps.onRelease(attempt.webhookId);
       announce(attempt.webhookId, rows[0]);
       await releaseHeld(attempt.webhookId).catch((err) =>
         deps.logger.warn({ err, webhookId: attempt.webhookId }, 'could not bring held deliveries forward; they come back at their probe time'),

@@ -12,8 +12,10 @@ export interface Later {
 export interface DeferralDeps {
   sql: Sql;
   circuit: Pick<CircuitBreaker, 'claimProbe'>;
-  /** Hands deliveries to the dispatcher; returns those it could not claim. */
-  take(refs: DeliveryRef[]): Promise<DeliveryRef[]>;
+  /** Until when this process holds an endpoint's deliveries back (its circuit is opening or open). */
+  holdsUntil(webhookId: string): number | undefined;
+  /** Hands a circuit's probe to the dispatcher; returns it if it could not be claimed. */
+  takeProbe(ref: DeliveryRef): Promise<DeliveryRef[]>;
 }
 
 /** A delivery that lost the race to be its circuit's probe looks again after this (or when the circuit closes). */
@@ -28,17 +30,24 @@ const PROBE_LOST_RETRY_MS = 1000;
 export function createDeferral(deps: DeferralDeps) {
   return async function laterOf(missed: DeliveryRef[]): Promise<Later[]> {
     if (!missed.length) return [];
-    const reasons = await whyNotClaimed(deps.sql, missed);
     const later: Later[] = [];
-    const probed = new Set<string>();
+    const unknown: DeliveryRef[] = [];
     for (const ref of missed) {
+      const heldUntil = deps.holdsUntil(ref[1]);
+      if (heldUntil === undefined) unknown.push(ref);
+      else later.push({ ref, untilMs: heldUntil });
+    }
+    if (!unknown.length) return later;
+    const reasons = await whyNotClaimed(deps.sql, unknown);
+    const probed = new Set<string>();
+    for (const ref of unknown) {
       const why = reasons.get(ref[0]);
       if (why?.kind === 'wait') later.push({ ref, untilMs: why.untilMs });
       else if (why?.kind === 'probe') {
         // One probe per endpoint per batch is all a circuit takes.
         const won = !probed.has(ref[1]) && (await deps.circuit.claimProbe(ref));
         probed.add(ref[1]);
-        const notTaken = won ? await deps.take([ref]) : [ref];
+        const notTaken = won ? await deps.takeProbe(ref) : [ref];
         if (notTaken.length) later.push({ ref, untilMs: Date.now() + PROBE_LOST_RETRY_MS });
       }
     }

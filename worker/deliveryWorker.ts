@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import { createBatcher } from '../src/core/batcher.ts';
 import type { CoreDeps } from '../src/core/deps.ts';
-import { DELIVERY_QUEUE_NAME, type AttemptJob, type DeliveryJobData } from '../src/core/queue/deliveryQueue.ts';
+import { DELIVERY_QUEUE_NAME, type AttemptJob, type DeliveryJobData, type DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
 import { createRedis } from '../src/core/redis.ts';
 import { createCircuitBreaker } from './circuitBreaker.ts';
 import { createDeferral } from './deferral.ts';
@@ -51,8 +51,13 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
     settings: config.delivery.circuit,
     leaseMs: config.delivery.jobLockMs,
     onHold: (webhookId, untilMs) => void dispatcher?.hold(webhookId, untilMs),
+    onRelease: (webhookId) => dispatcher?.unhold(webhookId),
   });
-  const laterOf = createDeferral({ sql: deps.sql, circuit, take: (refs) => dispatcher!.take(refs) });
+  const takeProbe = (ref: DeliveryRef) => {
+    dispatcher!.unhold(ref[1]);
+    return dispatcher!.take([ref]);
+  };
+  const laterOf = createDeferral({ sql: deps.sql, circuit, takeProbe, holdsUntil: (webhookId) => dispatcher!.holdsUntil(webhookId) });
   dispatcher = new DeliveryDispatcher({
     config,
     sql: deps.sql,

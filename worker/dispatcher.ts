@@ -45,6 +45,8 @@ export interface DispatcherDeps {
 export class DeliveryDispatcher {
   private readonly endpoints: EndpointQueues;
   private readonly gate?: RateGate;
+  /** Endpoints whose circuit this process knows to be open, until when: what it claims for them goes back. */
+  private readonly heldUntil = new Map<string, number>();
   /** Deliveries this process holds a lease on, from claim until their attempt is recorded. */
   private readonly held = new Set<string>();
   private readonly renewal: NodeJS.Timeout;
@@ -108,14 +110,22 @@ export class DeliveryDispatcher {
       for (const [, webhookId] of refs) this.endpoints.unreserve(webhookId);
       throw err;
     }
+    const taken = new Set<string>();
+    const heldBack: string[] = [];
     for (const d of claimed) {
-      this.held.add(d.id);
-      this.endpoints.park(d);
+      // Claimed as its endpoint's circuit was opening: released unsent and counted as missed, so
+      // that the caller gives it a job for when the circuit lets it go (see `holdsUntil`).
+      if (this.isHeld(d.webhook.id)) heldBack.push(d.id);
+      else {
+        taken.add(d.id);
+        this.held.add(d.id);
+        this.endpoints.park(d);
+      }
     }
-    const taken = new Set(claimed.map((d) => d.id));
     const missed = refs.filter(([id]) => !taken.has(id));
     for (const [, webhookId] of missed) this.endpoints.unreserve(webhookId);
     this.pump();
+    if (heldBack.length) await this.deps.sql.query('UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])', [heldBack]);
     return missed;
   }
 
@@ -215,15 +225,19 @@ export class DeliveryDispatcher {
   }
 
   /**
-   * The endpoint's circuit is open: its deliveries claimed here and not yet sent are released, and
-   * with those waiting for a slot get jobs for `untilMs` (no attempt spent). Requests under way finish.
+   * The endpoint's circuit is open (or opening): its deliveries claimed here and not yet sent are
+   * released, and with those waiting for a slot get jobs for `untilMs` (no attempt spent); until
+   * then what this process claims for it goes back too. Requests under way finish.
    */
   async hold(webhookId: string, untilMs: number): Promise<void> {
+    if (this.heldUntil.size >= 100_000) this.heldUntil.clear();
+    const until = Math.max(untilMs, this.heldUntil.get(webhookId) ?? 0);
+    this.heldUntil.set(webhookId, until);
     const { parked, waiting } = this.endpoints.evict(webhookId);
     if (!parked.length && !waiting.length) return;
     for (const d of parked) this.held.delete(d.id);
     const refs: DeliveryRef[] = [...parked.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]), ...waiting];
-    const delayMs = Math.max(0, untilMs - Date.now());
+    const delayMs = Math.max(0, until - Date.now());
     try {
       if (parked.length) await this.deps.sql.query('UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])', [parked.map((d) => d.id)]);
       await Promise.all(refs.map(([deliveryId, , attemptCount]) => this.deps.settleDeps.scheduleAttempt({ deliveryId, webhookId, attemptCount, delayMs })));
@@ -231,6 +245,24 @@ export class DeliveryDispatcher {
       this.deps.logger.warn({ err, webhookId, count: refs.length }, 'could not hand held deliveries back; the reconciler will');
     }
     this.pump();
+  }
+
+  /** The endpoint's circuit closed, or this process is sending its probe: its deliveries may go. */
+  unhold(webhookId: string): void {
+    this.heldUntil.delete(webhookId);
+  }
+
+  /** Until when this process holds the endpoint's deliveries back (its circuit is open), if it does. */
+  holdsUntil(webhookId: string): number | undefined {
+    if (!this.heldUntil.size) return undefined;
+    const until = this.heldUntil.get(webhookId);
+    if (until === undefined || until > Date.now()) return until;
+    this.heldUntil.delete(webhookId);
+    return undefined;
+  }
+
+  private isHeld(webhookId: string): boolean {
+    return this.holdsUntil(webhookId) !== undefined;
   }
 
   /**
