@@ -21,6 +21,7 @@ export interface Webhook {
   active: boolean;
   disabledReason: string | null;
   consecutiveFailures: number;
+  circuit: { state: 'CLOSED' | 'OPEN' | 'HALF_OPEN'; nextProbeAt: string | null };
   stats: Stats;
 }
 
@@ -58,7 +59,7 @@ export const VIEWER = /* GraphQL */ `query DashboardViewer { viewer { scope proj
 
 export const OVERVIEW = /* GraphQL */ `query DashboardOverview($window: StatsWindow!) {
   viewer { project { id name stats(window: $window) { ${STATS} backlog } } }
-  webhooks(first: 100) { edges { node { id name url events active disabledReason consecutiveFailures stats(window: $window) { ${STATS} } } } }
+  webhooks(first: 100) { edges { node { id name url events active disabledReason consecutiveFailures circuit { state nextProbeAt } stats(window: $window) { ${STATS} } } } }
 }`;
 
 const ATTEMPT_ROW = 'id attemptNumber responseStatus succeeded durationMs error createdAt delivery { id status event { id type } webhook { id url name } }';
