@@ -30,7 +30,7 @@ export interface CircuitBreaker {
   claimProbe(ref: DeliveryRef): Promise<boolean>;
 }
 
-/** While the circuit is open but this process does not know the next probe time: look again then. */
+/** How long this process holds an endpoint back on its own account; then its claims and the row decide. */
 const HOLD_RECHECK_MS = 1000;
 
 interface MovedRow {
@@ -115,12 +115,13 @@ export function createCircuitBreaker(deps: CircuitBreakerDeps): CircuitBreaker {
       }
       if (move.to === 'OPEN') {
         // Held here before the row says so, so that nothing this process has parked starts after the
-        // circuit opened; if another worker's success wins the race, they come back in a second.
+        // circuit opened. Once the row says so, claims pass its deliveries over anyway: the hold here
+        // only needs to outlast this UPDATE, and what it gave back looks again in a second (and then
+        // waits for the probe time) — as it does if another worker's success wins the race.
         deps.onHold(attempt.webhookId, Date.now() + HOLD_RECHECK_MS);
         const { rows } = await deps.sql.query<MovedRow>(OPEN_SQL, [attempt.webhookId, move.cooldownSeconds, move.from, attempt.deliveryId, deps.settings.failures]);
         if (!rows.length) return;
         deps.logger.warn({ webhookId: attempt.webhookId, cooldownSeconds: move.cooldownSeconds }, 'circuit opened');
-        deps.onHold(attempt.webhookId, rows[0].next_probe_ms ?? Date.now() + move.cooldownSeconds * 1000);
         announce(attempt.webhookId, rows[0]);
         return;
       }

@@ -1,6 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startHarness } from '../support/harness.ts';
 import { CREATE_WEBHOOK } from '../support/operations.ts';
+import { exited, spawnWorker, workerEnv } from '../support/processes.ts';
 import { startReceiver } from '../support/receiver.ts';
 import { MARKER_IDS, proveLive, wsSubscription } from '../support/subscriptions.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -126,4 +127,61 @@ describe('circuit breaker', () => {
     const { updateWebhook } = await h.ok(`mutation($id: ID!) { updateWebhook(input: { id: $id, active: true }) { webhook { circuit { state openedAt nextProbeAt } } } }`, { id }, key);
     expect(updateWebhook.webhook.circuit).toEqual({ state: 'CLOSED', openedAt: null, nextProbeAt: null });
   }, 30_000);
+
+  it('with two worker processes: one probe per cool-down between them, and every held delivery delivered once on closing', async () => {
+    const h = await startHarness();
+    onTestFinished(() => h.close());
+    const receiver = await startReceiver();
+    onTestFinished(() => receiver.close());
+    let failing = true;
+    receiver.respondWith((_req, res) => res.writeHead(failing ? 500 : 204).end());
+    const { projectId, key } = await h.createProject('Breaker, two workers');
+    const created = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['cb.*'], maxConcurrency: 2 } }, key);
+    const webhookId = created.createWebhook.webhook.id as string;
+    const changes = wsSubscription<Change>(h.wsClient(key), `subscription { webhookStatusChanged { id active circuit { state openedAt nextProbeAt } } }`);
+    await proveLive(h, changes, 'webhookStatusChanged', { webhookId: MARKER_IDS.webhookId, projectId, active: true });
+    const states = () => changes.items.filter((c) => c.id === webhookId).map((c) => c.circuit);
+    const env = {
+      HOOKPOST_CIRCUIT_FAILURES: String(FAILURES),
+      HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: '2',
+      HOOKPOST_RETRY_SCHEDULE: Array(12).fill('0.1').join(','),
+    };
+    const workers = [1, 2].map(() => spawnWorker(workerEnv(h.config, env)));
+    for (const w of workers) {
+      onTestFinished(async () => {
+        w.kill('SIGKILL');
+        await exited(w);
+      });
+    }
+    const events = Array.from({ length: 20 }, (_, i) => ({ type: 'cb.tick', data: { i } }));
+    await h.ok(PUBLISH_MANY, { e: events }, key);
+
+    // Worker processes take a while to start on a loaded machine.
+    const seen = () => `seen ${JSON.stringify(states())} after ${receiver.requests.length} requests`;
+    await waitUntil(() => states().filter((s) => s.state === 'OPEN').length >= 2, 60_000, () => `the circuit to reopen; ${seen()}`);
+    failing = false;
+    await waitUntil(() => states().some((s) => s.state === 'CLOSED'), 30_000, () => `the circuit to close; ${seen()}`);
+    expect(states().map((s) => s.state)).toEqual(['OPEN', 'HALF_OPEN', 'OPEN', 'HALF_OPEN', 'CLOSED']);
+    const [opened, , reopened] = states();
+
+    const succeeded = async () =>
+      (await h.deps.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE webhook_id = $1 AND status = 'SUCCEEDED'`, [webhookId])).rows[0].n;
+    await waitUntil(async () => (await succeeded()) === 20, 20_000, 'every held delivery to succeed');
+    const attempts = (
+      await h.deps.sql.query<{ at: number; succeeded: boolean }>(
+        `SELECT (EXTRACT(EPOCH FROM created_at) * 1000)::float8 - duration_ms AS at, succeeded
+           FROM delivery_attempts WHERE webhook_id = $1 ORDER BY created_at, id`,
+        [webhookId],
+      )
+    ).rows;
+    const t = (iso: string | null) => Date.parse(iso!);
+    const between = (from: number, to: number) => attempts.filter((a) => a.at > from && a.at <= to).map((a) => a.succeeded);
+    // The other worker may still send what it had claimed when the circuit opened, until it hears
+    // of it (at once, with its next answer); after that, one probe for both, which failed...
+    expect(between(t(opened.openedAt) + 1000, t(reopened.openedAt))).toEqual([false]);
+    // ...nothing while reopened, then the successful probe and the held deliveries, once each.
+    expect(between(t(reopened.openedAt), t(reopened.nextProbeAt))).toEqual([]);
+    expect(between(t(reopened.nextProbeAt), Infinity)).toEqual(Array(20).fill(true));
+    expect(new Set(receiver.requests.filter((r) => r.receivedAt > t(reopened.nextProbeAt)).map((r) => r.headers['webhook-id'])).size).toBe(20);
+  }, 150_000);
 });
