@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Broadcaster } from '../src/core/broadcaster.ts';
 import type { Sql } from '../src/core/db/sql.ts';
-import { circuitMove, type CircuitSettings, type CircuitSnapshot, type CircuitState, type CircuitView } from '../src/core/delivery/circuit.ts';
+import { circuitMove, streakMayDisable, type CircuitSettings, type CircuitSnapshot, type CircuitState, type CircuitView } from '../src/core/delivery/circuit.ts';
 import type { DeliveryQueue, DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
 import { requeueOpenDeliveries } from '../src/core/queue/requeue.ts';
 import { announceStatus } from '../src/core/webhookStatus.ts';
@@ -28,6 +28,8 @@ export interface CircuitBreaker {
   ): Promise<void>;
   /** Makes this delivery its open circuit's one probe, unless another worker's is under way. */
   claimProbe(ref: DeliveryRef): Promise<boolean>;
+  /** Whether the failure streak may auto-disable the webhook now (see streakMayDisable). */
+  streakMayDisable(attempt: { deliveryId: string; failureStreak: number }, circuit: CircuitView | null, disableAfterFailures: number): boolean;
 }
 
 /** How long this process holds an endpoint back on its own account; then its claims and the row decide. */
@@ -134,6 +136,8 @@ export function createCircuitBreaker(deps: CircuitBreakerDeps): CircuitBreaker {
         deps.logger.warn({ err, webhookId: attempt.webhookId }, 'could not bring held deliveries forward; they come back at their probe time'),
       );
     },
+
+    streakMayDisable: (attempt, circuit, disableAfterFailures) => streakMayDisable(attempt, circuit, disableAfterFailures, deps.settings.failures),
 
     async claimProbe([deliveryId, webhookId, attemptCount]) {
       const { rows } = await deps.sql.query<MovedRow>(PROBE_SQL, [deliveryId, attemptCount, deps.leaseMs]);

@@ -28,6 +28,8 @@ describe('circuit breaker', () => {
       HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: String(COOLDOWN_SECONDS),
       HOOKPOST_CIRCUIT_MAX_COOLDOWN_SECONDS: '60',
       HOOKPOST_RETRY_SCHEDULE: Array(12).fill('0.1').join(','),
+      // Auto-disable is the last resort; it has its own test below.
+      HOOKPOST_DISABLE_AFTER_FAILURES: '100',
     });
     onTestFinished(() => h.close());
     const receiver = await startReceiver();
@@ -128,6 +130,31 @@ describe('circuit breaker', () => {
     expect(updateWebhook.webhook.circuit).toEqual({ state: 'CLOSED', openedAt: null, nextProbeAt: null });
   }, 30_000);
 
+  it('auto-disable stays the last resort: only a failed probe at the threshold disables the webhook', async () => {
+    const h = await startHarness({
+      HOOKPOST_CIRCUIT_FAILURES: '2',
+      HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: '0.2',
+      HOOKPOST_DISABLE_AFTER_FAILURES: '4',
+      HOOKPOST_RETRY_SCHEDULE: Array(12).fill('0.05').join(','),
+    });
+    onTestFinished(() => h.close());
+    const receiver = await startReceiver();
+    onTestFinished(() => receiver.close());
+    receiver.respondWith((_req, res) => res.writeHead(500).end());
+    const { key } = await h.createProject('Breaker, last resort');
+    const created = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['cb.*'], maxConcurrency: 1 } }, key);
+    const id = created.createWebhook.webhook.id as string;
+    h.startWorker();
+    await h.ok(PUBLISH_MANY, { e: [{ type: 'cb.a', data: {} }] }, key);
+    const { webhook } = await waitUntil(async () => {
+      const r = await h.ok(`query($id: ID!) { webhook(id: $id) { active disabledReason } }`, { id }, key);
+      return !r.webhook.active && r;
+    });
+    // Two failures opened it, two failed probes (after 0.2 s, then 0.4 s) brought the streak to four.
+    expect(webhook.disabledReason).toBe('Disabled after 4 consecutive failed attempts');
+    expect(receiver.requests).toHaveLength(4);
+  });
+
   it('with two worker processes: one probe per cool-down between them, and every held delivery delivered once on closing', async () => {
     const h = await startHarness();
     onTestFinished(() => h.close());
@@ -145,6 +172,7 @@ describe('circuit breaker', () => {
       HOOKPOST_CIRCUIT_FAILURES: String(FAILURES),
       HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: '2',
       HOOKPOST_RETRY_SCHEDULE: Array(12).fill('0.1').join(','),
+      HOOKPOST_DISABLE_AFTER_FAILURES: '100',
     };
     const workers = [1, 2].map(() => spawnWorker(workerEnv(h.config, env)));
     for (const w of workers) {

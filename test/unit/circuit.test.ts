@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { circuitMove, type CircuitView, nextCooldownSeconds } from '../../src/core/delivery/circuit.ts';
+import { circuitMove, type CircuitView, nextCooldownSeconds, streakMayDisable } from '../../src/core/delivery/circuit.ts';
 
 const settings = { failures: 5, cooldownSeconds: 60, maxCooldownSeconds: 3600 };
 const view = (state: CircuitView['state'], cooldownSeconds: number | null = null, probeDeliveryId: string | null = null): CircuitView => ({
@@ -47,5 +47,18 @@ describe('circuit breaker rules', () => {
     const off = { ...settings, failures: 0 };
     expect(circuitMove({ deliveryId: 'd', succeeded: false, failureStreak: 100 }, view('CLOSED'), off)).toBeNull();
     expect(circuitMove({ deliveryId: 'd', succeeded: true, failureStreak: 0 }, view('OPEN', 60), off)).toEqual({ to: 'CLOSED' });
+  });
+
+  it.each([
+    // streak, circuit as recorded, delivery, disable after, breaker failures, may disable
+    ['below the disable threshold', 9, view('OPEN', 60), 'dlv_1', 10, 5, false],
+    ['breaker off: the streak alone decides', 10, null, 'dlv_1', 10, 0, true],
+    ['a disable threshold below the breaker\'s acts first', 3, view('CLOSED'), 'dlv_1', 3, 5, true],
+    ['the failure that opens the circuit, however many failed with it', 12, view('CLOSED'), 'dlv_1', 10, 5, false],
+    ['a request under way when it opened', 11, view('OPEN', 60), 'dlv_1', 10, 5, false],
+    ['another delivery failing while half-open', 11, view('HALF_OPEN', 60, 'dlv_p'), 'dlv_1', 10, 5, false],
+    ['a failed probe past the threshold: the last resort', 10, view('HALF_OPEN', 60, 'dlv_p'), 'dlv_p', 10, 5, true],
+  ] as const)('auto-disable by streak: %s', (_name, failureStreak, circuit, deliveryId, disableAfter, breakerFailures, may) => {
+    expect(streakMayDisable({ deliveryId, failureStreak }, circuit, disableAfter, breakerFailures)).toBe(may);
   });
 });

@@ -16,13 +16,16 @@ export interface SettleDeps {
   /** Schedules the delivery's next attempt (batched by the caller). */
   scheduleAttempt(job: AttemptJob): Promise<void>;
   /** Moves the endpoint's circuit after each attempt; without it there is no circuit breaker. */
-  circuit?: Pick<CircuitBreaker, 'afterAttempt'>;
+  circuit?: Pick<CircuitBreaker, 'afterAttempt' | 'streakMayDisable'>;
 }
 
-/** Why the webhook should be switched off after this attempt, if it should. */
-export function disableReasonFor(outcome: Outcome, failureStreak: number, disableAfterFailures: number): string | undefined {
+/**
+ * Why the webhook should be switched off after this attempt, if it should; `streakCounts`: false
+ * while the circuit breaker holds the endpoint (see streakMayDisable).
+ */
+export function disableReasonFor(outcome: Outcome, failureStreak: number, disableAfterFailures: number, streakCounts = true): string | undefined {
   if (outcome.status === 'FAILED' && outcome.disableWebhook) return outcome.disableWebhook;
-  if (outcome.status !== 'SUCCEEDED' && failureStreak >= disableAfterFailures) {
+  if (outcome.status !== 'SUCCEEDED' && streakCounts && failureStreak >= disableAfterFailures) {
     return `Disabled after ${failureStreak} consecutive failed attempts`;
   }
   return undefined;
@@ -50,7 +53,8 @@ export async function settle(
       .catch((err) => deps.logger.warn({ err, webhookId: delivery.webhook.id }, 'could not move the circuit'));
   }
   if (outcome.status === 'SUCCEEDED') return;
-  const reason = disableReasonFor(outcome, recorded.failureStreak, deps.disableAfterFailures);
+  const streakCounts = deps.circuit?.streakMayDisable({ deliveryId: delivery.id, failureStreak: recorded.failureStreak }, recorded.circuit ?? null, deps.disableAfterFailures) ?? true;
+  const reason = disableReasonFor(outcome, recorded.failureStreak, deps.disableAfterFailures, streakCounts);
   if (reason && (await disableWebhook(deps, delivery.webhook, reason))) {
     deps.logger.warn({ webhookId: delivery.webhook.id, reason }, 'webhook disabled');
   }

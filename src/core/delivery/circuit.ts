@@ -53,6 +53,26 @@ export function circuitMove(
   return null;
 }
 
+/**
+ * Whether a failure streak this long may disable the webhook. With the breaker on, auto-disable is
+ * the last resort: while the breaker holds the endpoint (its circuit open, or opening with this
+ * failure) only a failed probe may give up on it — requests that were under way when the circuit
+ * opened fail together and would otherwise disable it at once. A disable threshold below the
+ * breaker's still acts first.
+ */
+export function streakMayDisable(
+  attempt: { deliveryId: string; failureStreak: number },
+  circuit: CircuitView | null,
+  disableAfterFailures: number,
+  breakerFailures: number,
+): boolean {
+  if (attempt.failureStreak < disableAfterFailures) return false;
+  if (breakerFailures === 0) return true;
+  const state = circuit?.state ?? 'CLOSED';
+  if (state === 'CLOSED' && attempt.failureStreak < breakerFailures) return true;
+  return state === 'HALF_OPEN' && circuit?.probeDeliveryId === attempt.deliveryId;
+}
+
 /** What subscribers of `webhookStatusChanged` are told of a circuit (timestamps as ISO strings). */
 export interface CircuitSnapshot {
   state: CircuitState;
