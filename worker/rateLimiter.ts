@@ -5,6 +5,8 @@ import type { RedisClient } from '../src/core/redis.ts';
 export interface Grant {
   granted: number;
   waitMs: number;
+  /** Redis's clock when it answered: the time the grants are logged at. */
+  atMs: number;
 }
 
 export interface RateLimiter {
@@ -34,7 +36,7 @@ if last then grant = math.min(grant, math.floor((now - last) / spacing)) end
 if grant > 0 then
   for i = 1, grant do redis.call('ZADD', key, now, ARGV[5] .. ':' .. i) end
   redis.call('PEXPIRE', key, window + 1000)
-  return {grant, 0}
+  return {grant, 0, now}
 end
 local wait = 1
 if count >= limit then
@@ -42,7 +44,7 @@ if count >= limit then
   wait = math.max(wait, tonumber(oldest[2]) + window - now + 1)
 end
 if last then wait = math.max(wait, math.ceil(last + spacing - now)) end
-return {0, wait}`;
+return {0, wait, now}`;
 
 /** The window a limit is kept over: a second plus headroom for sends that reach the receiver unevenly. */
 export const windowMs = (headroomMs: number) => 1000 + headroomMs;
@@ -51,7 +53,7 @@ export const windowMs = (headroomMs: number) => 1000 + headroomMs;
 export const burstOf = (perSecond: number) => Math.max(1, Math.floor(perSecond / 20));
 
 type WithScript = RedisClient & {
-  hookpostSlidingLog(key: string, limit: number, window: number, spacing: number, want: number, id: string): Promise<[number, number]>;
+  hookpostSlidingLog(key: string, limit: number, window: number, spacing: number, want: number, id: string): Promise<[number, number, number]>;
 };
 
 export function createRateLimiter(redis: RedisClient, prefix: string, headroomMs: number): RateLimiter {
@@ -62,7 +64,7 @@ export function createRateLimiter(redis: RedisClient, prefix: string, headroomMs
   let sequence = 0;
   return {
     async acquire(webhookId, perSecond, want) {
-      const [granted, waitMs] = await client.hookpostSlidingLog(
+      const [granted, waitMs, atMs] = await client.hookpostSlidingLog(
         `${prefix}:rate:${webhookId}`,
         perSecond,
         window,
@@ -70,7 +72,7 @@ export function createRateLimiter(redis: RedisClient, prefix: string, headroomMs
         Math.max(1, Math.min(want, perSecond)),
         `${token}:${++sequence}`,
       );
-      return { granted, waitMs };
+      return { granted, waitMs, atMs };
     },
   };
 }
