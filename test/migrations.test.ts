@@ -77,6 +77,9 @@ describe('the migrated database is what the Prisma client expects', () => {
     });
     const event = await db.event.create({ data: { id: newId('Event'), projectId: project.id, type: 'a.b', data: { z: 1, a: [true, null] } } });
     const delivery = await db.delivery.create({ data: { id: newId('Delivery'), projectId: project.id, eventId: event.id, webhookId: webhook.id } });
+    const eventType = await db.eventType.create({
+      data: { id: newId('EventType'), projectId: project.id, name: 'a.b', schema: { type: 'object', required: ['z'] }, example: { z: 1 } },
+    });
     const attempt = await db.deliveryAttempt.create({
       data: { id: newId('DeliveryAttempt'), deliveryId: delivery.id, attemptNumber: 1, url: 'https://x', requestHeaders: { a: 'b' }, responseStatus: 200, responseHeaders: { c: ['d', 'e'] }, responseBody: 'ok', durationMs: 3, succeeded: true },
     });
@@ -87,6 +90,11 @@ describe('the migrated database is what the Prisma client expects', () => {
     expect(Object.keys(loaded.event.data as object)).toEqual(['z', 'a']);
     expect(loaded.webhook).toMatchObject({ events: ['a.*', '*'], active: true, timeoutSeconds: 30, headers: { 'X-A': '1' } });
     expect(loaded.attempts[0]).toMatchObject({ id: attempt.id, responseHeaders: { c: ['d', 'e'] } });
+    expect(await db.project.findUniqueOrThrow({ where: { id: project.id } })).toMatchObject({ strictEventTypes: false });
+    expect(eventType).toMatchObject({ deprecated: false, description: null, schema: { type: 'object', required: ['z'] } });
+    // One type per name in a project.
+    const sameName = await db.eventType.create({ data: { id: newId('EventType'), projectId: project.id, name: 'a.b' } }).then(() => undefined, (err: unknown) => err);
+    expect(isPrismaError(sameName, 'P2002'), String(sameName)).toBe(true);
 
     const at = new Date('2026-01-02T03:04:05.678Z');
     const updated = await Promise.all([
@@ -122,7 +130,7 @@ describe('the migrated database is what the Prisma client expects', () => {
 
     // Deleting a project removes everything below it.
     await db.project.delete({ where: { id: project.id } });
-    for (const count of [db.apiKey.count(), db.webhook.count(), db.event.count(), db.delivery.count(), db.deliveryAttempt.count()]) {
+    for (const count of [db.apiKey.count(), db.webhook.count(), db.event.count(), db.eventType.count(), db.delivery.count(), db.deliveryAttempt.count()]) {
       expect(await count).toBe(0);
     }
   });

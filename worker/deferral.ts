@@ -14,6 +14,8 @@ export interface DeferralDeps {
   circuit: Pick<CircuitBreaker, 'claimProbe'>;
   /** Until when this process holds an endpoint's deliveries back (its circuit is opening or open). */
   holdsUntil(webhookId: string): number | undefined;
+  /** Claims and sends the heads of these ordered webhooks' lines, when they may go. */
+  wakeLines(webhookIds: string[]): Promise<void>;
   /** Hands a circuit's probe to the dispatcher; returns it if it could not be claimed. */
   takeProbe(ref: DeliveryRef): Promise<DeliveryRef[]>;
 }
@@ -24,8 +26,9 @@ const PROBE_LOST_RETRY_MS = 1000;
 /**
  * Sorts out deliveries a claim passed over: those that will be claimable later (not due yet, leased
  * by another worker, held by an open circuit) are returned with the time to try again; one held by a
- * circuit whose cool-down is over may become the probe and is handed to the dispatcher at once; the
- * rest (settled, deleted, disabled webhook, stale job) need nothing more.
+ * circuit whose cool-down is over may become the probe and is handed to the dispatcher at once; a
+ * due one in an ordered line wakes its line; the rest (settled, deleted, disabled webhook, stale
+ * job) need nothing more.
  */
 export function createDeferral(deps: DeferralDeps) {
   return async function laterOf(missed: DeliveryRef[]): Promise<Later[]> {
@@ -39,6 +42,8 @@ export function createDeferral(deps: DeferralDeps) {
     }
     if (!unknown.length) return later;
     const reasons = await whyNotClaimed(deps.sql, unknown);
+    const lines = new Set(unknown.filter(([id]) => reasons.get(id)?.kind === 'line').map(([, webhookId]) => webhookId));
+    if (lines.size) await deps.wakeLines([...lines]);
     const probed = new Set<string>();
     for (const ref of unknown) {
       const why = reasons.get(ref[0]);

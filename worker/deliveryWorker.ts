@@ -51,13 +51,19 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
     settings: config.delivery.circuit,
     leaseMs: config.delivery.jobLockMs,
     onHold: (webhookId, untilMs) => void dispatcher?.hold(webhookId, untilMs),
-    onRelease: (webhookId) => dispatcher?.unhold(webhookId),
+    onRelease: (webhookId) => dispatcher?.holds.release(webhookId),
   });
   const takeProbe = (ref: DeliveryRef) => {
-    dispatcher!.unhold(ref[1]);
+    dispatcher!.holds.release(ref[1]);
     return dispatcher!.take([ref]);
   };
-  const laterOf = createDeferral({ sql: deps.sql, circuit, takeProbe, holdsUntil: (webhookId) => dispatcher!.holdsUntil(webhookId) });
+  const laterOf = createDeferral({
+    sql: deps.sql,
+    circuit,
+    takeProbe,
+    holdsUntil: (webhookId) => dispatcher!.holds.heldUntil(webhookId),
+    wakeLines: (webhookIds) => dispatcher!.wakeLines(webhookIds),
+  });
   dispatcher = new DeliveryDispatcher({
     config,
     sql: deps.sql,

@@ -7,13 +7,16 @@ import { decideOutcome } from '../src/core/delivery/outcome.ts';
 import { scheduleOf } from '../src/core/delivery/retryPolicy.ts';
 import { newId } from '../src/core/ids.ts';
 import type { DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
+import { EndpointHolds } from './endpointHolds.ts';
 import { EndpointQueues } from './endpointQueues.ts';
 import { RateGate } from './rateGate.ts';
 import type { RateLimiter } from './rateLimiter.ts';
 import { sendWebhook } from './httpSender.ts';
 import type { Recorder } from './recorder.ts';
 import { buildRequest, type SecretOpener } from './stages/build.ts';
-import { claimDeliveries, type DueDelivery, renewLeases } from './stages/claim.ts';
+import { claimDeliveries, type DueDelivery, releaseLeases, renewLeases } from './stages/claim.ts';
+import { claimLineHeads } from './stages/claimLine.ts';
+import { lineHeadJobs } from '../src/core/queue/lineHeads.ts';
 import { settle, type SettleDeps } from './stages/settle.ts';
 
 export interface DispatcherDeps {
@@ -28,10 +31,7 @@ export interface DispatcherDeps {
   onAttempt?: AttemptObserver;
   /** Keeps rate-limited endpoints to their limit (see RateGate); without it limits are not enforced. */
   rateLimiter?: RateLimiter;
-  /**
-   * Deliveries a refill could not claim (not due, held by an open circuit, leased elsewhere): given
-   * jobs for when they can go. Without it the reconciler finds them.
-   */
+  /** Gives deliveries a refill could not claim jobs for when they can go; else the reconciler finds them. */
   deferMissed?: (refs: DeliveryRef[]) => Promise<void>;
   now?: () => Date;
 }
@@ -45,8 +45,8 @@ export interface DispatcherDeps {
 export class DeliveryDispatcher {
   private readonly endpoints: EndpointQueues;
   private readonly gate?: RateGate;
-  /** Endpoints whose circuit this process knows to be open, until when: what it claims for them goes back. */
-  private readonly heldUntil = new Map<string, number>();
+  /** Endpoints whose circuit this process knows to be opening: what it claims for them goes back. */
+  readonly holds = new EndpointHolds();
   /** Deliveries this process holds a lease on, from claim until their attempt is recorded. */
   private readonly held = new Set<string>();
   private readonly renewal: NodeJS.Timeout;
@@ -114,8 +114,8 @@ export class DeliveryDispatcher {
     const heldBack: string[] = [];
     for (const d of claimed) {
       // Claimed as its endpoint's circuit was opening: released unsent and counted as missed, so
-      // that the caller gives it a job for when the circuit lets it go (see `holdsUntil`).
-      if (this.isHeld(d.webhook.id)) heldBack.push(d.id);
+      // that the caller gives it a job for when the circuit lets it go (see `holds`).
+      if (this.holds.heldUntil(d.webhook.id) !== undefined) heldBack.push(d.id);
       else {
         taken.add(d.id);
         this.held.add(d.id);
@@ -125,8 +125,31 @@ export class DeliveryDispatcher {
     const missed = refs.filter(([id]) => !taken.has(id));
     for (const [, webhookId] of missed) this.endpoints.unreserve(webhookId);
     this.pump();
-    if (heldBack.length) await this.deps.sql.query('UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])', [heldBack]);
+    await releaseLeases(this.deps.sql, heldBack);
     return missed;
+  }
+
+  /**
+   * Claims the heads of these ordered webhooks' lines that may go now (see claimLine.ts) and sends
+   * them beside everything else: a line takes one slot at most, and what waits behind its head is
+   * not held here at all. Once closed, the heads' jobs go back to the queue for other workers.
+   */
+  async wakeLines(webhookIds: string[]): Promise<void> {
+    if (!this.closed) {
+      const heads = await claimLineHeads(this.deps.sql, webhookIds, this.leaseMs);
+      if (!this.closed) {
+        for (const d of heads) {
+          this.held.add(d.id);
+          this.endpoints.reserve(d.webhook.id);
+          this.endpoints.park(d);
+        }
+        return this.pump();
+      }
+      // Closed while claiming: close() has handed back what was parked; these leases are let go too.
+      await releaseLeases(this.deps.sql, heads.map((d) => d.id));
+    }
+    const jobs = await lineHeadJobs(this.deps.sql, { webhookIds });
+    await Promise.all(jobs.map((job) => this.deps.settleDeps.scheduleAttempt(job)));
   }
 
   /** Claims the next waiting deliveries of an endpoint that has room for them again. */
@@ -221,6 +244,13 @@ export class DeliveryDispatcher {
       this.deps.logger.error({ err, deliveryId: delivery.id }, 'settling a delivery attempt failed');
     } finally {
       this.held.delete(delivery.id);
+      // The head of a line is settled (or waits for its retry): the next one may go, wake the line now.
+      // Should this process die first, the reconciler gives the new head its job.
+      if (delivery.line) {
+        void this.wakeLines([delivery.webhook.id]).catch((err) =>
+          this.deps.logger.warn({ err, webhookId: delivery.webhook.id }, 'waking an ordered line failed; the reconciler will'),
+        );
+      }
     }
   }
 
@@ -230,39 +260,23 @@ export class DeliveryDispatcher {
    * then what this process claims for it goes back too. Requests under way finish.
    */
   async hold(webhookId: string, untilMs: number): Promise<void> {
-    if (this.heldUntil.size >= 100_000) this.heldUntil.clear();
-    const until = Math.max(untilMs, this.heldUntil.get(webhookId) ?? 0);
-    this.heldUntil.set(webhookId, until);
+    const until = this.holds.hold(webhookId, untilMs);
     const { parked, waiting } = this.endpoints.evict(webhookId);
-    if (!parked.length && !waiting.length) return;
-    for (const d of parked) this.held.delete(d.id);
-    const refs: DeliveryRef[] = [...parked.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]), ...waiting];
-    const delayMs = Math.max(0, until - Date.now());
-    try {
-      if (parked.length) await this.deps.sql.query('UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])', [parked.map((d) => d.id)]);
-      await Promise.all(refs.map(([deliveryId, , attemptCount]) => this.deps.settleDeps.scheduleAttempt({ deliveryId, webhookId, attemptCount, delayMs })));
-    } catch (err) {
-      this.deps.logger.warn({ err, webhookId, count: refs.length }, 'could not hand held deliveries back; the reconciler will');
-    }
+    await this.handBack(parked, waiting, Math.max(0, until - Date.now()));
     this.pump();
   }
 
-  /** The endpoint's circuit closed, or this process is sending its probe: its deliveries may go. */
-  unhold(webhookId: string): void {
-    this.heldUntil.delete(webhookId);
-  }
-
-  /** Until when this process holds the endpoint's deliveries back (its circuit is open), if it does. */
-  holdsUntil(webhookId: string): number | undefined {
-    if (!this.heldUntil.size) return undefined;
-    const until = this.heldUntil.get(webhookId);
-    if (until === undefined || until > Date.now()) return until;
-    this.heldUntil.delete(webhookId);
-    return undefined;
-  }
-
-  private isHeld(webhookId: string): boolean {
-    return this.holdsUntil(webhookId) !== undefined;
+  /** Releases claimed deliveries unsent and gives them, and waiting ones, jobs (the reconciler's if this fails). */
+  private async handBack(parked: DueDelivery[], waiting: DeliveryRef[], delayMs = 0): Promise<void> {
+    if (!parked.length && !waiting.length) return;
+    for (const d of parked) this.held.delete(d.id);
+    const refs: DeliveryRef[] = [...parked.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]), ...waiting];
+    try {
+      await releaseLeases(this.deps.sql, parked.map((d) => d.id));
+      await Promise.all(refs.map(([deliveryId, webhookId, attemptCount]) => this.deps.settleDeps.scheduleAttempt({ deliveryId, webhookId, attemptCount, delayMs })));
+    } catch (err) {
+      this.deps.logger.warn({ err, count: refs.length }, 'could not hand deliveries back; the reconciler will');
+    }
   }
 
   /**
@@ -273,14 +287,7 @@ export class DeliveryDispatcher {
     this.closed = true;
     this.gate?.close();
     const { parked: unsent, waiting } = this.endpoints.takeAll();
-    for (const d of unsent) this.held.delete(d.id);
-    const handBack: DeliveryRef[] = [...unsent.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]), ...waiting];
-    try {
-      if (unsent.length) await this.deps.sql.query('UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])', [unsent.map((d) => d.id)]);
-      await Promise.all(handBack.map(([deliveryId, webhookId, attemptCount]) => this.deps.settleDeps.scheduleAttempt({ deliveryId, webhookId, attemptCount })));
-    } catch (err) {
-      this.deps.logger.warn({ err, count: handBack.length }, 'could not hand deliveries back; the reconciler will');
-    }
+    await this.handBack(unsent, waiting);
     this.wake();
     if (this.active > 0 || this.recording > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.deps.recorder.drain();

@@ -70,6 +70,11 @@ export class EndpointQueues {
     return admitted;
   }
 
+  /** Counts a delivery claimed without `admit` (an ordered line's head) as held for its endpoint. */
+  reserve(webhookId: string): void {
+    this.endpoint(webhookId).reserved++;
+  }
+
   /** A claimed delivery, ready to go when its endpoint has a free slot. */
   park(d: DueDelivery): void {
     if (this.caps.size >= MAX_KNOWN_CAPS) this.caps.clear();

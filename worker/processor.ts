@@ -15,7 +15,8 @@ export interface ProcessorDeps {
  * One BullMQ job run hands its deliveries to the dispatcher and is done. A delivery the job could not
  * claim because it is not due yet, another worker's lease still holds it, or its endpoint's circuit
  * is open, is tried again when that ends: an attempt job moves itself to then; a publish job leaves
- * an attempt job behind. Neither spends an attempt.
+ * an attempt job behind. Neither spends an attempt. A delivery in an ordered webhook's line is not
+ * claimed on its own: its job wakes the line, whose head goes (see deferral.ts).
  */
 export function createDeliveryProcessor(deps: ProcessorDeps) {
   return async function processDeliveryJob(job: Job<DeliveryJobData>, token?: string): Promise<void> {

@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import { createInMemoryAPQStore, useAPQ } from '@graphql-yoga/plugin-apq';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { AddressInfo } from 'node:net';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
@@ -11,6 +10,7 @@ import { checkReadiness } from '../core/readiness.ts';
 import { keyFromConnectionParams, keyFromHeaders, type Viewer } from './auth/apiKeys.ts';
 import { type Authenticator, createAuthenticator } from './auth/authenticator.ts';
 import type { ApiDeps } from './deps.ts';
+import { createEventCatalog } from './services/eventCatalog.ts';
 import { createEventWriter } from './services/eventWriter.ts';
 import type { GraphQLContext } from './graphql/context.ts';
 import { useErrorCodes } from './graphql/errorCodes.ts';
@@ -45,12 +45,15 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
     ...core,
     authenticate: opts.authenticate ?? ownAuthenticator!,
     eventWriter: createEventWriter(core),
+    eventCatalog: createEventCatalog(core),
   };
   const { logger } = deps;
   if (deps.config.env !== 'production') {
     reportUnusedQueries((info) => logger.warn({ field: `${info.parentType.name}.${info.fieldName}` }, 'prisma field resolved without its query'));
   }
-  let graphiqlPage: string | undefined; // ~9 MB of inlined editor code: rendered once
+  // The editor's code (~10 MB, held twice by V8 as module source and string) loads when someone
+  // first opens GraphiQL, not in every API process at start; the page is then rendered once.
+  let graphiqlPage: Promise<string> | undefined;
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: deps.config.federation ? subgraphSchema() : schema,
     graphqlEndpoint: '/graphql',
@@ -64,7 +67,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
     ],
     // The editor's code comes from the package, not a CDN, so GraphiQL works on an air-gapped host.
     graphiql: { title: 'Hookpost GraphiQL' },
-    renderGraphiQL: (opts) => (graphiqlPage ??= renderGraphiQL(opts)),
+    renderGraphiQL: (opts) => (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(opts))),
     logging: {
       debug: (...args) => logger.debug(yogaLog(args), 'graphql'),
       info: (...args) => logger.info(yogaLog(args), 'graphql'),
@@ -158,6 +161,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
     async close() {
       await revocations.return?.();
       await ownAuthenticator?.close();
+      await deps.eventCatalog.close();
       for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
       await wsDisposable.dispose();
       server.closeAllConnections();

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDeliveries } from './commands/deliveries.ts';
 import { registerEvents } from './commands/events.ts';
+import { registerEventTypes } from './commands/eventTypes.ts';
 import { registerProjects } from './commands/projects.ts';
 import { registerTail } from './commands/tail.ts';
 import { registerWebhooks } from './commands/webhooks.ts';
@@ -28,6 +29,7 @@ Examples:
   hookpost events publish order.shipped --data '{"orderId":"ord_42"}'
   hookpost events publish order.shipped --file order.json --idempotency-key ord_42-shipped
   hookpost events publish --ndjson events.ndjson
+  hookpost event-types list --deprecated
   hookpost deliveries list --status FAILED --webhook whk_…
   hookpost deliveries get dlv_…
   hookpost deliveries retry dlv_…
@@ -57,6 +59,7 @@ export function buildProgram(act: Act): Command {
   registerProjects(program, act);
   registerWebhooks(program, act);
   registerEvents(program, act);
+  registerEventTypes(program, act);
   registerDeliveries(program, act);
   registerTail(program, act);
   program.addHelpText('after', `\nAll commands:\n${overview(program)}\n\n${EXAMPLES}`);

@@ -9,6 +9,8 @@ export interface Topics {
   deliveryUpdated: { deliveryId: string; webhookId: string; projectId: string };
   webhookStatusChanged: { webhookId: string; projectId: string; active: boolean; circuit?: CircuitSnapshot };
   apiKeyRevoked: { keyId: string };
+  /** A project's event types or its strictEventTypes changed: validator caches drop the project. */
+  eventTypesChanged: { projectId: string };
 }
 
 export interface Broadcaster {

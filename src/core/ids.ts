@@ -7,6 +7,7 @@ export const ID_PREFIXES = {
   Event: 'evt',
   Delivery: 'dlv',
   DeliveryAttempt: 'att',
+  EventType: 'ety',
 } as const;
 
 export type IdType = keyof typeof ID_PREFIXES;

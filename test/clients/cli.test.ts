@@ -83,8 +83,8 @@ describe('hookpost', () => {
     expect(created.secret).toMatch(/^whsec_/);
     expect(created.webhook).toMatchObject({ url: receiver.url, events: ['order.*', 'invoice.paid'], headers: { 'X-Tenant': 'acme' }, active: true });
 
-    const updated = await cliJson(['webhooks', 'update', webhookId, '--name', 'orders v2', '--retry-schedule', '5,10', '--disable'], env);
-    expect(updated).toMatchObject({ name: 'orders v2', retrySchedule: [5, 10], active: false, events: ['order.*', 'invoice.paid'] });
+    const updated = await cliJson(['webhooks', 'update', webhookId, '--name', 'orders v2', '--retry-schedule', '5,10', '--disable', '--ordered'], env);
+    expect(updated).toMatchObject({ name: 'orders v2', retrySchedule: [5, 10], active: false, ordered: true, events: ['order.*', 'invoice.paid'] });
     const [enabled, rotated] = await Promise.all([
       cliJson(['webhooks', 'update', webhookId, '--enable'], env),
       cliJson(['webhooks', 'rotate-secret', webhookId, '--grace-period', '60'], env),
@@ -96,6 +96,7 @@ describe('hookpost', () => {
     const [get, list] = await Promise.all([runCli(['webhooks', 'get', webhookId], env), cliJson(['webhooks', 'list'], env)]);
     expect(get.stdout).toMatch(new RegExp(`url\\s+${receiver.url}`));
     expect(get.stdout).toMatch(/name\s+orders v2/);
+    expect(get.stdout).toMatch(/ordered\s+yes: one at a time/);
     expect(get.stdout).toContain(`secret       …${rotated.secret.slice(-4)} (previous one signs too until`);
     expect(list.nodes.map((w: { id: string }) => w.id)).toEqual([webhookId]);
     expect(list.pageInfo.hasNextPage).toBe(false);

@@ -123,8 +123,9 @@ describe('retries', () => {
     expect(recoverFailedDeliveries.count).toBe(2);
     await settled(events[1].id, 'SUCCEEDED');
     await settled(events[2].id, 'SUCCEEDED');
+    // Both are re-sent at once (this endpoint is not ordered, so arrival order is not promised).
     const resent = receiver.requests.slice(before).map((r) => JSON.parse(r.body).data.i);
-    expect(resent).toEqual([1, 2]); // event order
+    expect(resent.sort()).toEqual([1, 2]);
   });
 
   it('retryDelivery on a SUCCEEDED delivery is an explicit resend, logged as a further attempt', async () => {
@@ -178,10 +179,17 @@ describe('disabling', () => {
     expect(webhook.disabledReason).toBe('Disabled after 10 consecutive failed attempts');
     await waitUntil(() => statusChanges.items.some((c) => c.id === webhookId && !c.active), 5000, 'a disable event');
 
-    // Held: the ten failures that disabled it are all the attempts made.
+    // Held: the ten failures that disabled it are all the attempts made, but for the other delivery's
+    // attempt that may already have been on the wire when the tenth was recorded (both retry at once).
     const attemptCounts = async () => Promise.all([a, b].map(async (e) => (await deliveryOf(e.id)).attemptCount as number));
-    const whenDisabled = await attemptCounts();
-    expect(whenDisabled[0] + whenDisabled[1]).toBe(10);
+    // Read once every request the receiver got is recorded as an attempt.
+    const whenDisabled = await waitUntil(async () => {
+      const counts = await attemptCounts();
+      return counts[0] + counts[1] === receiver.requests.length ? counts : undefined;
+    }, 5000, 'every attempt made to be recorded');
+    const made = whenDisabled[0] + whenDisabled[1];
+    expect(made).toBeGreaterThanOrEqual(10);
+    expect(made).toBeLessThanOrEqual(11);
     // A witness: another webhook's retry, due well after the held deliveries' next tries were. Once
     // it has been made, the worker has come to those tries, and they must still be unmade.
     const witness = await setup(['witness.*'], { retryPolicy: { schedule: [0.5] } });
@@ -191,7 +199,7 @@ describe('disabling', () => {
     expect((await settled(w.id, 'SUCCEEDED')).attemptCount).toBe(2);
     expect(await attemptCounts()).toEqual(whenDisabled);
     for (const e of [a, b]) expect(['RETRYING', 'PENDING']).toContain((await deliveryOf(e.id)).status);
-    expect(receiver.requests).toHaveLength(10);
+    expect(receiver.requests).toHaveLength(made);
     // Events published while it is disabled are not addressed to it.
     expect((await publish('flaky.c')).deliveryCount).toBe(0);
 

@@ -42,7 +42,7 @@ describe('npm start', () => {
     expect(await databaseExists()).toBe(false);
     const receiver = await startReceiver();
     onTestFinished(() => receiver.close());
-    const service = spawnEntry('src/bin/start.ts', env);
+    const service = spawnEntry('dist/server/start.js', env);
     onTestFinished(async () => {
       service.kill('SIGKILL');
       await exited(service);
@@ -63,7 +63,7 @@ describe('npm start', () => {
     expect(await exited(service)).toBe(0);
 
     // A second start finds everything in place and prints no new key.
-    const again = spawnEntry('src/bin/start.ts', env);
+    const again = spawnEntry('dist/server/start.js', env);
     onTestFinished(async () => {
       again.kill('SIGTERM');
       await exited(again);
@@ -74,7 +74,7 @@ describe('npm start', () => {
   }, 120_000);
 
   it('refuses to start in production without an encryption key, and says why', async () => {
-    const service = spawnEntry('src/bin/start.ts', {
+    const service = spawnEntry('dist/server/start.js', {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
       DATABASE_URL: `${SERVER_URL}/${database}`,

@@ -42,6 +42,11 @@ async function buildPackage(): Promise<string> {
   return dir;
 }
 
+/** Bundles the entry points into dist/server, as `npm start` does before it runs them. */
+async function buildServer(): Promise<void> {
+  await promisify(execFile)('npm', ['run', 'build:server', '--silent'], { cwd: ROOT });
+}
+
 /**
  * Builds a freshly migrated template database for this run; each test file clones it
  * (CREATE DATABASE … TEMPLATE). Leftovers of runs that are gone are dropped; another live run's
@@ -53,6 +58,9 @@ export default async function setup(project?: TestProject): Promise<() => Promis
   // Only vitest runs tests that use the package (a script calling this passes no project).
   const built = project ? buildPackage() : undefined;
   built?.catch(() => {}); // reported where it is awaited, below
+  // Tests that start service processes run the bundle `npm start` runs, built from this checkout.
+  const server = project ? buildServer() : undefined;
+  server?.catch(() => {});
   await withAdmin(async (admin) => {
     const leftovers = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'hookpost\\_test%'");
     for (const { datname } of leftovers.rows) {
@@ -61,6 +69,7 @@ export default async function setup(project?: TestProject): Promise<() => Promis
     await admin.query(`CREATE DATABASE "${template}"`);
   });
   await migrate(`${SERVER_URL}/${template}`);
+  await server;
   const builtPackageDir = await built;
   if (builtPackageDir) project?.provide('builtPackageDir', builtPackageDir);
   return async () => {

@@ -33,10 +33,12 @@ export function workerEnv(config: Config, extra: Record<string, string> = {}): N
 
 /**
  * Starts an entry point as its own Node process (no npx or tsx wrapper, so a signal reaches it),
- * collecting what it prints.
+ * collecting what it prints. A `.js` script (the bundle in dist/server that `npm start` runs, built
+ * by the global setup) runs as plain JavaScript; a `.ts` one through tsx.
  */
 export function spawnEntry(script: string, env: NodeJS.ProcessEnv): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -44,7 +46,7 @@ export function spawnEntry(script: string, env: NodeJS.ProcessEnv): ChildProcess
 }
 
 export function spawnWorker(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawnEntry('src/bin/worker.ts', env);
+  return spawnEntry('dist/server/worker.js', env);
 }
 
 export function exited(child: ChildProcess): Promise<number | null> {

@@ -26,7 +26,16 @@ export interface DueDelivery {
     previousSecretKeyId: string | null;
     previousSecretExpiresAt: Date | null;
   };
+  /** Claimed as the head of its ordered webhook's line: settling it lets the next one go. */
+  line?: boolean;
 }
+
+/** What a claim returns for each delivery (deliveries d, events e, webhooks w). */
+export const DUE_COLUMNS = `d.id, d.project_id, d.attempt_count, d.schedule_offset,
+            e.id AS event_id, e.type, e.timestamp, e.data::text AS data_json,
+            w.id AS webhook_id, w.url, w.headers, w.timeout_seconds, w.max_concurrency, w.rate_limit_per_second, w.retry_policy,
+            w.secret_ciphertext, w.secret_key_id, w.previous_secret_ciphertext, w.previous_secret_key_id,
+            w.previous_secret_expires_at`;
 
 /**
  * Claims the deliveries that are due now, in one statement, and returns what sending them needs. A
@@ -34,6 +43,7 @@ export interface DueDelivery {
  * has made exactly the attempts its job names (a job for an attempt already made is stale). The lease
  * keeps a second job for the same delivery (a reconciler's, a stalled one's) from sending it again;
  * the worker renews it while it works, so a killed worker's deliveries are free after `leaseMs`.
+ * A delivery in an ordered webhook's line is never claimed here but by its line (claimLine.ts).
  */
 export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: number): Promise<DueDelivery[]> {
   if (!refs.length) return [];
@@ -45,18 +55,20 @@ export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: nu
         AND d.status IN ('PENDING', 'RETRYING') AND w.active
         AND (d.lease_until IS NULL OR d.lease_until < now()::timestamp)
         AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()::timestamp + interval '1 second')
+        AND NOT (w.ordered AND d.line_seq IS NOT NULL)
         -- An open circuit holds its deliveries; a half-open one lets its probe through (circuitBreaker.ts).
         AND (w.circuit_state = 'CLOSED' OR w.circuit_probe_delivery_id = d.id)
-  RETURNING d.id, d.project_id, d.attempt_count, d.schedule_offset,
-            e.id AS event_id, e.type, e.timestamp, e.data::text AS data_json,
-            w.id AS webhook_id, w.url, w.headers, w.timeout_seconds, w.max_concurrency, w.rate_limit_per_second, w.retry_policy,
-            w.secret_ciphertext, w.secret_key_id, w.previous_secret_ciphertext, w.previous_secret_key_id,
-            w.previous_secret_expires_at`,
+  RETURNING ${DUE_COLUMNS}`,
     [refs.map((r) => r[0]), refs.map((r) => r[2]), leaseMs],
   );
   // Ids are time-ordered: sending in id order serves each endpoint in publish order as far as it can.
   rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return rows.map((r) => ({
+  return rows.map(toDueDelivery);
+}
+
+/** A row of DUE_COLUMNS as the worker uses it. */
+export function toDueDelivery(r: any): DueDelivery {
+  return {
     id: r.id,
     projectId: r.project_id,
     attemptCount: r.attempt_count,
@@ -77,41 +89,42 @@ export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: nu
       previousSecretKeyId: r.previous_secret_key_id,
       previousSecretExpiresAt: r.previous_secret_expires_at,
     },
-  }));
+  };
 }
 
 /**
- * Why a delivery was not claimed, when it will be claimable later by the same attempt's job; `probe`:
- * its endpoint's circuit is open and its cool-down over, so it may become the probe.
+ * Why a delivery was not claimed: it will be claimable later by the same attempt's job (`wait`), it
+ * is due but in an ordered webhook's line, which decides what goes next (`line`), its endpoint's
+ * circuit is open and its cool-down over, so it may become the probe (`probe`), or it needs no job.
  */
-export type NotClaimed = { kind: 'wait'; untilMs: number } | { kind: 'probe' } | { kind: 'none' };
+export type NotClaimed = { kind: 'wait'; untilMs: number } | { kind: 'line' } | { kind: 'probe' } | { kind: 'none' };
 
 /**
  * For deliveries a claim passed over: a RETRYING one not yet due, one whose lease another worker
  * holds, or one held by its endpoint's open circuit until the next probe, can be tried again later;
- * anything else (settled, deleted, disabled webhook, stale job) needs no job.
+ * a due one in a line wakes its line; anything else (settled, deleted, disabled webhook, stale job)
+ * needs no job. Ordered lines are not held by the circuit breaker (they send one at a time already).
  */
 export async function whyNotClaimed(sql: Sql, refs: DeliveryRef[]): Promise<Map<string, NotClaimed>> {
-  const { rows } = await sql.query<{ id: string; until_ms: number | null; later: boolean | null }>(
-    `SELECT id, (EXTRACT(EPOCH FROM until) * 1000)::float8 AS until_ms, until > now()::timestamp AS later FROM (
-       SELECT d.id, c.held,
+  const { rows } = await sql.query<{ id: string; until_ms: number | null; waiting: boolean | null; in_line: boolean; held: boolean }>(
+    `SELECT id, (EXTRACT(EPOCH FROM until) * 1000)::float8 AS until_ms, until > now()::timestamp AS waiting, in_line, held FROM (
+       SELECT d.id, l.in_line, c.held,
               GREATEST(d.next_attempt_at, d.lease_until, CASE WHEN c.held THEN w.circuit_next_probe_at END) AS until
          FROM deliveries d JOIN unnest($1::text[], $2::int[]) AS j(id, n) ON d.id = j.id AND d.attempt_count = j.n
          JOIN webhooks w ON w.id = d.webhook_id
-         CROSS JOIN LATERAL (SELECT w.circuit_state <> 'CLOSED' AND w.circuit_probe_delivery_id IS DISTINCT FROM d.id AS held) c
+         CROSS JOIN LATERAL (SELECT w.ordered AND d.line_seq IS NOT NULL AS in_line) l
+         CROSS JOIN LATERAL (SELECT NOT l.in_line AND w.circuit_state <> 'CLOSED' AND w.circuit_probe_delivery_id IS DISTINCT FROM d.id AS held) c
         WHERE d.status IN ('PENDING', 'RETRYING') AND w.active) s
-      WHERE held OR until > now()::timestamp`,
+      WHERE until > now()::timestamp OR in_line OR held`,
     [refs.map((r) => r[0]), refs.map((r) => r[2])],
   );
-  const found = new Map(rows.map((r) => [r.id, r]));
-  return new Map(
-    refs.map(([id]): [string, NotClaimed] => {
-      const r = found.get(id);
-      if (!r) return [id, { kind: 'none' }];
-      // Only held deliveries are found without a time to wait for: their cool-down is over.
-      return [id, r.later && r.until_ms !== null ? { kind: 'wait', untilMs: r.until_ms } : { kind: 'probe' }];
-    }),
+  const found = new Map(
+    rows.map((r): [string, NotClaimed] => [
+      r.id,
+      r.waiting && r.until_ms !== null ? { kind: 'wait', untilMs: r.until_ms } : r.in_line ? { kind: 'line' } : { kind: 'probe' },
+    ]),
   );
+  return new Map(refs.map(([id]): [string, NotClaimed] => [id, found.get(id) ?? { kind: 'none' }]));
 }
 
 /** Extends the leases of deliveries this worker still holds (claimed, sending or being recorded). */
@@ -122,4 +135,9 @@ export async function renewLeases(sql: Sql, ids: string[], leaseMs: number): Pro
       WHERE id = ANY($1::text[]) AND lease_until IS NOT NULL`,
     [ids, leaseMs],
   );
+}
+
+/** Lets go of leases this worker will not use (deliveries handed back unsent). */
+export async function releaseLeases(sql: Sql, ids: string[]): Promise<void> {
+  if (ids.length) await sql.query('UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])', [ids]);
 }

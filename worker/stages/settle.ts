@@ -45,15 +45,18 @@ export async function settle(
   const ids = { deliveryId: delivery.id, webhookId: delivery.webhook.id, projectId: delivery.projectId };
   deps.broadcaster.publish('deliveryAttemptCreated', { attemptId: recorded.attemptId, ...ids });
   deps.broadcaster.publish('deliveryUpdated', ids);
-  if (deps.circuit) {
+  // An ordered line sends one delivery at a time and waits out its head's retries: the breaker
+  // leaves it alone (its claim does not look at the circuit either).
+  const circuit = delivery.line ? undefined : deps.circuit;
+  if (circuit) {
     const attempt = { deliveryId: delivery.id, webhookId: delivery.webhook.id, succeeded: outcome.status === 'SUCCEEDED' };
     // The circuit is a guard, not the record: if Postgres is away now, the next attempt moves it.
-    await deps.circuit
+    await circuit
       .afterAttempt(attempt, { failureStreak: recorded.failureStreak, circuit: recorded.circuit ?? null })
       .catch((err) => deps.logger.warn({ err, webhookId: delivery.webhook.id }, 'could not move the circuit'));
   }
   if (outcome.status === 'SUCCEEDED') return;
-  const streakCounts = deps.circuit?.streakMayDisable({ deliveryId: delivery.id, failureStreak: recorded.failureStreak }, recorded.circuit ?? null, deps.disableAfterFailures) ?? true;
+  const streakCounts = circuit?.streakMayDisable({ deliveryId: delivery.id, failureStreak: recorded.failureStreak }, recorded.circuit ?? null, deps.disableAfterFailures) ?? true;
   const reason = disableReasonFor(outcome, recorded.failureStreak, deps.disableAfterFailures, streakCounts);
   if (reason && (await disableWebhook(deps, delivery.webhook, reason))) {
     deps.logger.warn({ webhookId: delivery.webhook.id, reason }, 'webhook disabled');

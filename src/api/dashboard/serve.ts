@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { packageRoot } from '../../core/packageRoot.ts';
 
 /** Where `npm run build:dashboard` (run by `npm install`) writes the page. */
-export const DASHBOARD_BUILD_DIR = path.resolve(import.meta.dirname, '../../../dist/dashboard');
+export const DASHBOARD_BUILD_DIR = path.join(packageRoot(import.meta.dirname), 'dist/dashboard');
 
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/dashboard': { file: 'index.html', type: 'text/html; charset=utf-8' },

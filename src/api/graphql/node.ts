@@ -14,6 +14,8 @@ export async function projectIdOf(db: Db, id: string): Promise<string | null> {
       return (await db.webhook.findUnique({ where: { id }, select }))?.projectId ?? null;
     case 'Event':
       return (await db.event.findUnique({ where: { id }, select }))?.projectId ?? null;
+    case 'EventType':
+      return (await db.eventType.findUnique({ where: { id }, select }))?.projectId ?? null;
     case 'Delivery':
       return (await db.delivery.findUnique({ where: { id }, select }))?.projectId ?? null;
     case 'DeliveryAttempt':

@@ -8,10 +8,10 @@ import { parseInput } from './validation.ts';
 
 const named = z.object({ name: z.string().trim().min(1, 'must not be empty').max(200) });
 
-export async function createProject(deps: CoreDeps, viewer: Viewer | null, input: { name: string }) {
+export async function createProject(deps: CoreDeps, viewer: Viewer | null, input: { name: string; strictEventTypes?: boolean | null }) {
   requireAdmin(viewer);
   const { name } = parseInput(named, input);
-  return deps.db.project.create({ data: { id: newId('Project'), name } });
+  return deps.db.project.create({ data: { id: newId('Project'), name, strictEventTypes: input.strictEventTypes ?? false } });
 }
 
 /** A project key; its plaintext is returned here once and only its hash is stored. */

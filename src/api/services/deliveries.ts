@@ -22,7 +22,9 @@ function refuseWithoutPayload(delivery: { id: string; event: { dataPurgedAt: Dat
 /**
  * One more attempt now. A FAILED delivery gets a fresh retry schedule; a SUCCEEDED one is sent again
  * because it was asked for (a resend); an open one has its next attempt brought forward.
- * Every attempt is logged on the same delivery, numbered on from the earlier ones.
+ * Every attempt is logged on the same delivery, numbered on from the earlier ones. A delivery of an
+ * ordered webhook's line takes its old place in it: it goes after the line's live delivery, before
+ * the open ones of later events.
  */
 export async function retryDelivery(deps: CoreDeps, viewer: Viewer | null, id: string) {
   // The worker may settle the delivery between our read and our write: read again and retry.
@@ -63,7 +65,7 @@ export async function recoverFailedDeliveries(
   const { since, until } = parseInput(windowSchema, input);
   // One statement: each row starts its fresh schedule at its own attempt count. Prisma keeps
   // timestamps as UTC without a zone, hence the explicit conversion of the bounds.
-  const recovered = await deps.db.$queryRaw<{ id: string; attempt_count: number }[]>`
+  const recovered = await deps.db.$queryRaw<{ id: string; attempt_count: number; in_line: boolean }[]>`
     UPDATE "deliveries"
        SET "status" = 'PENDING', "next_attempt_at" = NULL, "schedule_offset" = "attempt_count",
            "updated_at" = now() AT TIME ZONE 'UTC'
@@ -71,12 +73,14 @@ export async function recoverFailedDeliveries(
        AND "created_at" >= (${since.toISOString()}::timestamptz AT TIME ZONE 'UTC')
        AND "created_at" < (${(until ?? new Date()).toISOString()}::timestamptz AT TIME ZONE 'UTC')
        AND NOT EXISTS (SELECT 1 FROM "events" AS e WHERE e."id" = "deliveries"."event_id" AND e."data_purged_at" IS NOT NULL)
-     RETURNING "id", "attempt_count"`;
+     RETURNING "id", "attempt_count", ("line_seq" IS NOT NULL AND ${webhook.ordered}) AS "in_line"`;
   // Ids are time-ordered, so sorting them replays in event order.
   const jobs = recovered
-    .map((r) => ({ deliveryId: r.id, webhookId: webhook.id, attemptCount: r.attempt_count }))
+    .map((r) => ({ deliveryId: r.id, webhookId: webhook.id, attemptCount: r.attempt_count, inLine: r.in_line }))
     .sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : 1));
-  await deps.queue.enqueueAttempts(jobs);
+  // An ordered webhook's recovered deliveries take their places in its line; one job wakes the line.
+  const firstInLine = jobs.find((j) => j.inLine);
+  await deps.queue.enqueueAttempts(jobs.filter((j) => !j.inLine || j === firstInLine).map(({ inLine, ...job }) => job));
   for (const { deliveryId } of jobs) deps.broadcaster.publish('deliveryUpdated', { deliveryId, webhookId: webhook.id, projectId: webhook.projectId });
   return jobs.length;
 }

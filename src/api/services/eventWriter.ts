@@ -6,6 +6,9 @@ import { subscribesTo } from '../../core/eventTypes.ts';
 import { newId } from '../../core/ids.ts';
 import type { DeliveryQueue, DeliveryRef } from '../../core/queue/deliveryQueue.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
+import { createFilterCache } from '../filters/filterCache.ts';
+import type { FilterDocument } from '../filters/webhookFilter.ts';
+import { withLineLocks, type Queryable } from './linePublish.ts';
 
 /** One event as validated by the service: `dataJson` is the exact text stored and later sent. */
 export interface NewEvent {
@@ -43,6 +46,29 @@ const ENQUEUE_TIMEOUT_MS = 2000;
 interface Subscriber {
   id: string;
   events: string[];
+  /** The payload filter as stored (jsonb text), null for none. */
+  filter: string | null;
+  /** Its deliveries join its line (see worker/stages/claimLine.ts). */
+  ordered: boolean;
+}
+
+interface NewDelivery {
+  id: string;
+  projectId: string;
+  eventId: string;
+  webhookId: string;
+  inLine: boolean;
+}
+
+/**
+ * What the publish job carries: every delivery outside a line, and for each line only its first new
+ * delivery, which wakes the line (the rest wait in Postgres and are claimed one at a time, in order).
+ */
+export function refsToEnqueue(deliveries: NewDelivery[]): DeliveryRef[] {
+  const woken = new Set<string>();
+  return deliveries
+    .filter((d) => !d.inLine || (!woken.has(d.webhookId) && woken.add(d.webhookId)))
+    .map((d): DeliveryRef => [d.id, d.webhookId, 0]);
 }
 
 /**
@@ -52,10 +78,12 @@ interface Subscriber {
  */
 export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger: Logger }): EventWriter {
   const { sql } = deps;
+  const filters = createFilterCache((err, filter) => deps.logger.warn({ err, filter }, 'a stored webhook filter failed; it matches nothing'));
+  const accepts = (w: Subscriber, doc: () => FilterDocument) => w.filter === null || filters.get(w.filter)(doc());
 
   async function subscribersOf(projectIds: string[]): Promise<Map<string, Subscriber[]>> {
-    const { rows } = await sql.query<{ project_id: string; id: string | null; events: string[] | null }>(
-      `SELECT p.id AS project_id, w.id, w.events
+    const { rows } = await sql.query<{ project_id: string; id: string | null; events: string[] | null; filter: string | null; ordered: boolean | null }>(
+      `SELECT p.id AS project_id, w.id, w.events, w.filter::text AS filter, w.ordered
          FROM projects p LEFT JOIN webhooks w ON w.project_id = p.id AND w.active
         WHERE p.id = ANY($1::text[])`,
       [projectIds],
@@ -63,7 +91,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     const byProject = new Map<string, Subscriber[]>();
     for (const r of rows) {
       const list = byProject.get(r.project_id) ?? [];
-      if (r.id && r.events) list.push({ id: r.id, events: r.events });
+      if (r.id && r.events) list.push({ id: r.id, events: r.events, filter: r.filter, ordered: r.ordered === true });
       byProject.set(r.project_id, list);
     }
     return byProject;
@@ -116,7 +144,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     const now = new Date();
     const rows: EventRow[] = [];
     const jsonById = new Map<string, string>();
-    const deliveries: { id: string; projectId: string; eventId: string; webhookId: string }[] = [];
+    const deliveries: NewDelivery[] = [];
     const planned = new Map<NewEvent, { row: EventRow; count: number } | { replayOf: string } | { missingProject: string }>();
     const claimedKeys = new Set<string>();
     for (const e of all) {
@@ -127,8 +155,11 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
       else {
         if (key) claimedKeys.add(key);
         const row = { id: newId('Event'), projectId: e.projectId, type: e.type, data: e.data, timestamp: now, idempotencyKey: e.idempotencyKey, dataPurgedAt: null };
-        const matching = hooks.filter((w) => subscribesTo(w.events, e.type));
-        for (const w of matching) deliveries.push({ id: newId('Delivery'), projectId: e.projectId, eventId: row.id, webhookId: w.id });
+        // What a filter sees: the envelope's fields, timestamp as the ISO string the body carries.
+        let doc: FilterDocument | undefined;
+        const docOf = () => (doc ??= { id: row.id, type: e.type, timestamp: now.toISOString(), data: e.data });
+        const matching = hooks.filter((w) => subscribesTo(w.events, e.type) && accepts(w, docOf));
+        for (const w of matching) deliveries.push({ id: newId('Delivery'), projectId: e.projectId, eventId: row.id, webhookId: w.id, inLine: w.ordered });
         rows.push(row);
         jsonById.set(row.id, e.dataJson);
         planned.set(e, { row, count: matching.length });
@@ -139,7 +170,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     const lost = rows.filter((r) => !inserted.has(r.id));
     const lateReplays = lost.length ? await earlier(all.filter((e) => lost.some((r) => r.idempotencyKey === e.idempotencyKey && r.projectId === e.projectId))) : new Map();
     const committed = new Map([...replays, ...lateReplays]);
-    await enqueueQuietly(deliveries.filter((d) => inserted.has(d.eventId)).map((d): DeliveryRef => [d.id, d.webhookId, 0]));
+    await enqueueQuietly(refsToEnqueue(deliveries.filter((d) => inserted.has(d.eventId))));
 
     const resultOf = (e: NewEvent): WriteResult => {
       const plan = planned.get(e)!;
@@ -154,10 +185,15 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     return groups.map((group) => group.map(resultOf));
   }
 
-  /** Events and their deliveries in one statement (atomic); returns the ids of the events inserted. */
-  async function insert(rows: EventRow[], jsonById: Map<string, string>, deliveries: { id: string; projectId: string; eventId: string; webhookId: string }[], now: Date) {
+  /**
+   * Events and their deliveries in one statement (atomic); returns the ids of the events inserted.
+   * Deliveries to ordered webhooks take line positions in the order given (publish calls in arrival
+   * order, each call's events in list order): the sorted subquery makes the sequence run in that order.
+   */
+  async function insert(rows: EventRow[], jsonById: Map<string, string>, deliveries: NewDelivery[], now: Date) {
     if (!rows.length) return new Set<string>();
-    const { rows: done } = await sql.query<{ id: string }>(
+    const lines = [...new Set(deliveries.filter((d) => d.inLine).map((d) => d.webhookId))];
+    const { rows: done } = await withLineLocks(sql, lines, (q: Queryable) => q.query<{ id: string }>(
       `WITH ev AS (
          INSERT INTO events (id, project_id, type, data, timestamp, idempotency_key)
          SELECT id, project_id, type, data::json, $5::timestamp, key
@@ -165,10 +201,13 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
          ON CONFLICT (project_id, idempotency_key) DO NOTHING
          RETURNING id),
        dl AS (
-         INSERT INTO deliveries (id, project_id, event_id, webhook_id, updated_at)
-         SELECT d.id, d.project_id, d.event_id, d.webhook_id, $5::timestamp
-           FROM unnest($7::text[], $8::text[], $9::text[], $10::text[]) AS d(id, project_id, event_id, webhook_id)
-           JOIN ev ON ev.id = d.event_id)
+         INSERT INTO deliveries (id, project_id, event_id, webhook_id, updated_at, line_seq)
+         SELECT d.id, d.project_id, d.event_id, d.webhook_id, $5::timestamp,
+                CASE WHEN d.in_line THEN nextval('deliveries_line_seq') END
+           FROM (SELECT d.* FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::bool[])
+                   WITH ORDINALITY AS d(id, project_id, event_id, webhook_id, in_line, n)
+                   JOIN ev ON ev.id = d.event_id
+                  ORDER BY d.n) AS d)
        SELECT id FROM ev`,
       [
         rows.map((r) => r.id),
@@ -181,8 +220,9 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
         deliveries.map((d) => d.projectId),
         deliveries.map((d) => d.eventId),
         deliveries.map((d) => d.webhookId),
+        deliveries.map((d) => d.inLine),
       ],
-    );
+    ));
     return new Set(done.map((r) => r.id));
   }
 

@@ -6,6 +6,7 @@ import { targetProjectId } from '../auth/access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { badInput, clientError, notFound } from '../errors.ts';
 import type { NewEvent, WriteResult } from './eventWriter.ts';
+import { exampleOf } from './eventTypes.ts';
 import { eventData, eventType, parseInput } from './validation.ts';
 import { loadWebhook } from './webhooks.ts';
 
@@ -23,6 +24,18 @@ function toNewEvent(projectId: string, parsed: z.infer<typeof eventSchema>): New
   return { projectId, type: parsed.type, data: parsed.data.value, dataJson: parsed.data.json, idempotencyKey: parsed.idempotencyKey ?? null };
 }
 
+/** Refuses the call, writing nothing, when the project's catalog refuses one of its events. */
+async function checkCatalog(deps: ApiDeps, projectId: string, events: NewEvent[], inCall: boolean) {
+  const refusal = await deps.eventCatalog.refusal(projectId, events);
+  if (!refusal) return;
+  // publishEvents names the event (`events.3`), as its other refusals do.
+  const field = inCall ? `events.${refusal.index}` : refusal.field;
+  throw clientError('BAD_USER_INPUT', `${inCall ? `${field}.` : ''}${refusal.field}: ${refusal.message}`, {
+    field,
+    ...(refusal.validationErrors ? { validationErrors: refusal.validationErrors } : {}),
+  });
+}
+
 function unwrap(result: WriteResult) {
   if ('missingProject' in result) throw notFound('project', result.missingProject);
   return result;
@@ -35,6 +48,7 @@ function unwrap(result: WriteResult) {
 export async function publishEvent(deps: ApiDeps, viewer: Viewer | null, input: PublishEventInput) {
   const projectId = targetProjectId(viewer, input.projectId);
   const event = toNewEvent(projectId, parseInput(eventSchema, input));
+  await checkCatalog(deps, projectId, [event], false);
   const [result] = await deps.eventWriter.write([event]);
   return unwrap(result);
 }
@@ -56,6 +70,7 @@ export async function publishEvents(deps: ApiDeps, viewer: Viewer | null, input:
       throw badInput(`events.${i}.${(err as Error).message}`, `events.${i}`);
     }
   });
+  await checkCatalog(deps, projectId, events, true);
   const results = (await deps.eventWriter.write(events)).map(unwrap);
   return { results, deliveryCount: results.reduce((n, r) => n + (r.replayed ? 0 : r.deliveryCount), 0) };
 }
@@ -68,7 +83,10 @@ export interface SendTestEventInput {
 
 export const TEST_EVENT_TYPE = 'webhook.test';
 
-/** A real event, signed and logged like any other, sent to one webhook only; its data says `test: true`. */
+/**
+ * A real event, signed and logged like any other, sent to one webhook only; its data says `test: true`.
+ * Without data it carries the type's catalogued example, if there is one.
+ */
 export async function sendTestEvent(deps: CoreDeps, viewer: Viewer | null, input: SendTestEventInput) {
   const webhook = await loadWebhook(deps, viewer, input.webhookId);
   if (!webhook.active) throw clientError('CONFLICT', `Webhook ${webhook.id} is disabled; enable it to send a test event`);
@@ -77,7 +95,8 @@ export async function sendTestEvent(deps: CoreDeps, viewer: Viewer | null, input
     { eventType: input.eventType, data: input.data },
   );
   const type = parsed.eventType ?? TEST_EVENT_TYPE;
-  const data = { ...(parsed.data?.value ?? { message: `A test ${type} event from Hookpost` }), test: true };
+  const sample = parsed.data?.value ?? (await exampleOf(deps.db, webhook.projectId, type)) ?? { message: `A test ${type} event from Hookpost` };
+  const data = { ...sample, test: true };
   const delivery = await deps.db.$transaction(async (tx) => {
     const event = await tx.event.create({
       data: { id: newId('Event'), projectId: webhook.projectId, type, data },

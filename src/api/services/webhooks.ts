@@ -9,7 +9,10 @@ import { retryPolicySchema } from '../../core/delivery/retryPolicy.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import { announceStatus, resumeWebhook } from '../../core/webhookStatus.ts';
 import { newId } from '../../core/ids.ts';
+import { requeueOpenDeliveries } from '../../core/queue/requeue.ts';
 import { visibleOrNotFound } from './access.ts';
+import { filterInput } from '../filters/webhookFilter.ts';
+import { checkSubscriptions } from './eventTypes.ts';
 import {
   customHeaders,
   DEFAULT_MAX_CONCURRENCY,
@@ -40,6 +43,8 @@ function webhookFields(deps: CoreDeps) {
     timeoutSeconds: timeoutSeconds.nullish(),
     maxConcurrency: maxConcurrency.nullish(),
     rateLimitPerSecond: rateLimitPerSecond.nullish(),
+    filter: filterInput.nullish(),
+    ordered: z.boolean().nullish(),
   };
 }
 
@@ -55,7 +60,9 @@ export interface CreateWebhookInput {
   timeoutSeconds?: number | null;
   maxConcurrency?: number | null;
   rateLimitPerSecond?: number | null;
+  ordered?: boolean | null;
   retryPolicy?: Record<string, unknown> | null;
+  filter?: unknown;
 }
 
 export interface UpdateWebhookInput {
@@ -69,7 +76,9 @@ export interface UpdateWebhookInput {
   timeoutSeconds?: number | null;
   maxConcurrency?: number | null;
   rateLimitPerSecond?: number | null;
+  ordered?: boolean | null;
   retryPolicy?: Record<string, unknown> | null;
+  filter?: unknown;
 }
 
 export function secretColumns(deps: CoreDeps, secret: string) {
@@ -86,6 +95,7 @@ export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input
   const fields = parseInput(z.object({ ...webhookFields(deps), secret: webhookSecret.nullish() }), input);
   const project = await deps.db.project.findUnique({ where: { id: projectId }, select: { id: true } });
   if (!project) throw notFound('project', projectId);
+  await checkSubscriptions(deps.db, projectId, fields.events);
   const secret = fields.secret ?? generateWebhookSecret();
   const webhook = await deps.db.webhook.create({
     data: {
@@ -100,7 +110,9 @@ export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input
       timeoutSeconds: fields.timeoutSeconds ?? 30,
       maxConcurrency: fields.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
       rateLimitPerSecond: fields.rateLimitPerSecond ?? null,
+      ordered: fields.ordered ?? false,
       retryPolicy: fields.retryPolicy ?? Prisma.DbNull,
+      filter: fields.filter ?? Prisma.DbNull,
       ...secretColumns(deps, secret),
     },
   });
@@ -118,6 +130,7 @@ const CLOSED_CIRCUIT = {
 export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input: UpdateWebhookInput) {
   const existing = await loadWebhook(deps, viewer, input.id);
   const fields = parseInput(z.object(webhookFields(deps)).partial(), input);
+  if (fields.events != null) await checkSubscriptions(deps.db, existing.projectId, fields.events);
   const data: Prisma.WebhookUpdateInput = {};
   if (fields.url != null) data.url = fields.url;
   if (fields.events != null) data.events = fields.events;
@@ -128,7 +141,10 @@ export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input
   if (fields.maxConcurrency != null) data.maxConcurrency = fields.maxConcurrency;
   // null lifts the limit; left out, it stays.
   if (fields.rateLimitPerSecond !== undefined) data.rateLimitPerSecond = fields.rateLimitPerSecond;
+  const reordering = fields.ordered != null && fields.ordered !== existing.ordered;
+  if (reordering) data.ordered = fields.ordered!;
   if (fields.retryPolicy !== undefined) data.retryPolicy = fields.retryPolicy ?? Prisma.DbNull;
+  if (fields.filter !== undefined) data.filter = fields.filter ?? Prisma.DbNull;
   const turningOff = fields.active === false && existing.active;
   const turningOn = fields.active === true && !existing.active;
   if (turningOff) Object.assign(data, { active: false, disabledAt: new Date(), disabledReason: 'Disabled through the API' });
@@ -137,6 +153,9 @@ export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input
   const webhook = await deps.db.webhook.update({ where: { id: existing.id }, data });
   if (turningOff) announceStatus(deps.broadcaster, webhook, false);
   if (turningOn) await resumeWebhook(deps, webhook);
+  // Off: the deliveries waiting in the line have no job of their own; on: the line needs its head
+  // woken. Either way the open deliveries are offered again (job ids keep this idempotent).
+  else if (reordering && webhook.active) await requeueOpenDeliveries(deps.sql, deps.queue, { webhookId: webhook.id });
   return webhook;
 }
 

@@ -4,8 +4,8 @@ import { fetchPages, header, integer, json, jsonObject, list, moreHint, numberLi
 import { active, record, shownOnce, status, table } from '../output.ts';
 import type { RegisterCommands } from '../session.ts';
 
-export const WEBHOOK_FIELDS = `id name description url events active headers timeoutSeconds secretHint retryPolicy retrySchedule
-  previousSecretExpiresAt consecutiveFailures disabledReason disabledAt createdAt updatedAt project { id }`;
+export const WEBHOOK_FIELDS = `id name description url events active ordered headers timeoutSeconds secretHint retryPolicy retrySchedule
+  filter previousSecretExpiresAt consecutiveFailures disabledReason disabledAt createdAt updatedAt project { id }`;
 
 interface Webhook {
   id: string;
@@ -14,11 +14,13 @@ interface Webhook {
   url: string;
   events: string[];
   active: boolean;
+  ordered: boolean;
   headers: Record<string, string>;
   timeoutSeconds: number;
   secretHint: string;
   retryPolicy: unknown;
   retrySchedule: number[];
+  filter: unknown;
   previousSecretExpiresAt: string | null;
   consecutiveFailures: number;
   disabledReason: string | null;
@@ -35,7 +37,9 @@ export function webhookRecord(w: Webhook): string {
     ['description', w.description],
     ['url', w.url],
     ['events', w.events.join(', ')],
+    ['filter', w.filter ? JSON.stringify(w.filter) : null],
     ['active', active(w.active) + (w.disabledReason ? ` (${w.disabledReason}, ${w.disabledAt})` : '')],
+    ['ordered', w.ordered ? 'yes: one at a time, in publish order' : 'no'],
     ['headers', Object.keys(w.headers ?? {}).length ? JSON.stringify(w.headers) : null],
     ['timeout', `${w.timeoutSeconds} s`],
     ['retries', `after ${w.retrySchedule.join(', ')} s${w.retryPolicy ? '' : ' (default)'}`],
@@ -55,7 +59,19 @@ function endpointOptions(cmd: Command): Command {
     .option('--header <name:value>', 'an extra request header (repeatable; on update, replaces them all)', header)
     .addOption(new Option('--timeout <seconds>', 'how long an attempt may take').argParser(integer(1, 300)))
     .option('--retry-schedule <seconds,…>', 'seconds to wait after each failed attempt, e.g. 60,300,900', numberList)
-    .option('--retry-policy <json>', 'a retryPolicy object, e.g. \'{"maxAttempts":5,"initialDelaySeconds":30}\' (null: the default)', json);
+    .option('--ordered', 'deliver one at a time, in publish order')
+    .option('--no-ordered', 'deliver as many at a time as maxConcurrency allows (the default)')
+    .option('--retry-policy <json>', 'a retryPolicy object, e.g. \'{"maxAttempts":5,"initialDelaySeconds":30}\' (null: the default)', json)
+    .option('--filter <json>', 'only events matching this MongoDB-style query, e.g. \'{"data.severity":{"$in":["HIGH"]}}\' (null: none)');
+}
+
+/** Parsed here, not by a commander parser, which would turn `null` (no filter) into ''. */
+function filterOption(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (err) {
+    throw badInput(`--filter: not valid JSON: ${(err as Error).message}`);
+  }
 }
 
 /** Only the options given: on update, a missing option leaves that field as it is. */
@@ -68,7 +84,9 @@ function endpointInput(opts: Record<string, any>): Record<string, unknown> {
     description: opts.description,
     headers: opts.header,
     timeoutSeconds: opts.timeout,
+    ordered: opts.ordered,
     retryPolicy: opts.retrySchedule ? { schedule: opts.retrySchedule } : opts.retryPolicy,
+    filter: opts.filter === undefined ? undefined : filterOption(opts.filter),
   };
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
 }

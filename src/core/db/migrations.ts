@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { packageRoot } from '../packageRoot.ts';
 
 // Prisma's migrate engine cannot be downloaded here, so we apply its folder layout ourselves and keep
 // its `_prisma_migrations` bookkeeping, so `prisma migrate deploy` elsewhere sees the same history.
@@ -20,7 +21,7 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 // Any constant works; it only has to be the same for every process migrating this database.
 const ADVISORY_LOCK_ID = 72_707_301;
 
-export const DEFAULT_MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../../prisma/migrations');
+export const DEFAULT_MIGRATIONS_DIR = path.join(packageRoot(import.meta.dirname), 'prisma/migrations');
 
 export interface MigrationFile {
   name: string;

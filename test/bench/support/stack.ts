@@ -162,7 +162,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
   try {
     const started = now();
-    const api = track(spawnEntry('src/bin/api.ts', serviceEnv(databaseUrl, redisPrefix, { ...o.env, HOST: '127.0.0.1', PORT: String(port) }))) as Service;
+    const api = track(spawnEntry('dist/server/api.js', serviceEnv(databaseUrl, redisPrefix, { ...o.env, HOST: '127.0.0.1', PORT: String(port) }))) as Service;
     children.push(api);
     const healthy = await pollUntil(async () => {
       failIfExited(api, 'the API');
@@ -179,7 +179,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
     for (let i = 0; i < (o.workers ?? 1); i++) {
       const before = await namedConnections(redis, redisPrefix);
-      const worker = track(spawnEntry('src/bin/worker.ts', serviceEnv(databaseUrl, redisPrefix, { ...o.env }))) as Service;
+      const worker = track(spawnEntry('dist/server/worker.js', serviceEnv(databaseUrl, redisPrefix, { ...o.env }))) as Service;
       children.push(worker);
       const up = await pollUntil(async () => {
         failIfExited(worker, `worker ${i + 1}`);

@@ -1,6 +1,7 @@
 import { requireAdmin, targetProjectId } from '../../auth/access.ts';
 import { createApiKey, createProject, revokeApiKey } from '../../services/apiKeys.ts';
 import { visibleOrNotFound } from '../../services/access.ts';
+import { updateProject } from '../../services/projects.ts';
 import { builder, maxPageSize } from '../builder.ts';
 
 export const ProjectRef = builder.prismaNode('Project', {
@@ -8,6 +9,9 @@ export const ProjectRef = builder.prismaNode('Project', {
   nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
+    strictEventTypes: t.exposeBoolean('strictEventTypes', {
+      description: 'When on, publishing a type not in the event-type catalog is refused, and so is a webhook subscribing to one by exact name',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -66,8 +70,29 @@ builder.queryFields((t) => ({
 
 builder.relayMutationField(
   'createProject',
-  { inputFields: (t) => ({ name: t.string({ required: true }) }) },
+  {
+    inputFields: (t) => ({
+      name: t.string({ required: true }),
+      strictEventTypes: t.boolean({ description: 'Default false' }),
+    }),
+  },
   { resolve: (_root, { input }, ctx) => createProject(ctx.deps, ctx.viewer, input) },
+  { outputFields: (t) => ({ project: t.field({ type: ProjectRef, resolve: (project) => project }) }) },
+);
+
+builder.relayMutationField(
+  'updateProject',
+  {
+    inputFields: (t) => ({
+      id: t.id({ required: true }),
+      name: t.string(),
+      strictEventTypes: t.boolean(),
+    }),
+  },
+  {
+    description: "Changes a project's settings (an admin key, or the project's own key)",
+    resolve: (_root, { input }, ctx) => updateProject(ctx.deps, ctx.viewer, input),
+  },
   { outputFields: (t) => ({ project: t.field({ type: ProjectRef, resolve: (project) => project }) }) },
 );
 
