@@ -1,12 +1,15 @@
 import { Worker } from 'bullmq';
 import { createBatcher } from '../src/core/batcher.ts';
 import type { CoreDeps } from '../src/core/deps.ts';
-import { DELIVERY_QUEUE_NAME, type AttemptJob, type DeliveryJobData } from '../src/core/queue/deliveryQueue.ts';
+import { DELIVERY_QUEUE_NAME, type AttemptJob, type DeliveryJobData, type DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
 import { createRedis } from '../src/core/redis.ts';
+import { createCircuitBreaker } from './circuitBreaker.ts';
+import { createDeferral } from './deferral.ts';
 import { DeliveryDispatcher } from './dispatcher.ts';
 import { createGuardedAgent, type Resolver } from './guardedDispatcher.ts';
 import { createDeliveryProcessor } from './processor.ts';
 import { startReconciler } from './reconciler.ts';
+import { createRateLimiter } from './rateLimiter.ts';
 import { createRecorder } from './recorder.ts';
 import { createSealedHeadersCache, createSecretCache } from './secretCache.ts';
 import { startRetention } from './retention.ts';
@@ -38,23 +41,46 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
     { maxBatch: 500 },
   );
   const scheduleAttempt = (job: AttemptJob) => retries.submit(job);
+  const scheduleAttempts = (jobs: AttemptJob[]) => Promise.all(jobs.map(scheduleAttempt)).then(() => {});
   const recorder = createRecorder(deps);
-  const dispatcher = new DeliveryDispatcher({
+  // The breaker and the dispatcher know each other: an opening circuit has the dispatcher give back
+  // the endpoint's deliveries; the dispatcher's attempts move the circuit.
+  let dispatcher: DeliveryDispatcher | undefined;
+  const circuit = createCircuitBreaker({
+    ...deps,
+    settings: config.delivery.circuit,
+    leaseMs: config.delivery.jobLockMs,
+    onHold: (webhookId, untilMs) => void dispatcher?.hold(webhookId, untilMs),
+    onRelease: (webhookId) => dispatcher?.holds.release(webhookId),
+  });
+  const takeProbe = (ref: DeliveryRef) => {
+    dispatcher!.holds.release(ref[1]);
+    return dispatcher!.take([ref]);
+  };
+  const laterOf = createDeferral({
+    sql: deps.sql,
+    circuit,
+    takeProbe,
+    holdsUntil: (webhookId) => dispatcher!.holds.heldUntil(webhookId),
+    wakeLines: (webhookIds) => dispatcher!.wakeLines(webhookIds),
+  });
+  dispatcher = new DeliveryDispatcher({
     config,
     sql: deps.sql,
     http,
     recorder,
     openSecret: createSecretCache(deps.secretBox),
     openHeaders: createSealedHeadersCache(deps.secretBox),
-    settleDeps: { ...deps, disableAfterFailures: config.delivery.disableAfterFailures, scheduleAttempt },
+    settleDeps: { ...deps, disableAfterFailures: config.delivery.disableAfterFailures, scheduleAttempt, circuit },
     logger,
     onAttempt: deps.metrics.observeAttempt,
+    rateLimiter: createRateLimiter(deps.redis, config.redisPrefix, config.delivery.rateLimitHeadroomMs),
+    deferMissed: async (refs) => {
+      const later = await laterOf(refs);
+      await scheduleAttempts(later.map(({ ref: [deliveryId, webhookId, attemptCount], untilMs }) => ({ deliveryId, webhookId, attemptCount, delayMs: untilMs - Date.now() })));
+    },
   });
-  const processor = createDeliveryProcessor({
-    sql: deps.sql,
-    dispatcher,
-    scheduleAttempts: (jobs) => Promise.all(jobs.map(scheduleAttempt)).then(() => {}),
-  });
+  const processor = createDeliveryProcessor({ dispatcher, laterOf, scheduleAttempts });
   const connection = createRedis(config.redisUrl, logger);
   const worker = new Worker<DeliveryJobData>(DELIVERY_QUEUE_NAME, processor, {
     connection,
@@ -80,7 +106,7 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
     async close() {
       await Promise.all([reconciler.stop(), retention.stop()]);
       await worker.close();
-      await dispatcher.close();
+      await dispatcher!.close();
       await retries.drain();
       await http.close();
       await connection.quit().catch(() => {});

@@ -7,11 +7,14 @@ import { decideOutcome } from '../src/core/delivery/outcome.ts';
 import { scheduleOf } from '../src/core/delivery/retryPolicy.ts';
 import { newId } from '../src/core/ids.ts';
 import type { DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
+import { EndpointHolds } from './endpointHolds.ts';
 import { EndpointQueues } from './endpointQueues.ts';
+import { RateGate } from './rateGate.ts';
+import type { RateLimiter } from './rateLimiter.ts';
 import { sendWebhook } from './httpSender.ts';
 import type { Recorder } from './recorder.ts';
 import { buildRequest, type HeadersOpener, loggedHeaders, type SecretOpener } from './stages/build.ts';
-import { claimDeliveries, type DueDelivery, renewLeases } from './stages/claim.ts';
+import { claimDeliveries, type DueDelivery, releaseLeases, renewLeases } from './stages/claim.ts';
 import { claimLineHeads } from './stages/claimLine.ts';
 import { lineHeadJobs } from '../src/core/queue/lineHeads.ts';
 import { settle, type SettleDeps } from './stages/settle.ts';
@@ -27,6 +30,10 @@ export interface DispatcherDeps {
   logger: Logger;
   /** Told of every attempt's outcome (metrics). */
   onAttempt?: AttemptObserver;
+  /** Keeps rate-limited endpoints to their limit (see RateGate); without it limits are not enforced. */
+  rateLimiter?: RateLimiter;
+  /** Gives deliveries a refill could not claim jobs for when they can go; else the reconciler finds them. */
+  deferMissed?: (refs: DeliveryRef[]) => Promise<void>;
   now?: () => Date;
 }
 
@@ -37,7 +44,10 @@ export interface DispatcherDeps {
  * done once its deliveries are claimed or waiting, so a slow endpoint never holds the job slots.
  */
 export class DeliveryDispatcher {
-  private readonly endpoints = new EndpointQueues();
+  private readonly endpoints: EndpointQueues;
+  private readonly gate?: RateGate;
+  /** Endpoints whose circuit this process knows to be opening: what it claims for them goes back. */
+  readonly holds = new EndpointHolds();
   /** Deliveries this process holds a lease on, from claim until their attempt is recorded. */
   private readonly held = new Set<string>();
   private readonly renewal: NodeJS.Timeout;
@@ -53,6 +63,8 @@ export class DeliveryDispatcher {
 
   constructor(private readonly deps: DispatcherDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.gate = deps.rateLimiter && new RateGate(deps.rateLimiter, () => this.pump(), deps.logger);
+    this.endpoints = new EndpointQueues(this.gate);
     // Leases last one job lock and are renewed three times within it, so a killed worker's deliveries
     // are taken over about as soon as BullMQ would bring back its stalled jobs.
     this.renewal = setInterval(() => {
@@ -99,14 +111,22 @@ export class DeliveryDispatcher {
       for (const [, webhookId] of refs) this.endpoints.unreserve(webhookId);
       throw err;
     }
+    const taken = new Set<string>();
+    const heldBack: string[] = [];
     for (const d of claimed) {
-      this.held.add(d.id);
-      this.endpoints.park(d);
+      // Claimed as its endpoint's circuit was opening: released unsent and counted as missed, so
+      // that the caller gives it a job for when the circuit lets it go (see `holds`).
+      if (this.holds.heldUntil(d.webhook.id) !== undefined) heldBack.push(d.id);
+      else {
+        taken.add(d.id);
+        this.held.add(d.id);
+        this.endpoints.park(d);
+      }
     }
-    const taken = new Set(claimed.map((d) => d.id));
     const missed = refs.filter(([id]) => !taken.has(id));
     for (const [, webhookId] of missed) this.endpoints.unreserve(webhookId);
     this.pump();
+    await releaseLeases(this.deps.sql, heldBack);
     return missed;
   }
 
@@ -127,7 +147,7 @@ export class DeliveryDispatcher {
         return this.pump();
       }
       // Closed while claiming: close() has handed back what was parked; these leases are let go too.
-      if (heads.length) await this.deps.sql.query('UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])', [heads.map((d) => d.id)]);
+      await releaseLeases(this.deps.sql, heads.map((d) => d.id));
     }
     const jobs = await lineHeadJobs(this.deps.sql, { webhookIds });
     await Promise.all(jobs.map((job) => this.deps.settleDeps.scheduleAttempt(job)));
@@ -142,6 +162,7 @@ export class DeliveryDispatcher {
     }
     // Settled or taken by another worker meanwhile: the next claim looks further down the line.
     void this.claim(refs)
+      .then((missed) => this.deps.deferMissed?.(missed))
       .catch((err) => this.deps.logger.warn({ err }, 'claiming waiting deliveries failed; the reconciler will bring them back'))
       .finally(() => this.refill(webhookId, this.endpoints.refilled(webhookId)));
   }
@@ -220,7 +241,7 @@ export class DeliveryDispatcher {
         at,
       });
       if ('duplicate' in recorded) return;
-      await settle(this.deps.settleDeps, delivery, outcome, { attemptId, failureStreak: recorded.failureStreak });
+      await settle(this.deps.settleDeps, delivery, outcome, { attemptId, failureStreak: recorded.failureStreak, circuit: recorded.circuit });
     } catch (err) {
       this.deps.logger.error({ err, deliveryId: delivery.id }, 'settling a delivery attempt failed');
     } finally {
@@ -236,20 +257,39 @@ export class DeliveryDispatcher {
   }
 
   /**
+   * The endpoint's circuit is open (or opening): its deliveries claimed here and not yet sent are
+   * released, and with those waiting for a slot get jobs for `untilMs` (no attempt spent); until
+   * then what this process claims for it goes back too. Requests under way finish.
+   */
+  async hold(webhookId: string, untilMs: number): Promise<void> {
+    const until = this.holds.hold(webhookId, untilMs);
+    const { parked, waiting } = this.endpoints.evict(webhookId);
+    await this.handBack(parked, waiting, Math.max(0, until - Date.now()));
+    this.pump();
+  }
+
+  /** Releases claimed deliveries unsent and gives them, and waiting ones, jobs (the reconciler's if this fails). */
+  private async handBack(parked: DueDelivery[], waiting: DeliveryRef[], delayMs = 0): Promise<void> {
+    if (!parked.length && !waiting.length) return;
+    for (const d of parked) this.held.delete(d.id);
+    const refs: DeliveryRef[] = [...parked.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]), ...waiting];
+    try {
+      await releaseLeases(this.deps.sql, parked.map((d) => d.id));
+      await Promise.all(refs.map(([deliveryId, webhookId, attemptCount]) => this.deps.settleDeps.scheduleAttempt({ deliveryId, webhookId, attemptCount, delayMs })));
+    } catch (err) {
+      this.deps.logger.warn({ err, count: refs.length }, 'could not hand deliveries back; the reconciler will');
+    }
+  }
+
+  /**
    * Stops taking work: claimed deliveries not yet sent are released and, with the ones waiting for a
    * slot, go back to the queue for other workers; in-flight ones finish and are recorded.
    */
   async close(): Promise<void> {
     this.closed = true;
+    this.gate?.close();
     const { parked: unsent, waiting } = this.endpoints.takeAll();
-    for (const d of unsent) this.held.delete(d.id);
-    const handBack: DeliveryRef[] = [...unsent.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]), ...waiting];
-    try {
-      if (unsent.length) await this.deps.sql.query('UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])', [unsent.map((d) => d.id)]);
-      await Promise.all(handBack.map(([deliveryId, webhookId, attemptCount]) => this.deps.settleDeps.scheduleAttempt({ deliveryId, webhookId, attemptCount })));
-    } catch (err) {
-      this.deps.logger.warn({ err, count: handBack.length }, 'could not hand deliveries back; the reconciler will');
-    }
+    await this.handBack(unsent, waiting);
     this.wake();
     if (this.active > 0 || this.recording > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.deps.recorder.drain();

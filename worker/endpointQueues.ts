@@ -1,4 +1,5 @@
 import type { DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
+import type { EndpointGate } from './rateGate.ts';
 import type { DueDelivery } from './stages/claim.ts';
 
 const DEFAULT_CAP = 10;
@@ -39,6 +40,9 @@ export class EndpointQueues {
   private readonly caps = new Map<string, number>();
   private readonly withParked = new Set<string>();
   private waitingTotal = 0;
+
+  /** `gate` may hold an endpoint's parked deliveries back (its rate limit); they take no slot meanwhile. */
+  constructor(private readonly gate?: EndpointGate) {}
 
   private endpoint(webhookId: string): Endpoint {
     let e = this.endpoints.get(webhookId);
@@ -91,7 +95,7 @@ export class EndpointQueues {
   nextSendable(): DueDelivery | undefined {
     for (const webhookId of this.withParked) {
       const e = this.endpoints.get(webhookId)!;
-      if (e.inFlight >= e.cap) continue;
+      if (e.inFlight >= e.cap || (this.gate && !this.gate.mayGo(e.parked[0]))) continue;
       const d = e.parked.shift()!;
       if (!e.parked.length) this.withParked.delete(webhookId);
       // Round robin: an endpoint that just sent goes to the back of the line.
@@ -114,7 +118,9 @@ export class EndpointQueues {
    */
   backlog(now = Date.now()): number {
     let n = 0;
-    for (const e of this.endpoints.values()) if (!this.congested(e, now)) n += e.parked.length + e.waiting.size;
+    for (const [webhookId, e] of this.endpoints) {
+      if (!this.congested(e, now) && !this.gate?.setsOwnPace(webhookId)) n += e.parked.length + e.waiting.size;
+    }
     return n;
   }
 
@@ -167,6 +173,19 @@ export class EndpointQueues {
     }
     e.refilling = true;
     return next;
+  }
+
+  /** Takes out an endpoint's parked deliveries and waiting refs (its circuit opened); in-flight ones go on. */
+  evict(webhookId: string): { parked: DueDelivery[]; waiting: DeliveryRef[] } {
+    const e = this.endpoints.get(webhookId);
+    if (!e) return { parked: [], waiting: [] };
+    const parked = e.parked.splice(0);
+    e.reserved -= parked.length;
+    this.withParked.delete(webhookId);
+    const waiting = [...e.waiting.values()];
+    this.waitingTotal -= waiting.length;
+    e.waiting.clear();
+    return { parked, waiting };
   }
 
   /** Hands back everything held (on shutdown): parked deliveries and waiting refs. */

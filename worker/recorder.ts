@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { createBatcher } from '../src/core/batcher.ts';
 import { type Sql, utcTimestamp } from '../src/core/db/sql.ts';
+import type { CircuitState, CircuitView } from '../src/core/delivery/circuit.ts';
 import type { Outcome } from '../src/core/delivery/outcome.ts';
 import { attemptError, type SendResult } from '../src/core/delivery/sendResult.ts';
 
@@ -17,8 +18,12 @@ export interface AttemptRecord {
   at: Date;
 }
 
-/** What recording left behind: the webhook's failure streak after the batch, or that the attempt was logged already. */
-export type Recorded = { failureStreak: number } | { duplicate: true };
+/**
+ * What recording left behind: the webhook's failure streak after the batch and, when the streak
+ * moved, its circuit as the same statement left it (a success on a clean streak reads nothing, so
+ * a healthy endpoint costs no extra read) — or that the attempt was logged already.
+ */
+export type Recorded = { failureStreak: number; circuit: CircuitView | null } | { duplicate: true };
 
 export interface Recorder {
   record(r: AttemptRecord): Promise<Recorded>;
@@ -66,9 +71,9 @@ streak AS (
      SET consecutive_failures = CASE WHEN s.reset THEN s.tail ELSE w.consecutive_failures + s.tail END
     FROM unnest($15::text[], $16::bool[], $17::int[]) AS s(webhook_id, reset, tail)
    WHERE w.id = s.webhook_id AND NOT (s.reset AND s.tail = 0 AND w.consecutive_failures = 0)
-  RETURNING w.id, w.consecutive_failures)
-SELECT 'attempt' AS kind, id, 0 AS streak FROM ins
-UNION ALL SELECT 'webhook', id, consecutive_failures FROM streak`;
+  RETURNING w.id, w.consecutive_failures, w.circuit_state, w.circuit_cooldown_seconds, w.circuit_probe_delivery_id)
+SELECT 'attempt' AS kind, id, 0 AS streak, NULL AS circuit_state, NULL::float8 AS circuit_cooldown_seconds, NULL AS circuit_probe_delivery_id FROM ins
+UNION ALL SELECT 'webhook', id, consecutive_failures, circuit_state, circuit_cooldown_seconds, circuit_probe_delivery_id FROM streak`;
 
 function params(records: AttemptRecord[]): unknown[] {
   const streaks = [...streakChanges(records)];
@@ -96,6 +101,15 @@ function params(records: AttemptRecord[]): unknown[] {
   ];
 }
 
+interface RecordedRow {
+  kind: 'attempt' | 'webhook';
+  id: string;
+  streak: number;
+  circuit_state: string | null;
+  circuit_cooldown_seconds: number | null;
+  circuit_probe_delivery_id: string | null;
+}
+
 const isIntegrityError = (err: unknown) => /^23/.test(String((err as { code?: unknown }).code ?? ''));
 
 /**
@@ -107,10 +121,16 @@ const isIntegrityError = (err: unknown) => /^23/.test(String((err as { code?: un
  */
 export function createRecorder(deps: { sql: Sql; logger: Logger }): Recorder {
   async function write(records: AttemptRecord[]): Promise<Recorded[]> {
-    const { rows } = await deps.sql.query<{ kind: string; id: string; streak: number }>(RECORD_SQL, params(records));
+    const { rows } = await deps.sql.query<RecordedRow>(RECORD_SQL, params(records));
     const logged = new Set(rows.filter((r) => r.kind === 'attempt').map((r) => r.id));
-    const streaks = new Map(rows.filter((r) => r.kind === 'webhook').map((r) => [r.id, r.streak]));
-    return records.map((r) => (logged.has(r.attemptId) ? { failureStreak: streaks.get(r.webhookId) ?? 0 } : { duplicate: true }));
+    const webhooks = new Map(rows.filter((r) => r.kind === 'webhook').map((r) => [r.id, r]));
+    return records.map((r): Recorded => {
+      if (!logged.has(r.attemptId)) return { duplicate: true };
+      const w = webhooks.get(r.webhookId);
+      if (!w) return { failureStreak: 0, circuit: null };
+      const circuit = { state: w.circuit_state as CircuitState, cooldownSeconds: w.circuit_cooldown_seconds, probeDeliveryId: w.circuit_probe_delivery_id };
+      return { failureStreak: w.streak, circuit };
+    });
   }
 
   async function flush(records: AttemptRecord[]): Promise<Recorded[]> {

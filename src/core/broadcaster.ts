@@ -1,12 +1,13 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, Repeater } from 'graphql-yoga';
+import type { CircuitSnapshot } from './delivery/circuit.ts';
 import type { RedisClient } from './redis.ts';
 
 /** Small facts only: subscribers load the objects themselves, so nothing stale or Date-mangled travels. */
 export interface Topics {
   deliveryAttemptCreated: { attemptId: string; deliveryId: string; webhookId: string; projectId: string };
   deliveryUpdated: { deliveryId: string; webhookId: string; projectId: string };
-  webhookStatusChanged: { webhookId: string; projectId: string; active: boolean };
+  webhookStatusChanged: { webhookId: string; projectId: string; active: boolean; circuit?: CircuitSnapshot };
   apiKeyRevoked: { keyId: string };
   /** A project's event types or its strictEventTypes changed: validator caches drop the project. */
   eventTypesChanged: { projectId: string };

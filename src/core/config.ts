@@ -27,6 +27,11 @@ const envSchema = z.object({
   HOOKPOST_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   HOOKPOST_RETRY_SCHEDULE: z.string().transform(parsedWith(parseScheduleEnv)).default(DEFAULT_SCHEDULE_SECONDS),
   HOOKPOST_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).default(10),
+  // 0 switches the circuit breaker off. Cool-downs are seconds, decimals allowed (tests use short ones).
+  HOOKPOST_CIRCUIT_FAILURES: z.coerce.number().int().min(0).default(5),
+  HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: z.coerce.number().min(0.01).max(7 * 24 * 3600).default(60),
+  HOOKPOST_CIRCUIT_MAX_COOLDOWN_SECONDS: z.coerce.number().min(0.01).max(7 * 24 * 3600).default(3600),
+  HOOKPOST_RATE_LIMIT_HEADROOM_MS: z.coerce.number().int().min(0).max(1000).default(100),
   HOOKPOST_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
   HOOKPOST_JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
   HOOKPOST_ENCRYPTION_KEY: z.string().optional(),
@@ -78,6 +83,18 @@ const configSchema = envSchema.transform((e) => ({
     concurrency: e.HOOKPOST_WORKER_CONCURRENCY,
     retrySchedule: e.HOOKPOST_RETRY_SCHEDULE,
     disableAfterFailures: e.HOOKPOST_DISABLE_AFTER_FAILURES,
+    circuit: {
+      /** Consecutive failed attempts that open an endpoint's circuit; 0: never. */
+      failures: e.HOOKPOST_CIRCUIT_FAILURES,
+      cooldownSeconds: e.HOOKPOST_CIRCUIT_COOLDOWN_SECONDS,
+      // A maximum below the first cool-down would make the first one the longest.
+      maxCooldownSeconds: Math.max(e.HOOKPOST_CIRCUIT_COOLDOWN_SECONDS, e.HOOKPOST_CIRCUIT_MAX_COOLDOWN_SECONDS),
+    },
+    /**
+     * A rate-limited endpoint's window is one second plus this: what one send can be late or early
+     * against another between the worker and the receiver (scheduling, network jitter).
+     */
+    rateLimitHeadroomMs: e.HOOKPOST_RATE_LIMIT_HEADROOM_MS,
     reconcileIntervalMs: e.HOOKPOST_RECONCILE_INTERVAL_MS,
     jobLockMs: e.HOOKPOST_JOB_LOCK_MS,
   },

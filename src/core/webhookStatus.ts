@@ -1,12 +1,22 @@
 import type { Broadcaster } from './broadcaster.ts';
+import type { CircuitSnapshot } from './delivery/circuit.ts';
 import type { Db } from './db/client.ts';
 import type { Sql } from './db/sql.ts';
 import type { DeliveryQueue } from './queue/deliveryQueue.ts';
 import { requeueOpenDeliveries } from './queue/requeue.ts';
 
-/** Tells `webhookStatusChanged` subscribers, on every API replica, that a webhook was switched. */
-export function announceStatus(broadcaster: Broadcaster, webhook: { id: string; projectId: string }, active: boolean): void {
-  broadcaster.publish('webhookStatusChanged', { webhookId: webhook.id, projectId: webhook.projectId, active });
+/**
+ * Tells `webhookStatusChanged` subscribers, on every API replica, that a webhook was switched or its
+ * circuit moved; the circuit travels with the message, so a quick OPEN → HALF_OPEN → CLOSED is seen
+ * step by step even when the row has moved on by the time a subscriber loads it.
+ */
+export function announceStatus(
+  broadcaster: Broadcaster,
+  webhook: { id: string; projectId: string },
+  active: boolean,
+  circuit?: CircuitSnapshot,
+): void {
+  broadcaster.publish('webhookStatusChanged', { webhookId: webhook.id, projectId: webhook.projectId, active, ...(circuit ? { circuit } : {}) });
 }
 
 /**

@@ -23,6 +23,9 @@ export function testConfig(databaseName: string, redisPrefix: string, overrides:
       // Test receivers listen on loopback, which the SSRF guard refuses unless allowed.
       HOOKPOST_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
       PORT: '0',
+      // Tests of retries and auto-disable count failures past the breaker's threshold; the breaker
+      // has its own tests (test/e2e/circuitBreaker.test.ts), which switch it on.
+      HOOKPOST_CIRCUIT_FAILURES: '0',
     },
     overrides,
   );

@@ -25,6 +25,8 @@ export function workerEnv(config: Config, extra: Record<string, string> = {}): N
     HOOKPOST_REDIS_PREFIX: config.redisPrefix,
     HOOKPOST_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     HOOKPOST_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
+    // As in testConfig: the circuit breaker only where a test switches it on.
+    HOOKPOST_CIRCUIT_FAILURES: '0',
     ...extra,
   };
 }

@@ -21,6 +21,26 @@ describe('loadConfig', () => {
     expect(config.delivery.retrySchedule).toEqual(DEFAULT_SCHEDULE_SECONDS);
   });
 
+  it.each([
+    [{}, { failures: 5, cooldownSeconds: 60, maxCooldownSeconds: 3600 }, 100],
+    [{ HOOKPOST_CIRCUIT_FAILURES: '0' }, { failures: 0, cooldownSeconds: 60, maxCooldownSeconds: 3600 }, 100],
+    [{ HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: '0.5', HOOKPOST_CIRCUIT_MAX_COOLDOWN_SECONDS: '2' }, { failures: 5, cooldownSeconds: 0.5, maxCooldownSeconds: 2 }, 100],
+    // A maximum below the first cool-down is raised to it.
+    [{ HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: '120', HOOKPOST_CIRCUIT_MAX_COOLDOWN_SECONDS: '60' }, { failures: 5, cooldownSeconds: 120, maxCooldownSeconds: 120 }, 100],
+    [{ HOOKPOST_RATE_LIMIT_HEADROOM_MS: '0' }, { failures: 5, cooldownSeconds: 60, maxCooldownSeconds: 3600 }, 0],
+  ])('circuit breaker and rate limit settings from %j', (env, circuit, headroom) => {
+    const config = loadConfig(env);
+    expect(config.delivery.circuit).toEqual(circuit);
+    expect(config.delivery.rateLimitHeadroomMs).toBe(headroom);
+  });
+
+  it.each([{ HOOKPOST_CIRCUIT_FAILURES: '-1' }, { HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: '0' }, { HOOKPOST_RATE_LIMIT_HEADROOM_MS: '5000' }])(
+    'refuses %j',
+    (env) => {
+      expect(() => loadConfig(env)).toThrow(/Invalid configuration/);
+    },
+  );
+
   it('parses structured variables and treats an empty one as unset', () => {
     const config = loadConfig({
       HOOKPOST_RETRY_SCHEDULE: '0.5, 2',

@@ -91,4 +91,28 @@ describe('per-endpoint queues', () => {
     expect(parked.map((d) => d.id)).toEqual(['dlv_whk_a_1']);
     expect(waiting.map(([id]) => id)).toEqual(['dlv_whk_a_2', 'dlv_whk_a_3', 'dlv_whk_a_4', 'dlv_whk_a_5']);
   });
+
+  it('a gate holds an endpoint back without a slot, and its backlog is its own', () => {
+    const open = new Set(['whk_free']);
+    const q = new EndpointQueues({ mayGo: (d) => open.has(d.webhook.id), setsOwnPace: (id) => id === 'whk_paced' });
+    takeAll(q, [...refs('whk_paced', 3), ...refs('whk_free', 2)], 10);
+    const sent = [];
+    for (let d = q.nextSendable(); d; d = q.nextSendable()) sent.push(d.id);
+    expect(sent).toEqual(['dlv_whk_free_0', 'dlv_whk_free_1']);
+    expect(q.backlog()).toBe(0); // the paced endpoint's three are its own to wait out
+    open.add('whk_paced');
+    expect(q.nextSendable()?.id).toBe('dlv_whk_paced_0');
+  });
+
+  it('evicts an endpoint whose circuit opened: parked and waiting come out, the others stay', () => {
+    const q = new EndpointQueues();
+    takeAll(q, [...refs('whk_a', 25), ...refs('whk_b', 1)], 10);
+    for (let i = 0; i < 10; i++) q.nextSendable(); // whk_b's one and 9 of whk_a in flight
+    const { parked, waiting } = q.evict('whk_a');
+    expect(parked.length + waiting.length).toBe(25 - 9);
+    expect(q.nextSendable()).toBeUndefined();
+    expect(q.backlog()).toBe(0);
+    // In-flight ones finish; with nothing waiting there is nothing to refill.
+    expect(q.sent('whk_a', 'dlv_whk_a_0')).toEqual([]);
+  });
 });

@@ -21,6 +21,8 @@ export interface DueDelivery {
     headersKeyId: string | null;
     timeoutSeconds: number;
     maxConcurrency: number;
+    /** Requests per second across all workers (see worker/rateGate.ts); null: no limit. */
+    rateLimitPerSecond: number | null;
     retryPolicy: RetryPolicy | null;
     secretCiphertext: string;
     secretKeyId: string;
@@ -35,7 +37,7 @@ export interface DueDelivery {
 /** What a claim returns for each delivery (deliveries d, events e, webhooks w). */
 export const DUE_COLUMNS = `d.id, d.project_id, d.attempt_count, d.schedule_offset,
             e.id AS event_id, e.type, e.timestamp, e.data::text AS data_json,
-            w.id AS webhook_id, w.url, w.headers, w.sensitive_headers, w.headers_ciphertext, w.headers_key_id, w.timeout_seconds, w.max_concurrency, w.retry_policy,
+            w.id AS webhook_id, w.url, w.headers, w.sensitive_headers, w.headers_ciphertext, w.headers_key_id, w.timeout_seconds, w.max_concurrency, w.rate_limit_per_second, w.retry_policy,
             w.secret_ciphertext, w.secret_key_id, w.previous_secret_ciphertext, w.previous_secret_key_id,
             w.previous_secret_expires_at`;
 
@@ -58,6 +60,8 @@ export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: nu
         AND (d.lease_until IS NULL OR d.lease_until < now()::timestamp)
         AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()::timestamp + interval '1 second')
         AND NOT (w.ordered AND d.line_seq IS NOT NULL)
+        -- An open circuit holds its deliveries; a half-open one lets its probe through (circuitBreaker.ts).
+        AND (w.circuit_state = 'CLOSED' OR w.circuit_probe_delivery_id = d.id)
   RETURNING ${DUE_COLUMNS}`,
     [refs.map((r) => r[0]), refs.map((r) => r[2]), leaseMs],
   );
@@ -84,6 +88,7 @@ export function toDueDelivery(r: any): DueDelivery {
       headersKeyId: r.headers_key_id,
       timeoutSeconds: r.timeout_seconds,
       maxConcurrency: r.max_concurrency,
+      rateLimitPerSecond: r.rate_limit_per_second,
       retryPolicy: r.retry_policy,
       secretCiphertext: r.secret_ciphertext,
       secretKeyId: r.secret_key_id,
@@ -96,28 +101,36 @@ export function toDueDelivery(r: any): DueDelivery {
 
 /**
  * Why a delivery was not claimed: it will be claimable later by the same attempt's job (`wait`), it
- * is due but in an ordered webhook's line, which decides what goes next (`line`), or it needs no job.
+ * is due but in an ordered webhook's line, which decides what goes next (`line`), its endpoint's
+ * circuit is open and its cool-down over, so it may become the probe (`probe`), or it needs no job.
  */
-export type NotClaimed = { kind: 'wait'; untilMs: number } | { kind: 'line' } | { kind: 'none' };
+export type NotClaimed = { kind: 'wait'; untilMs: number } | { kind: 'line' } | { kind: 'probe' } | { kind: 'none' };
 
 /**
- * For deliveries a claim passed over: a RETRYING one not yet due, or one whose lease another worker
- * holds, can be tried again later; a due one in a line wakes its line; anything else (settled,
- * deleted, held, stale job) needs no job.
+ * For deliveries a claim passed over: a RETRYING one not yet due, one whose lease another worker
+ * holds, or one held by its endpoint's open circuit until the next probe, can be tried again later;
+ * a due one in a line wakes its line; anything else (settled, deleted, disabled webhook, stale job)
+ * needs no job. Ordered lines are not held by the circuit breaker (they send one at a time already).
  */
 export async function whyNotClaimed(sql: Sql, refs: DeliveryRef[]): Promise<Map<string, NotClaimed>> {
-  const { rows } = await sql.query<{ id: string; until_ms: number | null; waiting: boolean | null; in_line: boolean }>(
-    `SELECT d.id,
-            (EXTRACT(EPOCH FROM GREATEST(d.next_attempt_at, d.lease_until)) * 1000)::float8 AS until_ms,
-            GREATEST(d.next_attempt_at, d.lease_until) > now()::timestamp AS waiting,
-            (w.ordered AND d.line_seq IS NOT NULL) AS in_line
-       FROM deliveries d JOIN unnest($1::text[], $2::int[]) AS j(id, n) ON d.id = j.id AND d.attempt_count = j.n
-       JOIN webhooks w ON w.id = d.webhook_id
-      WHERE d.status IN ('PENDING', 'RETRYING') AND w.active
-        AND (GREATEST(d.next_attempt_at, d.lease_until) > now()::timestamp OR (w.ordered AND d.line_seq IS NOT NULL))`,
+  const { rows } = await sql.query<{ id: string; until_ms: number | null; waiting: boolean | null; in_line: boolean; held: boolean }>(
+    `SELECT id, (EXTRACT(EPOCH FROM until) * 1000)::float8 AS until_ms, until > now()::timestamp AS waiting, in_line, held FROM (
+       SELECT d.id, l.in_line, c.held,
+              GREATEST(d.next_attempt_at, d.lease_until, CASE WHEN c.held THEN w.circuit_next_probe_at END) AS until
+         FROM deliveries d JOIN unnest($1::text[], $2::int[]) AS j(id, n) ON d.id = j.id AND d.attempt_count = j.n
+         JOIN webhooks w ON w.id = d.webhook_id
+         CROSS JOIN LATERAL (SELECT w.ordered AND d.line_seq IS NOT NULL AS in_line) l
+         CROSS JOIN LATERAL (SELECT NOT l.in_line AND w.circuit_state <> 'CLOSED' AND w.circuit_probe_delivery_id IS DISTINCT FROM d.id AS held) c
+        WHERE d.status IN ('PENDING', 'RETRYING') AND w.active) s
+      WHERE until > now()::timestamp OR in_line OR held`,
     [refs.map((r) => r[0]), refs.map((r) => r[2])],
   );
-  const found = new Map(rows.map((r): [string, NotClaimed] => [r.id, r.waiting && r.until_ms ? { kind: 'wait', untilMs: r.until_ms } : { kind: 'line' }]));
+  const found = new Map(
+    rows.map((r): [string, NotClaimed] => [
+      r.id,
+      r.waiting && r.until_ms !== null ? { kind: 'wait', untilMs: r.until_ms } : r.in_line ? { kind: 'line' } : { kind: 'probe' },
+    ]),
+  );
   return new Map(refs.map(([id]): [string, NotClaimed] => [id, found.get(id) ?? { kind: 'none' }]));
 }
 
@@ -129,4 +142,9 @@ export async function renewLeases(sql: Sql, ids: string[], leaseMs: number): Pro
       WHERE id = ANY($1::text[]) AND lease_until IS NOT NULL`,
     [ids, leaseMs],
   );
+}
+
+/** Lets go of leases this worker will not use (deliveries handed back unsent). */
+export async function releaseLeases(sql: Sql, ids: string[]): Promise<void> {
+  if (ids.length) await sql.query('UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])', [ids]);
 }

@@ -82,10 +82,16 @@ builder.subscriptionFields((t) => ({
   webhookStatusChanged: t.prismaField({
     type: 'Webhook',
     nullable: true,
-    description: 'A webhook was disabled (by failures, a 410, or a user) or enabled again',
+    description: 'A webhook was disabled (by failures, a 410, or a user) or enabled again, or its circuit opened, went half-open or closed',
     args: { projectId: t.arg.id(), webhookId: t.arg.id() },
     subscribe: async (_root, args, ctx) => stream(ctx, 'webhookStatusChanged', await scopedFilter(ctx, args)),
-    resolve: (query, msg: Topics['webhookStatusChanged'], _args, ctx) =>
-      loadOncePerMessage(msg, query, () => ctx.deps.db.webhook.findUnique({ ...query, where: { id: msg.webhookId } })),
+    resolve: async (query, msg: Topics['webhookStatusChanged'], _args, ctx) => {
+      const webhook = await loadOncePerMessage(msg, query, () => ctx.deps.db.webhook.findUnique({ ...query, where: { id: msg.webhookId } }));
+      // The circuit as it was when the message was sent: the row may have moved on already.
+      const c = msg.circuit;
+      if (!webhook || !c) return webhook;
+      const at = (iso: string | null) => (iso === null ? null : new Date(iso));
+      return { ...webhook, circuitState: c.state, circuitOpenedAt: at(c.openedAt), circuitNextProbeAt: at(c.nextProbeAt) };
+    },
   }),
 }));

@@ -72,6 +72,7 @@ export const timeoutSeconds = z.number().int().min(1).max(60);
 
 export const DEFAULT_MAX_CONCURRENCY = 10;
 export const maxConcurrency = z.number().int().min(1).max(1000);
+export const rateLimitPerSecond = z.number().int().min(1).max(10_000);
 
 export const MAX_EVENT_DATA_BYTES = 256 * 1024;
 export const MAX_EVENT_DATA_DEPTH = 64;

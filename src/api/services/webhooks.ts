@@ -19,6 +19,7 @@ import {
   customHeaders,
   DEFAULT_MAX_CONCURRENCY,
   maxConcurrency,
+  rateLimitPerSecond,
   eventPatterns,
   parseInput,
   timeoutSeconds,
@@ -44,6 +45,7 @@ function webhookFields(deps: CoreDeps) {
     sensitiveHeaders: sensitiveHeaderNames.nullish(),
     timeoutSeconds: timeoutSeconds.nullish(),
     maxConcurrency: maxConcurrency.nullish(),
+    rateLimitPerSecond: rateLimitPerSecond.nullish(),
     filter: filterInput.nullish(),
     ordered: z.boolean().nullish(),
   };
@@ -62,6 +64,7 @@ export interface CreateWebhookInput {
   sensitiveHeaders?: string[] | null;
   timeoutSeconds?: number | null;
   maxConcurrency?: number | null;
+  rateLimitPerSecond?: number | null;
   ordered?: boolean | null;
   retryPolicy?: Record<string, unknown> | null;
   filter?: unknown;
@@ -78,6 +81,7 @@ export interface UpdateWebhookInput {
   sensitiveHeaders?: string[] | null;
   timeoutSeconds?: number | null;
   maxConcurrency?: number | null;
+  rateLimitPerSecond?: number | null;
   ordered?: boolean | null;
   retryPolicy?: Record<string, unknown> | null;
   filter?: unknown;
@@ -114,6 +118,7 @@ export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input
       ...headerColumns(deps, fields.headers ?? {}, fields.sensitiveHeaders ?? []),
       timeoutSeconds: fields.timeoutSeconds ?? 30,
       maxConcurrency: fields.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+      rateLimitPerSecond: fields.rateLimitPerSecond ?? null,
       ordered: fields.ordered ?? false,
       retryPolicy: fields.retryPolicy ?? Prisma.DbNull,
       filter: fields.filter ?? Prisma.DbNull,
@@ -122,6 +127,14 @@ export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input
   });
   return { webhook, secret };
 }
+
+const CLOSED_CIRCUIT = {
+  circuitState: 'CLOSED',
+  circuitOpenedAt: null,
+  circuitNextProbeAt: null,
+  circuitCooldownSeconds: null,
+  circuitProbeDeliveryId: null,
+} as const;
 
 export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input: UpdateWebhookInput) {
   const existing = await loadWebhook(deps, viewer, input.id);
@@ -139,6 +152,8 @@ export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input
   }
   if (fields.timeoutSeconds != null) data.timeoutSeconds = fields.timeoutSeconds;
   if (fields.maxConcurrency != null) data.maxConcurrency = fields.maxConcurrency;
+  // null lifts the limit; left out, it stays.
+  if (fields.rateLimitPerSecond !== undefined) data.rateLimitPerSecond = fields.rateLimitPerSecond;
   const reordering = fields.ordered != null && fields.ordered !== existing.ordered;
   if (reordering) data.ordered = fields.ordered!;
   if (fields.retryPolicy !== undefined) data.retryPolicy = fields.retryPolicy ?? Prisma.DbNull;
@@ -146,8 +161,8 @@ export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input
   const turningOff = fields.active === false && existing.active;
   const turningOn = fields.active === true && !existing.active;
   if (turningOff) Object.assign(data, { active: false, disabledAt: new Date(), disabledReason: 'Disabled through the API' });
-  // Switched back on: the failure streak is forgotten and held deliveries are sent.
-  if (turningOn) Object.assign(data, { active: true, consecutiveFailures: 0, disabledReason: null, disabledAt: null });
+  // Switched back on: the failure streak and the circuit are forgotten and held deliveries are sent.
+  if (turningOn) Object.assign(data, { active: true, consecutiveFailures: 0, disabledReason: null, disabledAt: null, ...CLOSED_CIRCUIT });
   const webhook = await deps.db.webhook.update({ where: { id: existing.id }, data });
   if (turningOff) announceStatus(deps.broadcaster, webhook, false);
   if (turningOn) await resumeWebhook(deps, webhook);

@@ -23,6 +23,7 @@ export interface Webhook {
   consecutiveFailures: number;
   secretHint: string;
   previousSecretExpiresAt: string | null;
+  circuit: { state: 'CLOSED' | 'OPEN' | 'HALF_OPEN'; nextProbeAt: string | null };
   stats: Stats;
 }
 
@@ -60,7 +61,7 @@ export const VIEWER = /* GraphQL */ `query DashboardViewer { viewer { scope proj
 
 export const PORTAL_VIEWER = /* GraphQL */ `query PortalViewer { viewer { scope tenantId expiresAt project { id name } } }`;
 
-const WEBHOOK = `id name url events active disabledReason consecutiveFailures secretHint previousSecretExpiresAt stats(window: $window) { ${STATS} }`;
+const WEBHOOK = `id name url events active disabledReason consecutiveFailures circuit { state nextProbeAt } secretHint previousSecretExpiresAt stats(window: $window) { ${STATS} }`;
 
 export const OVERVIEW = /* GraphQL */ `query DashboardOverview($window: StatsWindow!) {
   viewer { project { id name stats(window: $window) { ${STATS} backlog } } }

@@ -19,9 +19,12 @@ function card(label: string, value: string, title?: string): HTMLElement[] {
 function hookCard(w: Webhook, sendTest: (w: Webhook) => void, secrets: SecretDialog): HTMLElement {
   const rotate = h('button', { type: 'button' }, 'Rotate secret');
   rotate.addEventListener('click', () => secrets.open(w, rotate));
-  const state = w.active
-    ? h('span', { class: 'state on' }, 'active')
-    : h('span', { class: 'state off', title: w.disabledReason ?? '' }, 'disabled');
+  const state = !w.active
+    ? h('span', { class: 'state off', title: w.disabledReason ?? '' }, 'disabled')
+    : w.circuit.state === 'CLOSED'
+      ? h('span', { class: 'state on' }, 'active')
+      // Held by its circuit breaker: say when it will be tried again.
+      : h('span', { class: 'state off', title: `next probe ${time(w.circuit.nextProbeAt)}` }, w.circuit.state === 'OPEN' ? 'circuit open' : 'probing');
   return h(
     'li',
     { class: `hook ${w.active ? '' : 'disabled'}`, 'data-webhook-id': w.id },

@@ -4,8 +4,34 @@ import { visibleOrNotFound } from '../../services/access.ts';
 import { parseTenantId } from '../../services/tenants.ts';
 import { type RetryPolicy, scheduleOf } from '../../../core/delivery/retryPolicy.ts';
 import { redactHeaders } from '../../../core/crypto/sensitiveHeaders.ts';
+import { CIRCUIT_STATES, type CircuitState } from '../../../core/delivery/circuit.ts';
 import { builder, maxPageSize } from '../builder.ts';
 import { DeliveryConnection, DeliveryStatusEnum } from './delivery.ts';
+
+const CircuitStateEnum = builder.enumType('CircuitState', {
+  description: 'CLOSED: deliveries flow. OPEN: held (no attempts spent) until the next probe. HALF_OPEN: one probe delivery is under way',
+  values: CIRCUIT_STATES,
+});
+
+interface CircuitFields {
+  state: CircuitState;
+  openedAt: Date | null;
+  nextProbeAt: Date | null;
+}
+
+const WebhookCircuit = builder.objectRef<CircuitFields>('WebhookCircuit').implement({
+  description: 'The endpoint\'s circuit breaker: opened by consecutive failures, closed by a successful probe',
+  fields: (t) => ({
+    state: t.field({ type: CircuitStateEnum, resolve: (c) => c.state }),
+    openedAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.openedAt }),
+    nextProbeAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When open: when one delivery will be sent as a probe. When half-open: when another may be, should this one get no answer',
+      resolve: (c) => c.nextProbeAt,
+    }),
+  }),
+});
 
 export const WebhookRef = builder.prismaNode('Webhook', {
   id: { field: 'id' },
@@ -32,6 +58,15 @@ export const WebhookRef = builder.prismaNode('Webhook', {
     timeoutSeconds: t.exposeInt('timeoutSeconds'),
     maxConcurrency: t.exposeInt('maxConcurrency', {
       description: 'Deliveries to this endpoint in flight at once (per worker process); the rest wait their turn',
+    }),
+    rateLimitPerSecond: t.exposeInt('rateLimitPerSecond', {
+      nullable: true,
+      description: 'Most requests this endpoint receives in any one second, across all workers; null: no limit',
+    }),
+    circuit: t.field({
+      type: WebhookCircuit,
+      select: { circuitState: true, circuitOpenedAt: true, circuitNextProbeAt: true },
+      resolve: (w) => ({ state: w.circuitState as CircuitState, openedAt: w.circuitOpenedAt, nextProbeAt: w.circuitNextProbeAt }),
     }),
     ordered: t.exposeBoolean('ordered', {
       description: 'Deliveries go one at a time, in the order their events were published; a failing one holds back the rest until it succeeds or is dead-lettered',
@@ -115,6 +150,7 @@ builder.relayMutationField(
       sensitiveHeaders: t.stringList({ description: 'More header names whose values are encrypted and hidden like credentials' }),
       timeoutSeconds: t.int(),
       maxConcurrency: t.int({ description: 'Default 10' }),
+      rateLimitPerSecond: t.int({ description: '1..10000 requests per second; default none' }),
       ordered: t.boolean({ description: 'Default false: one delivery at a time, in publish order' }),
       retryPolicy: t.field({ type: RetryPolicyInput }),
       filter: t.field({ type: 'JSON', description: 'A MongoDB-style query over the event {id, type, timestamp, data}; only matching events are delivered' }),
@@ -143,6 +179,7 @@ builder.relayMutationField(
       sensitiveHeaders: t.stringList({ description: 'Replaces the list; values of headers it adds are encrypted from now on' }),
       timeoutSeconds: t.int(),
       maxConcurrency: t.int(),
+      rateLimitPerSecond: t.int({ description: 'null: no limit' }),
       ordered: t.boolean({ description: 'Applies to events published from then on; turning it off releases the waiting deliveries at once' }),
       retryPolicy: t.field({ type: RetryPolicyInput, description: 'null: back to the default schedule' }),
       filter: t.field({ type: 'JSON', description: 'null: no filter, every event of the subscribed types' }),
