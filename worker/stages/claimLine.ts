@@ -1,3 +1,4 @@
+import { withAdvisoryLocks } from '../../src/core/db/advisoryLocks.ts';
 import type { Sql } from '../../src/core/db/sql.ts';
 import { DUE_COLUMNS, type DueDelivery, toDueDelivery } from './claim.ts';
 
@@ -17,15 +18,7 @@ import { DUE_COLUMNS, type DueDelivery, toDueDelivery } from './claim.ts';
  */
 export async function claimLineHeads(sql: Sql, webhookIds: string[], leaseMs: number): Promise<DueDelivery[]> {
   if (!webhookIds.length) return [];
-  const client = await sql.connect();
-  try {
-    await client.query('BEGIN');
-    // In key order, so that two claims of several lines cannot deadlock.
-    await client.query(
-      `SELECT pg_advisory_xact_lock(k)
-         FROM (SELECT DISTINCT hashtextextended('hookpost.line.claim:' || id, 0) AS k FROM unnest($1::text[]) AS id ORDER BY k) AS keys`,
-      [webhookIds],
-    );
+  return withAdvisoryLocks(sql, 'hookpost.line.claim', webhookIds, async (client) => {
     const { rows } = await client.query(
       `WITH head AS (
          SELECT h.id
@@ -53,12 +46,6 @@ export async function claimLineHeads(sql: Sql, webhookIds: string[], leaseMs: nu
        SELECT * FROM claimed`,
       [webhookIds, leaseMs],
     );
-    await client.query('COMMIT');
     return rows.map((r) => ({ ...toDueDelivery(r), line: true }));
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
