@@ -117,12 +117,17 @@ export function createCircuitBreaker(deps: CircuitBreakerDeps): CircuitBreaker {
       }
       if (move.to === 'OPEN') {
         // Held here before the row says so, so that nothing this process has parked starts after the
-        // circuit opened. Once the row says so, claims pass its deliveries over anyway: the hold here
-        // only needs to outlast this UPDATE, and what it gave back looks again in a second (and then
-        // waits for the probe time) — as it does if another worker's success wins the race.
-        deps.onHold(attempt.webhookId, Date.now() + HOLD_RECHECK_MS);
+        // circuit opened; what it gives back waits for the cool-down the UPDATE is about to set.
+        // (Given back for a second only, every held delivery's job came back at once, and those
+        // jobs kept the slots that new events to healthy endpoints wait for.) If the UPDATE loses
+        // its race, the deliveries flow again at once, as when a circuit closes.
+        deps.onHold(attempt.webhookId, Date.now() + move.cooldownSeconds * 1000);
         const { rows } = await deps.sql.query<MovedRow>(OPEN_SQL, [attempt.webhookId, move.cooldownSeconds, move.from, attempt.deliveryId, deps.settings.failures]);
-        if (!rows.length) return;
+        if (!rows.length) {
+          deps.onRelease(attempt.webhookId);
+          await releaseHeld(attempt.webhookId);
+          return;
+        }
         deps.logger.warn({ webhookId: attempt.webhookId, cooldownSeconds: move.cooldownSeconds }, 'circuit opened');
         announce(attempt.webhookId, rows[0]);
         return;

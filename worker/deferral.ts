@@ -35,13 +35,18 @@ export function createDeferral(deps: DeferralDeps) {
     if (!missed.length) return [];
     const later: Later[] = [];
     const unknown: DeliveryRef[] = [];
+    // Asked of every delivery, held here or not: once the row says the circuit is open, its probe
+    // time is when to look again. Trusting this process's short hold alone had every held delivery's
+    // job come back each second while attempts under way kept renewing the hold, taking the job
+    // slots that new events to healthy endpoints wait for.
+    const reasons = await whyNotClaimed(deps.sql, missed);
     for (const ref of missed) {
       const heldUntil = deps.holdsUntil(ref[1]);
+      const why = reasons.get(ref[0]);
       if (heldUntil === undefined) unknown.push(ref);
-      else later.push({ ref, untilMs: heldUntil });
+      else later.push({ ref, untilMs: why?.kind === 'wait' ? Math.max(heldUntil, why.untilMs) : heldUntil });
     }
     if (!unknown.length) return later;
-    const reasons = await whyNotClaimed(deps.sql, unknown);
     const lines = new Set(unknown.filter(([id]) => reasons.get(id)?.kind === 'line').map(([, webhookId]) => webhookId));
     if (lines.size) await deps.wakeLines([...lines]);
     const probed = new Set<string>();
