@@ -20,6 +20,7 @@ import { useOperationMetrics } from './graphql/operationMetrics.ts';
 import { useTenantMutations } from './graphql/tenantMutations.ts';
 import { createDashboardRoute } from './dashboard/serve.ts';
 import { schema, subgraphSchema } from './graphql/schema.ts';
+import { useSharedSubscriptionResults } from './graphql/sharedResults.ts';
 import { reportUnusedQueries } from './graphql/builder.ts';
 
 export interface App {
@@ -66,6 +67,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
       ...hardeningPlugins(deps.config),
       useAPQ({ store: createInMemoryAPQStore({ ttl: 24 * 3600_000 }) }),
       useOperationMetrics(deps.metrics),
+      useSharedSubscriptionResults(),
       useTenantMutations(),
     ],
     // The editor's code comes from the package, not a CDN, so GraphiQL works on an air-gapped host.
