@@ -11,7 +11,7 @@ interface Tick {
 function server() {
   const pubsub = createPubSub<{ tick: [Tick] }>();
   let executions = 0;
-  const schema = createSchema<{ viewer: unknown }>({
+  const schema = createSchema<{ viewer: object | null }>({
     typeDefs: /* GraphQL */ `
       type Query { ok: Boolean }
       type Subscription { tick(times: Int): Int }
@@ -28,7 +28,7 @@ function server() {
       },
     },
   });
-  const viewers: Record<string, unknown> = {
+  const viewers: Record<string, object> = {
     a1: { scope: 'PROJECT', projectId: 'prj_a', keyId: 'k1' },
     a2: { scope: 'PROJECT', projectId: 'prj_a', keyId: 'k2' },
     b: { scope: 'PROJECT', projectId: 'prj_b', keyId: 'k3' },
@@ -36,7 +36,7 @@ function server() {
   const yoga = createYoga({
     schema,
     plugins: [useSharedSubscriptionResults()],
-    context: ({ request }) => ({ viewer: viewers[request.headers.get('x-key') ?? ''] ?? null }),
+    context: ({ request }): { viewer: object | null } => ({ viewer: viewers[request.headers.get('x-key') ?? ''] ?? null }),
   });
   return { pubsub, yoga, executions: () => executions };
 }
