@@ -120,7 +120,9 @@ describe('hookpost', () => {
     expect(list.nodes.map((d: { event: { id: string } }) => d.event.id).sort()).toEqual([first.event.id, fromFile.event.id].sort());
     const shipped = list.nodes.find((d: { event: { id: string } }) => d.event.id === first.event.id);
 
-    const [get, retried] = await Promise.all([runCli(['deliveries', 'get', shipped.id], env), cliJson(['deliveries', 'retry', shipped.id], env)]);
+    // One after the other: a retry landing first would show the delivery PENDING again.
+    const get = await runCli(['deliveries', 'get', shipped.id], env);
+    const retried = await cliJson(['deliveries', 'retry', shipped.id], env);
     expect(get.stdout).toMatch(/status\s+SUCCEEDED/);
     expect(get.stdout).toMatch(/^1\s+✓ 200\s+\d+ ms/m);
     expect(retried.id).toBe(shipped.id);
