@@ -123,9 +123,14 @@ export function createCircuitBreaker(deps: CircuitBreakerDeps): CircuitBreaker {
         // its race, the deliveries flow again at once, as when a circuit closes.
         deps.onHold(attempt.webhookId, Date.now() + move.cooldownSeconds * 1000);
         const { rows } = await deps.sql.query<MovedRow>(OPEN_SQL, [attempt.webhookId, move.cooldownSeconds, move.from, attempt.deliveryId, deps.settings.failures]);
+        // From here the row holds the endpoint (claims pass its deliveries over until the probe), and
+        // a re-enable through the API, which this process does not hear of, must not find it held here.
+        deps.onRelease(attempt.webhookId);
         if (!rows.length) {
-          deps.onRelease(attempt.webhookId);
-          await releaseHeld(attempt.webhookId);
+          // Another worker opened it first: the row holds. Only a circuit still closed (a success
+          // won the race) lets what was handed back go at once.
+          const { rows: state } = await deps.sql.query<{ circuit_state: CircuitState }>('SELECT circuit_state FROM webhooks WHERE id = $1', [attempt.webhookId]);
+          if (state[0]?.circuit_state === 'CLOSED') await releaseHeld(attempt.webhookId);
           return;
         }
         deps.logger.warn({ webhookId: attempt.webhookId, cooldownSeconds: move.cooldownSeconds }, 'circuit opened');
