@@ -44,7 +44,11 @@ export class RateGate implements EndpointGate {
 
   mayGo(delivery: DueDelivery): boolean {
     const limit = delivery.webhook.rateLimitPerSecond;
-    if (limit == null) return true;
+    if (limit == null) {
+      // Its limit was lifted: its backlog counts against this process's room again.
+      if (this.paces.size) this.forget(delivery.webhook.id);
+      return true;
+    }
     const pace = this.pace(delivery.webhook.id);
     if (pace.permits > 0 && Date.now() - pace.grantedAt <= PERMIT_TTL_MS) {
       pace.permits--;
@@ -57,6 +61,13 @@ export class RateGate implements EndpointGate {
 
   setsOwnPace(webhookId: string): boolean {
     return this.paces.has(webhookId);
+  }
+
+  private forget(webhookId: string): void {
+    const pace = this.paces.get(webhookId);
+    if (!pace) return;
+    clearTimeout(pace.timer);
+    this.paces.delete(webhookId);
   }
 
   close(): void {

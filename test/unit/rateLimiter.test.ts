@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { burstOf, createRateLimiter, windowMs } from '../../worker/rateLimiter.ts';
+import { RateGate } from '../../worker/rateGate.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const redis = new Redis('redis://127.0.0.1:6379');
 afterAll(() => redis.quit());
@@ -63,5 +66,22 @@ describe('sliding-log rate limiter', () => {
     const keys = await redis.keys(`${prefix}:*`);
     expect(keys).toEqual([`${prefix}:rate:whk_shared`]);
     await redis.del(...keys);
+  });
+});
+
+describe('rate gate', () => {
+  it('paces a limited endpoint on its own, and forgets it once its limit is lifted', async () => {
+    let ready = 0;
+    const gate = new RateGate(createRateLimiter(redis, `gate-${randomBytes(4).toString('hex')}`, 100), () => ready++, pino({ level: 'silent' }));
+    const delivery = (limit: number | null) => ({ id: 'dlv_1', webhook: { id: 'whk_gate', rateLimitPerSecond: limit } }) as never;
+    expect(gate.setsOwnPace('whk_gate')).toBe(false);
+    // The first ask goes to Redis; the permits it brings wake the dispatcher.
+    expect(gate.mayGo(delivery(5))).toBe(false);
+    expect(gate.setsOwnPace('whk_gate')).toBe(true);
+    await waitUntil(() => ready > 0, 5000, 'permits');
+    // The limit lifted: it goes at once and its backlog is the process's to count again.
+    expect(gate.mayGo(delivery(null))).toBe(true);
+    expect(gate.setsOwnPace('whk_gate')).toBe(false);
+    gate.close();
   });
 });
