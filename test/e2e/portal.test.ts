@@ -204,7 +204,8 @@ describe('the tenant portal', () => {
     expect(webhook.secretHint).toBe(secret.slice(-4));
     await page.screenshot({ path: path.join(ARTIFACTS, 'portal-secret.png') });
     await frame.click('#secret-close');
-    expect(await frame.textContent('#secret-body')).toBe('');
+    // The dialog's `close` event, which empties it, comes a task after the click.
+    await expect.poll(() => frame.textContent('#secret-body')).toBe('');
 
     const next = acme.requests.length;
     const eventId = await publish('report.rotated', 'acme');
