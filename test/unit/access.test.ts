@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Viewer } from '../../src/api/auth/apiKeys.ts';
 import { ownerOf, targetProjectId, tenantFilter } from '../../src/api/auth/access.ts';
-import { visibleOrNotFound } from '../../src/api/services/access.ts';
+import { visibleOrNotFound, visibleProjectDataOrNotFound } from '../../src/api/services/access.ts';
 
 // What another domain's fields inherit from the access helpers: a tenant token reads project-level
 // data (rows without a tenantId column, e.g. event types) and is FORBIDDEN to change it in a mutation.
@@ -19,9 +19,12 @@ const code = (f: () => unknown) => {
 describe('access helpers with a tenant token', () => {
   it('read project-level data of its project, and refuse changing it', () => {
     const eventType = { projectId: 'prj_a', name: 'order.shipped' };
-    expect(code(() => visibleOrNotFound(tenant, 'event type', 'x', eventType))).toBe('ok');
-    expect(code(() => visibleOrNotFound(mutating, 'event type', 'x', eventType))).toBe('FORBIDDEN');
-    expect(code(() => visibleOrNotFound(tenant, 'event type', 'x', { ...eventType, projectId: 'prj_b' }))).toBe('NOT_FOUND');
+    expect(code(() => visibleProjectDataOrNotFound(tenant, 'event type', 'x', eventType))).toBe('ok');
+    expect(code(() => visibleProjectDataOrNotFound(mutating, 'event type', 'x', eventType))).toBe('FORBIDDEN');
+    expect(code(() => visibleProjectDataOrNotFound(tenant, 'event type', 'x', { ...eventType, projectId: 'prj_b' }))).toBe('NOT_FOUND');
+    // A tenant-owned row read without its tenant is missing to a tenant token: it fails closed.
+    expect(code(() => visibleOrNotFound(tenant, 'webhook', 'x', { projectId: 'prj_a' }))).toBe('NOT_FOUND');
+    expect(code(() => visibleOrNotFound({ scope: 'PROJECT', keyId: 'key_2', projectId: 'prj_a' }, 'webhook', 'x', { projectId: 'prj_a' }))).toBe('ok');
     expect(code(() => targetProjectId(tenant, undefined))).toBe('ok');
     expect(targetProjectId(tenant, 'prj_a')).toBe('prj_a');
     expect(code(() => targetProjectId(mutating, undefined))).toBe('FORBIDDEN');

@@ -4,12 +4,10 @@ import { canAccessProject, forbiddenToTenant, requireViewer } from '../auth/acce
 import { notFound } from '../errors.ts';
 
 /**
- * Returns the row when the viewer may see it. A row of another project is reported as missing, so
- * that a key cannot probe which ids exist elsewhere; so is, to a tenant token, a row of another tenant
- * or a project-wide one (a row with a `tenantId` column that is not the token's).
- *
- * A row without a `tenantId` column is project-level data (the project, its event types): a tenant
- * token may read it, and is FORBIDDEN to change it (in a mutation).
+ * Returns a tenant-owned row (a webhook, event, delivery) when the viewer may see it. A row of
+ * another project is reported as missing, so that a key cannot probe which ids exist elsewhere; so
+ * is, to a tenant token, a row of another tenant or a project-wide one. A row read without its
+ * `tenantId` is missing to a tenant token too: it fails closed, never open.
  */
 export function visibleOrNotFound<T extends { projectId: string; tenantId?: string | null }>(
   viewer: Viewer | null,
@@ -19,13 +17,18 @@ export function visibleOrNotFound<T extends { projectId: string; tenantId?: stri
 ): T {
   const v = requireViewer(viewer);
   if (!row || !canAccessProject(v, row.projectId)) throw notFound(what, id);
-  if (v.scope === 'TENANT') {
-    if ('tenantId' in row) {
-      if (row.tenantId !== v.tenantId) throw notFound(what, id);
-    } else if (v.mutating) {
-      throw forbiddenToTenant();
-    }
-  }
+  if (v.scope === 'TENANT' && (!('tenantId' in row) || row.tenantId !== v.tenantId)) throw notFound(what, id);
+  return row;
+}
+
+/**
+ * Returns project-level data (the project, its event types) when the viewer may see it: a tenant
+ * token of the project may read it, and is FORBIDDEN to change it (in a mutation).
+ */
+export function visibleProjectDataOrNotFound<T extends { projectId: string }>(viewer: Viewer | null, what: string, id: string, row: T | null): T {
+  const v = requireViewer(viewer);
+  if (!row || !canAccessProject(v, row.projectId)) throw notFound(what, id);
+  if (v.scope === 'TENANT' && v.mutating) throw forbiddenToTenant();
   return row;
 }
 

@@ -7,7 +7,7 @@ import type { Viewer } from '../auth/apiKeys.ts';
 import { targetProjectId } from '../auth/access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { badInput, clientError, notFound } from '../errors.ts';
-import { visibleOrNotFound } from './access.ts';
+import { visibleProjectDataOrNotFound } from './access.ts';
 import { createSchemaCompiler, schemaProblem, validationErrorsOf } from './eventSchema.ts';
 import { eventData, eventType, parseInput } from './validation.ts';
 
@@ -63,7 +63,7 @@ function checkExample(schema: unknown, example: unknown, message: string) {
 const json = (v: unknown) => (v === null || v === undefined ? Prisma.DbNull : (v as Prisma.InputJsonValue));
 
 export async function loadEventType(db: Db, viewer: Viewer | null, id: string) {
-  return visibleOrNotFound(viewer, 'event type', id, await db.eventType.findUnique({ where: { id } }));
+  return visibleProjectDataOrNotFound(viewer, 'event type', id, await db.eventType.findUnique({ where: { id } }));
 }
 
 export async function createEventType(deps: ApiDeps, viewer: Viewer | null, input: CreateEventTypeInput) {

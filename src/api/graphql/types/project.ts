@@ -1,6 +1,6 @@
 import { requireAdmin, requireApiKey, targetProjectId } from '../../auth/access.ts';
 import { createApiKey, createProject, revokeApiKey } from '../../services/apiKeys.ts';
-import { visibleOrNotFound } from '../../services/access.ts';
+import { visibleProjectDataOrNotFound } from '../../services/access.ts';
 import { updateProject } from '../../services/projects.ts';
 import { builder, maxPageSize } from '../builder.ts';
 
@@ -63,7 +63,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, ctx) => {
       const row = await ctx.deps.db.project.findUnique({ ...query, where: { id } });
-      return visibleOrNotFound(ctx.viewer, 'project', id, row && { ...row, projectId: row.id });
+      return visibleProjectDataOrNotFound(ctx.viewer, 'project', id, row && { ...row, projectId: row.id });
     },
   }),
 }));
