@@ -55,6 +55,8 @@ interface Subscriber {
   filter: string | null;
   /** Its deliveries join its line (see worker/stages/claimLine.ts). */
   ordered: boolean;
+  /** Its tenant, which its deliveries carry; null for a project-wide webhook. */
+  tenantId: string | null;
 }
 
 interface NewDelivery {
@@ -63,6 +65,7 @@ interface NewDelivery {
   eventId: string;
   webhookId: string;
   inLine: boolean;
+  tenantId?: string | null;
 }
 
 /**
@@ -71,9 +74,13 @@ interface NewDelivery {
  */
 export function refsToEnqueue(deliveries: NewDelivery[]): DeliveryRef[] {
   const woken = new Set<string>();
-  return deliveries
-    .filter((d) => !d.inLine || (!woken.has(d.webhookId) && woken.add(d.webhookId)))
-    .map((d): DeliveryRef => [d.id, d.webhookId, 0]);
+  const refs: DeliveryRef[] = [];
+  for (const d of deliveries) {
+    if (d.inLine && woken.has(d.webhookId)) continue;
+    if (d.inLine) woken.add(d.webhookId);
+    refs.push([d.id, d.webhookId, 0]);
+  }
+  return refs;
 }
 
 /**
@@ -98,7 +105,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
    * project-wide ones, plus the tenant's own or, for a broadcast, every tenant's. Each webhook's
    * tenant is noted for its deliveries.
    */
-  async function subscribersOf(events: NewEvent[], tenantOf: Map<string, string | null>): Promise<Map<string, Subscriber[]>> {
+  async function subscribersOf(events: NewEvent[]): Promise<Map<string, Subscriber[]>> {
     const routes = [...new Map(events.map((e) => [routeOf(e), e])).values()];
     const { rows } = await sql.query<{ project_id: string; route_tenant: string | null; broadcast: boolean; id: string | null; events: string[] | null; filter: string | null; ordered: boolean | null; tenant_id: string | null }>(
       // Three index ranges of (project_id, tenant_id), so that a tenant's event reads its own few
@@ -121,10 +128,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     for (const r of rows) {
       const route = routeOf({ projectId: r.project_id, tenantId: r.route_tenant, broadcast: r.broadcast });
       const list = byRoute.get(route) ?? [];
-      if (r.id && r.events) {
-        list.push({ id: r.id, events: r.events, filter: r.filter, ordered: r.ordered === true });
-        tenantOf.set(r.id, r.tenant_id);
-      }
+      if (r.id && r.events) list.push({ id: r.id, events: r.events, filter: r.filter, ordered: r.ordered === true, tenantId: r.tenant_id });
       byRoute.set(route, list);
     }
     return byRoute;
@@ -172,8 +176,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
 
   async function flush(groups: NewEvent[][]): Promise<WriteResult[][]> {
     const all = groups.flat();
-    const tenantOf = new Map<string, string | null>();
-    const subscribers = await subscribersOf(all, tenantOf);
+    const subscribers = await subscribersOf(all);
     const replays = await earlier(all);
     const now = new Date();
     const rows: EventRow[] = [];
@@ -193,13 +196,13 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
         let doc: FilterDocument | undefined;
         const docOf = () => (doc ??= { id: row.id, type: e.type, timestamp: now.toISOString(), data: e.data });
         const matching = hooks.filter((w) => subscribesTo(w.events, e.type) && accepts(w, docOf));
-        for (const w of matching) deliveries.push({ id: newId('Delivery'), projectId: e.projectId, eventId: row.id, webhookId: w.id, inLine: w.ordered });
+        for (const w of matching) deliveries.push({ id: newId('Delivery'), projectId: e.projectId, eventId: row.id, webhookId: w.id, inLine: w.ordered, tenantId: w.tenantId });
         rows.push(row);
         jsonById.set(row.id, e.dataJson);
         planned.set(e, { row, count: matching.length });
       }
     }
-    const inserted = await insert(rows, jsonById, deliveries, now, tenantOf);
+    const inserted = await insert(rows, jsonById, deliveries, now);
     // A key another API process committed between our look-up and our insert: that event wins.
     const lost = rows.filter((r) => !inserted.has(r.id));
     const lateReplays = lost.length ? await earlier(all.filter((e) => lost.some((r) => r.idempotencyKey === e.idempotencyKey && r.projectId === e.projectId))) : new Map();
@@ -224,7 +227,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
    * Deliveries to ordered webhooks take line positions in the order given (publish calls in arrival
    * order, each call's events in list order): the sorted subquery makes the sequence run in that order.
    */
-  async function insert(rows: EventRow[], jsonById: Map<string, string>, deliveries: NewDelivery[], now: Date, tenantOf: Map<string, string | null>) {
+  async function insert(rows: EventRow[], jsonById: Map<string, string>, deliveries: NewDelivery[], now: Date) {
     if (!rows.length) return new Set<string>();
     const lines = [...new Set(deliveries.filter((d) => d.inLine).map((d) => d.webhookId))];
     const { rows: done } = await withLineLocks(sql, lines, (q: Queryable) => q.query<{ id: string }>(
@@ -256,7 +259,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
         deliveries.map((d) => d.webhookId),
         deliveries.map((d) => d.inLine),
         rows.map((r) => r.tenantId),
-        deliveries.map((d) => tenantOf.get(d.webhookId) ?? null),
+        deliveries.map((d) => d.tenantId ?? null),
       ],
     ));
     return new Set(done.map((r) => r.id));

@@ -63,12 +63,12 @@ export async function publishEvents(deps: ApiDeps, viewer: Viewer | null, input:
   const projectId = targetProjectId(requireApiKey(viewer), input.projectId);
   if (input.events.length === 0) throw badInput('events: publish at least one event', 'events');
   if (input.events.length > MAX_EVENTS_PER_CALL) throw badInput(`events: at most ${MAX_EVENTS_PER_CALL} per call`, 'events');
-  parseRouting(input);
+  const callRouting = parseRouting(input);
   const events = input.events.map((e, i) => {
     if (e.projectId && e.projectId !== projectId) throw badInput(`events.${i}.projectId: give projectId once, for the call`, `events.${i}.projectId`);
     // An event's own tenantId or broadcast wins over the call's, so one call may serve many tenants.
     const own = e.tenantId != null || e.broadcast != null;
-    const routing = parseRouting(own ? e : input, own ? `events.${i}.` : '');
+    const routing = own ? parseRouting(e, `events.${i}.`) : callRouting;
     try {
       return toNewEvent(projectId, routing, parseInput(eventSchema, e));
     } catch (err) {
