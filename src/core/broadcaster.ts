@@ -1,6 +1,6 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { createPubSub, Repeater } from 'graphql-yoga';
 import type { CircuitSnapshot } from './delivery/circuit.ts';
+import { MessageQueue } from './messageQueue.ts';
 import type { RedisClient } from './redis.ts';
 
 /** Small facts only: subscribers load the objects themselves, so nothing stale or Date-mangled travels. */
@@ -17,23 +17,33 @@ export interface Broadcaster {
   publish<K extends keyof Topics>(topic: K, payload: Topics[K]): void;
   /** Publishes at once, resolving when Redis has taken the message (for what must arrive before an answer). */
   publishNow<K extends keyof Topics>(topic: K, payload: Topics[K]): Promise<void>;
+  /** Calls `onMessage` with each message of the topic, in order, until the returned function is called. */
+  listen<K extends keyof Topics>(topic: K, onMessage: (message: Topics[K]) => void): () => void;
   subscribe<K extends keyof Topics>(topic: K): AsyncIterable<Topics[K]>;
 }
 
 /**
- * Pub/sub over RedisClient so that what a worker publishes reaches every API replica. Messages published in
- * the same turn of the event loop travel as one RedisClient message per topic, so a worker recording a batch
- * of attempts sends one PUBLISH, not one per attempt. Channel names carry the deployment's RedisClient prefix
- * so that two deployments (or two test runs) sharing a RedisClient never cross.
+ * Pub/sub over Redis so that what a worker publishes reaches every API replica. Messages published in
+ * the same turn of the event loop travel as one Redis message per topic, so a worker recording a batch
+ * of attempts sends one PUBLISH, not one per attempt. Each Redis message is parsed once per process
+ * and its messages handed to every listener synchronously: with 200 live dashboards a message costs
+ * 200 calls, not 200 chains of async iterators. Channel names carry the deployment's Redis prefix
+ * so that two deployments (or two test runs) sharing a Redis never cross.
  */
 export function createBroadcaster(publishClient: RedisClient, subscribeClient: RedisClient, prefix: string): Broadcaster {
-  const pubsub = createPubSub<Record<string, [unknown[]]>>({
-    eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
-  });
+  const transport = createRedisEventTarget({ publishClient, subscribeClient });
   const pending = new Map<string, unknown[]>();
   const flush = () => {
-    for (const [channel, batch] of pending) pubsub.publish(channel, batch);
+    for (const [channel, batch] of pending) void publishClient.publish(channel, JSON.stringify(batch)).catch(() => undefined);
     pending.clear();
+  };
+  const listen = <K extends keyof Topics>(topic: K, onMessage: (message: Topics[K]) => void) => {
+    const channel = `${prefix}:${topic}`;
+    const callback = (event: Event) => {
+      for (const message of (event as CustomEvent<Topics[K][]>).detail) onMessage(message);
+    };
+    transport.addEventListener(channel, callback);
+    return () => transport.removeEventListener(channel, callback);
   };
   return {
     publish(topic, payload) {
@@ -47,16 +57,11 @@ export function createBroadcaster(publishClient: RedisClient, subscribeClient: R
       // The same shape as a batch, so subscribers read it like any other message.
       await publishClient.publish(`${prefix}:${topic}`, JSON.stringify([payload]));
     },
+    listen,
     subscribe<K extends keyof Topics>(topic: K): AsyncIterable<Topics[K]> {
-      const batches = pubsub.subscribe(`${prefix}:${topic}`)[Symbol.asyncIterator]();
-      // A Repeater, not a generator: ending the stream must unsubscribe at once, even while it waits.
-      return new Repeater<Topics[K]>(async (push, stop) => {
-        void stop.then(() => batches.return?.());
-        for (let next = await batches.next(); !next.done; next = await batches.next()) {
-          for (const message of next.value as Topics[K][]) await push(message);
-        }
-        stop();
-      });
+      const queue = new MessageQueue<Topics[K]>({ limit: Number.POSITIVE_INFINITY, overflow: () => undefined });
+      queue.onClose(listen(topic, (message) => queue.push(message)));
+      return queue;
     },
   };
 }

@@ -1,7 +1,7 @@
-import { filter, pipe, Repeater } from 'graphql-yoga';
 import { requireViewer, targetProjectId, tenantScope } from '../auth/access.ts';
 import type { Viewer } from '../auth/apiKeys.ts';
 import type { Topics } from '../../core/broadcaster.ts';
+import { type Keep, MessageQueue } from '../../core/messageQueue.ts';
 import { clientError } from '../errors.ts';
 import { loadWebhook } from '../services/webhooks.ts';
 import { builder } from './builder.ts';
@@ -31,32 +31,33 @@ async function scopedFilter(ctx: GraphQLContext, args: Scope) {
     inScope(msg) && (await tenantOfWebhook(ctx.deps.sql, msg.webhookId)) === tenantId;
 }
 
+/** Messages a subscriber may fall behind by before its stream ends (it can resubscribe and read the log). */
+const BACKLOG = 10_000;
+
 /**
  * The topic's messages that pass `keep`, until the key that opened the stream is revoked: then the
  * stream ends with UNAUTHENTICATED, over SSE as over WebSocket (whose socket is also closed).
  */
-function stream<K extends keyof Topics>(ctx: GraphQLContext, topic: K, keep: (msg: Topics[K]) => boolean | Promise<boolean>) {
+function stream<K extends keyof Topics>(ctx: GraphQLContext, topic: K, keep: Keep<Topics[K]>) {
   const viewer = requireViewer(ctx.viewer);
-  const keyId = viewer.keyId;
-  const source = pipe(ctx.deps.broadcaster.subscribe(topic), filter(keep))[Symbol.asyncIterator]();
-  const revocations = ctx.deps.broadcaster.subscribe('apiKeyRevoked')[Symbol.asyncIterator]();
-  return new Repeater<Topics[K]>(async (push, stop) => {
-    // A tenant token's stream ends when the token does.
-    const expiry = viewer.scope === 'TENANT'
-      ? setTimeout(() => stop(clientError('UNAUTHENTICATED', 'Tenant token expired')), viewer.expiresAt.getTime() - Date.now())
-      : undefined;
-    void stop.then(() => {
-      clearTimeout(expiry);
-      return Promise.all([source.return?.(), revocations.return?.()]);
-    });
-    void (async () => {
-      for (let r = await revocations.next(); !r.done; r = await revocations.next()) {
-        if (r.value.keyId === keyId) return stop(clientError('UNAUTHENTICATED', 'API key revoked'));
-      }
-    })();
-    for (let m = await source.next(); !m.done; m = await source.next()) await push(m.value);
-    stop();
+  const queue = new MessageQueue<Topics[K]>({
+    keep,
+    limit: BACKLOG,
+    overflow: () => clientError('RATE_LIMITED', `The subscriber fell ${BACKLOG} messages behind; subscribe again and read the delivery log for what was missed`),
   });
+  const { broadcaster } = ctx.deps;
+  queue.onClose(broadcaster.listen(topic, (message) => queue.push(message)));
+  queue.onClose(
+    broadcaster.listen('apiKeyRevoked', ({ keyId }) => {
+      if (keyId === viewer.keyId) queue.fail(clientError('UNAUTHENTICATED', 'API key revoked'));
+    }),
+  );
+  // A tenant token's stream ends when the token does.
+  if (viewer.scope === 'TENANT') {
+    const expiry = setTimeout(() => queue.fail(clientError('UNAUTHENTICATED', 'Tenant token expired')), viewer.expiresAt.getTime() - Date.now());
+    queue.onClose(() => clearTimeout(expiry));
+  }
+  return queue;
 }
 
 builder.subscriptionFields((t) => ({
