@@ -1,5 +1,5 @@
 import type { Config } from '../../src/core/config.ts';
-import { hintOf, isSensitiveHeader } from '../../src/core/crypto/sensitiveHeaders.ts';
+import { redactHeaders } from '../../src/core/crypto/sensitiveHeaders.ts';
 import { buildSignedHeaders, serializeEnvelope } from '../../src/core/delivery/request.ts';
 import type { OutboundRequest } from '../httpSender.ts';
 import type { DueDelivery } from './claim.ts';
@@ -20,14 +20,7 @@ export function customHeaders(webhook: DueDelivery['webhook'], openHeaders: Head
  * hint. Only custom names are looked at (Hookpost's own headers carry signatures, no credentials).
  */
 export function loggedHeaders(webhook: DueDelivery['webhook'], sent: Record<string, string>): Record<string, string> {
-  let logged: Record<string, string> | undefined;
-  for (const name of Object.keys(webhook.headers)) {
-    const value = sent[name];
-    if (value === undefined || !isSensitiveHeader(name, webhook.sensitiveHeaders)) continue;
-    logged ??= { ...sent };
-    logged[name] = hintOf(value);
-  }
-  return logged ?? sent;
+  return redactHeaders(sent, webhook.sensitiveHeaders, Object.keys(webhook.headers));
 }
 
 /** The current secret, and during a rotation's grace period the previous one too. */

@@ -70,10 +70,16 @@ export function openHeaders(box: SecretBox, row: HeaderColumns): Record<string, 
 /**
  * Headers as anyone but the receiver may see them: each sensitive value replaced by its hint. Sealed
  * values are hints already; this also covers a row not swept yet and a request about to be logged.
+ * `among` narrows the names looked at (a logged request: only the webhook's custom headers).
  */
-export function redactHeaders(headers: Record<string, string>, listed: readonly string[]): Record<string, string> {
+export function redactHeaders(
+  headers: Record<string, string>,
+  listed: readonly string[],
+  among: Iterable<string> = Object.keys(headers),
+): Record<string, string> {
   let redacted: Record<string, string> | undefined;
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name of among) {
+    const value = headers[name];
     if (typeof value !== 'string' || isHint(value) || !isSensitiveHeader(name, listed)) continue;
     redacted ??= { ...headers };
     redacted[name] = hintOf(value);
