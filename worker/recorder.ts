@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { createBatcher } from '../src/core/batcher.ts';
-import { type Sql, utcTimestamp } from '../src/core/db/sql.ts';
+import { prepared, type Sql, utcTimestamp } from '../src/core/db/sql.ts';
 import type { CircuitState, CircuitView } from '../src/core/delivery/circuit.ts';
 import type { Outcome } from '../src/core/delivery/outcome.ts';
 import { attemptError, type SendResult } from '../src/core/delivery/sendResult.ts';
@@ -45,7 +45,7 @@ export function streakChanges(records: AttemptRecord[]): Map<string, { reset: bo
   return byWebhook;
 }
 
-const RECORD_SQL = `
+const RECORD = prepared('hookpost.record', `
 WITH v AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::int[], $7::jsonb[], $8::text[],
                        $9::int[], $10::text[], $11::bool[], $12::text[], $13::timestamp[], $14::timestamp[],
@@ -73,7 +73,7 @@ streak AS (
    WHERE w.id = s.webhook_id AND NOT (s.reset AND s.tail = 0 AND w.consecutive_failures = 0)
   RETURNING w.id, w.consecutive_failures, w.circuit_state, w.circuit_cooldown_seconds, w.circuit_probe_delivery_id)
 SELECT 'attempt' AS kind, id, 0 AS streak, NULL AS circuit_state, NULL::float8 AS circuit_cooldown_seconds, NULL AS circuit_probe_delivery_id FROM ins
-UNION ALL SELECT 'webhook', id, consecutive_failures, circuit_state, circuit_cooldown_seconds, circuit_probe_delivery_id FROM streak`;
+UNION ALL SELECT 'webhook', id, consecutive_failures, circuit_state, circuit_cooldown_seconds, circuit_probe_delivery_id FROM streak`);
 
 function params(records: AttemptRecord[]): unknown[] {
   const streaks = [...streakChanges(records)];
@@ -121,7 +121,7 @@ const isIntegrityError = (err: unknown) => /^23/.test(String((err as { code?: un
  */
 export function createRecorder(deps: { sql: Sql; logger: Logger }): Recorder {
   async function write(records: AttemptRecord[]): Promise<Recorded[]> {
-    const { rows } = await deps.sql.query<RecordedRow>(RECORD_SQL, params(records));
+    const { rows } = await deps.sql.query<RecordedRow>(RECORD(params(records)));
     const logged = new Set(rows.filter((r) => r.kind === 'attempt').map((r) => r.id));
     const webhooks = new Map(rows.filter((r) => r.kind === 'webhook').map((r) => [r.id, r]));
     return records.map((r): Recorded => {

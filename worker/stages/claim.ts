@@ -1,4 +1,4 @@
-import type { Sql } from '../../src/core/db/sql.ts';
+import { prepared, type Sql } from '../../src/core/db/sql.ts';
 import type { EventEnvelope } from '../../src/core/delivery/request.ts';
 import type { RetryPolicy } from '../../src/core/delivery/retryPolicy.ts';
 import type { DeliveryRef } from '../../src/core/queue/deliveryQueue.ts';
@@ -51,8 +51,17 @@ export const DUE_COLUMNS = `d.id, d.project_id, d.attempt_count, d.schedule_offs
  */
 export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: number): Promise<DueDelivery[]> {
   if (!refs.length) return [];
-  const { rows } = await sql.query(
-    `UPDATE deliveries d
+  const { rows } = await sql.query(CLAIM(
+    [refs.map((r) => r[0]), refs.map((r) => r[2]), leaseMs],
+  ));
+  // Ids are time-ordered: sending in id order serves each endpoint in publish order as far as it can.
+  rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return rows.map(toDueDelivery);
+}
+
+const CLAIM = prepared(
+  'hookpost.claim',
+  `UPDATE deliveries d
         SET lease_until = now()::timestamp + make_interval(secs => $3::float8 / 1000)
        FROM unnest($1::text[], $2::int[]) AS j(id, n), events e, webhooks w
       WHERE d.id = j.id AND d.attempt_count = j.n AND e.id = d.event_id AND w.id = d.webhook_id
@@ -63,12 +72,7 @@ export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: nu
         -- An open circuit holds its deliveries; a half-open one lets its probe through (circuitBreaker.ts).
         AND (w.circuit_state = 'CLOSED' OR w.circuit_probe_delivery_id = d.id)
   RETURNING ${DUE_COLUMNS}`,
-    [refs.map((r) => r[0]), refs.map((r) => r[2]), leaseMs],
-  );
-  // Ids are time-ordered: sending in id order serves each endpoint in publish order as far as it can.
-  rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return rows.map(toDueDelivery);
-}
+);
 
 /** A row of DUE_COLUMNS as the worker uses it. */
 export function toDueDelivery(r: any): DueDelivery {
@@ -113,18 +117,9 @@ export type NotClaimed = { kind: 'wait'; untilMs: number } | { kind: 'line' } | 
  * needs no job. Ordered lines are not held by the circuit breaker (they send one at a time already).
  */
 export async function whyNotClaimed(sql: Sql, refs: DeliveryRef[]): Promise<Map<string, NotClaimed>> {
-  const { rows } = await sql.query<{ id: string; until_ms: number | null; waiting: boolean | null; in_line: boolean; held: boolean }>(
-    `SELECT id, (EXTRACT(EPOCH FROM until) * 1000)::float8 AS until_ms, until > now()::timestamp AS waiting, in_line, held FROM (
-       SELECT d.id, l.in_line, c.held,
-              GREATEST(d.next_attempt_at, d.lease_until, CASE WHEN c.held THEN w.circuit_next_probe_at END) AS until
-         FROM deliveries d JOIN unnest($1::text[], $2::int[]) AS j(id, n) ON d.id = j.id AND d.attempt_count = j.n
-         JOIN webhooks w ON w.id = d.webhook_id
-         CROSS JOIN LATERAL (SELECT w.ordered AND d.line_seq IS NOT NULL AS in_line) l
-         CROSS JOIN LATERAL (SELECT NOT l.in_line AND w.circuit_state <> 'CLOSED' AND w.circuit_probe_delivery_id IS DISTINCT FROM d.id AS held) c
-        WHERE d.status IN ('PENDING', 'RETRYING') AND w.active) s
-      WHERE until > now()::timestamp OR in_line OR held`,
+  const { rows } = await sql.query<{ id: string; until_ms: number | null; waiting: boolean | null; in_line: boolean; held: boolean }>(WHY_NOT_CLAIMED(
     [refs.map((r) => r[0]), refs.map((r) => r[2])],
-  );
+  ));
   const found = new Map(
     rows.map((r): [string, NotClaimed] => [
       r.id,
@@ -134,17 +129,33 @@ export async function whyNotClaimed(sql: Sql, refs: DeliveryRef[]): Promise<Map<
   return new Map(refs.map(([id]): [string, NotClaimed] => [id, found.get(id) ?? { kind: 'none' }]));
 }
 
+const WHY_NOT_CLAIMED = prepared(
+  'hookpost.whyNotClaimed',
+  `SELECT id, (EXTRACT(EPOCH FROM until) * 1000)::float8 AS until_ms, until > now()::timestamp AS waiting, in_line, held FROM (
+       SELECT d.id, l.in_line, c.held,
+              GREATEST(d.next_attempt_at, d.lease_until, CASE WHEN c.held THEN w.circuit_next_probe_at END) AS until
+         FROM deliveries d JOIN unnest($1::text[], $2::int[]) AS j(id, n) ON d.id = j.id AND d.attempt_count = j.n
+         JOIN webhooks w ON w.id = d.webhook_id
+         CROSS JOIN LATERAL (SELECT w.ordered AND d.line_seq IS NOT NULL AS in_line) l
+         CROSS JOIN LATERAL (SELECT NOT l.in_line AND w.circuit_state <> 'CLOSED' AND w.circuit_probe_delivery_id IS DISTINCT FROM d.id AS held) c
+        WHERE d.status IN ('PENDING', 'RETRYING') AND w.active) s
+      WHERE until > now()::timestamp OR in_line OR held`,
+);
+
 /** Extends the leases of deliveries this worker still holds (claimed, sending or being recorded). */
 export async function renewLeases(sql: Sql, ids: string[], leaseMs: number): Promise<void> {
   if (!ids.length) return;
-  await sql.query(
-    `UPDATE deliveries SET lease_until = now()::timestamp + make_interval(secs => $2::float8 / 1000)
-      WHERE id = ANY($1::text[]) AND lease_until IS NOT NULL`,
-    [ids, leaseMs],
-  );
+  await sql.query(RENEW_LEASES([ids, leaseMs]));
 }
 
 /** Lets go of leases this worker will not use (deliveries handed back unsent). */
 export async function releaseLeases(sql: Sql, ids: string[]): Promise<void> {
-  if (ids.length) await sql.query('UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])', [ids]);
+  if (ids.length) await sql.query(RELEASE_LEASES([ids]));
 }
+
+const RENEW_LEASES = prepared(
+  'hookpost.renewLeases',
+  `UPDATE deliveries SET lease_until = now()::timestamp + make_interval(secs => $2::float8 / 1000)
+    WHERE id = ANY($1::text[]) AND lease_until IS NOT NULL`,
+);
+const RELEASE_LEASES = prepared('hookpost.releaseLeases', 'UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])');

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { createBatcher } from '../../core/batcher.ts';
-import type { Sql } from '../../core/db/sql.ts';
-import { utcTimestamp } from '../../core/db/sql.ts';
+import { prepared, type Sql, utcTimestamp } from '../../core/db/sql.ts';
 import { subscribesTo } from '../../core/eventTypes.ts';
 import { newId } from '../../core/ids.ts';
 import type { DeliveryQueue, DeliveryRef } from '../../core/queue/deliveryQueue.ts';
@@ -47,6 +46,7 @@ export interface EventWriter {
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 const ENQUEUE_TIMEOUT_MS = 2000;
+const PARALLEL_FLUSHES = 2;
 
 interface Subscriber {
   id: string;
@@ -67,6 +67,59 @@ interface NewDelivery {
   inLine: boolean;
   tenantId?: string | null;
 }
+
+// Three index ranges of (project_id, tenant_id), so that a tenant's event reads its own few
+// webhooks and not every tenant's; the r.broadcast branches are decided once per route.
+const SUBSCRIBERS = prepared(
+  'hookpost.subscribers',
+  `SELECT r.project_id, r.tenant_id AS route_tenant, r.broadcast, w.id, w.events, w.filter::text AS filter, w.ordered, w.tenant_id
+       FROM unnest($1::text[], $2::text[], $3::bool[]) AS r(project_id, tenant_id, broadcast)
+       JOIN projects p ON p.id = r.project_id
+       LEFT JOIN LATERAL (
+         SELECT id, events, filter, ordered, tenant_id FROM webhooks
+          WHERE project_id = p.id AND active AND tenant_id IS NULL
+         UNION ALL
+         SELECT id, events, filter, ordered, tenant_id FROM webhooks
+          WHERE r.broadcast AND project_id = p.id AND active AND tenant_id IS NOT NULL
+         UNION ALL
+         SELECT id, events, filter, ordered, tenant_id FROM webhooks
+          WHERE NOT r.broadcast AND project_id = p.id AND active AND tenant_id = r.tenant_id) w ON true`,
+);
+
+// A key older than the window may be used again: release it from the old event first.
+const RELEASE_OLD_KEYS = prepared(
+  'hookpost.releaseOldKeys',
+  `UPDATE events SET idempotency_key = NULL
+    WHERE (project_id, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+      AND timestamp <= now()::timestamp - interval '${IDEMPOTENCY_WINDOW_MS / 1000} seconds'`,
+);
+const EARLIER_EVENTS = prepared(
+  'hookpost.earlierEvents',
+  `SELECT e.id, e.project_id, e.tenant_id, e.type, e.data, e.timestamp, e.idempotency_key, e.data_purged_at,
+          (SELECT count(*)::int FROM deliveries d WHERE d.event_id = e.id) AS n
+     FROM events e
+    WHERE (e.project_id, e.idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+);
+
+// Events and their deliveries in one statement (see insert below).
+const INSERT_EVENTS = prepared(
+  'hookpost.insertEvents',
+  `WITH ev AS (
+     INSERT INTO events (id, project_id, type, data, timestamp, idempotency_key, tenant_id)
+     SELECT id, project_id, type, data::json, $5::timestamp, key, tenant_id
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[], $12::text[]) AS e(id, project_id, type, data, key, tenant_id)
+     ON CONFLICT (project_id, idempotency_key) DO NOTHING
+     RETURNING id),
+   dl AS (
+     INSERT INTO deliveries (id, project_id, event_id, webhook_id, updated_at, line_seq, tenant_id)
+     SELECT d.id, d.project_id, d.event_id, d.webhook_id, $5::timestamp,
+            CASE WHEN d.in_line THEN nextval('deliveries_line_seq') END, d.tenant_id
+       FROM (SELECT d.* FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::bool[], $13::text[])
+               WITH ORDINALITY AS d(id, project_id, event_id, webhook_id, in_line, tenant_id, n)
+               JOIN ev ON ev.id = d.event_id
+              ORDER BY d.n) AS d)
+   SELECT id FROM ev`,
+);
 
 /**
  * What the publish job carries: every delivery outside a line, and for each line only its first new
@@ -108,21 +161,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
   async function subscribersOf(events: NewEvent[]): Promise<Map<string, Subscriber[]>> {
     const routes = [...new Map(events.map((e) => [routeOf(e), e])).values()];
     const { rows } = await sql.query<{ project_id: string; route_tenant: string | null; broadcast: boolean; id: string | null; events: string[] | null; filter: string | null; ordered: boolean | null; tenant_id: string | null }>(
-      // Three index ranges of (project_id, tenant_id), so that a tenant's event reads its own few
-      // webhooks and not every tenant's; the r.broadcast branches are decided once per route.
-      `SELECT r.project_id, r.tenant_id AS route_tenant, r.broadcast, w.id, w.events, w.filter::text AS filter, w.ordered, w.tenant_id
-         FROM unnest($1::text[], $2::text[], $3::bool[]) AS r(project_id, tenant_id, broadcast)
-         JOIN projects p ON p.id = r.project_id
-         LEFT JOIN LATERAL (
-           SELECT id, events, filter, ordered, tenant_id FROM webhooks
-            WHERE project_id = p.id AND active AND tenant_id IS NULL
-           UNION ALL
-           SELECT id, events, filter, ordered, tenant_id FROM webhooks
-            WHERE r.broadcast AND project_id = p.id AND active AND tenant_id IS NOT NULL
-           UNION ALL
-           SELECT id, events, filter, ordered, tenant_id FROM webhooks
-            WHERE NOT r.broadcast AND project_id = p.id AND active AND tenant_id = r.tenant_id) w ON true`,
-      [routes.map((e) => e.projectId), routes.map((e) => e.tenantId), routes.map((e) => e.broadcast)],
+      SUBSCRIBERS([routes.map((e) => e.projectId), routes.map((e) => e.tenantId), routes.map((e) => e.broadcast)]),
     );
     const byRoute = new Map<string, Subscriber[]>();
     for (const r of rows) {
@@ -140,19 +179,8 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     if (!keyed.length) return new Map();
     const params = [keyed.map((e) => e.projectId), keyed.map((e) => e.idempotencyKey)];
     // A key older than the window may be used again: release it from the old event first.
-    await sql.query(
-      `UPDATE events SET idempotency_key = NULL
-        WHERE (project_id, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-          AND timestamp <= now()::timestamp - interval '${IDEMPOTENCY_WINDOW_MS / 1000} seconds'`,
-      params,
-    );
-    const { rows } = await sql.query<{ id: string; project_id: string; tenant_id: string | null; type: string; data: Prisma.JsonValue; timestamp: Date; idempotency_key: string; data_purged_at: Date | null; n: number }>(
-      `SELECT e.id, e.project_id, e.tenant_id, e.type, e.data, e.timestamp, e.idempotency_key, e.data_purged_at,
-              (SELECT count(*)::int FROM deliveries d WHERE d.event_id = e.id) AS n
-         FROM events e
-        WHERE (e.project_id, e.idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-      params,
-    );
+    await sql.query(RELEASE_OLD_KEYS(params));
+    const { rows } = await sql.query<{ id: string; project_id: string; tenant_id: string | null; type: string; data: Prisma.JsonValue; timestamp: Date; idempotency_key: string; data_purged_at: Date | null; n: number }>(EARLIER_EVENTS(params));
     return new Map(
       rows.map((r) => [
         `${r.project_id}\u0000${r.idempotency_key}`,
@@ -230,41 +258,28 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
   async function insert(rows: EventRow[], jsonById: Map<string, string>, deliveries: NewDelivery[], now: Date) {
     if (!rows.length) return new Set<string>();
     const lines = [...new Set(deliveries.filter((d) => d.inLine).map((d) => d.webhookId))];
-    const { rows: done } = await withLineLocks(sql, lines, (q: Queryable) => q.query<{ id: string }>(
-      `WITH ev AS (
-         INSERT INTO events (id, project_id, type, data, timestamp, idempotency_key, tenant_id)
-         SELECT id, project_id, type, data::json, $5::timestamp, key, tenant_id
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[], $12::text[]) AS e(id, project_id, type, data, key, tenant_id)
-         ON CONFLICT (project_id, idempotency_key) DO NOTHING
-         RETURNING id),
-       dl AS (
-         INSERT INTO deliveries (id, project_id, event_id, webhook_id, updated_at, line_seq, tenant_id)
-         SELECT d.id, d.project_id, d.event_id, d.webhook_id, $5::timestamp,
-                CASE WHEN d.in_line THEN nextval('deliveries_line_seq') END, d.tenant_id
-           FROM (SELECT d.* FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::bool[], $13::text[])
-                   WITH ORDINALITY AS d(id, project_id, event_id, webhook_id, in_line, tenant_id, n)
-                   JOIN ev ON ev.id = d.event_id
-                  ORDER BY d.n) AS d)
-       SELECT id FROM ev`,
-      [
-        rows.map((r) => r.id),
-        rows.map((r) => r.projectId),
-        rows.map((r) => r.type),
-        rows.map((r) => jsonById.get(r.id)),
-        utcTimestamp(now),
-        rows.map((r) => r.idempotencyKey),
-        deliveries.map((d) => d.id),
-        deliveries.map((d) => d.projectId),
-        deliveries.map((d) => d.eventId),
-        deliveries.map((d) => d.webhookId),
-        deliveries.map((d) => d.inLine),
-        rows.map((r) => r.tenantId),
-        deliveries.map((d) => d.tenantId ?? null),
-      ],
-    ));
+    const params = [
+      rows.map((r) => r.id),
+      rows.map((r) => r.projectId),
+      rows.map((r) => r.type),
+      rows.map((r) => jsonById.get(r.id)),
+      utcTimestamp(now),
+      rows.map((r) => r.idempotencyKey),
+      deliveries.map((d) => d.id),
+      deliveries.map((d) => d.projectId),
+      deliveries.map((d) => d.eventId),
+      deliveries.map((d) => d.webhookId),
+      deliveries.map((d) => d.inLine),
+      rows.map((r) => r.tenantId),
+      deliveries.map((d) => d.tenantId ?? null),
+    ];
+    const { rows: done } = await withLineLocks(sql, lines, (q: Queryable) => q.query<{ id: string }>(INSERT_EVENTS(params)));
     return new Set(done.map((r) => r.id));
   }
 
-  const batcher = createBatcher(flush, { maxBatch: 64, parallel: 2 });
-  return { write: (group) => batcher.submit(group), drain: () => batcher.drain() };
+  const batcher = createBatcher(flush, { maxBatch: 64, parallel: PARALLEL_FLUSHES });
+  return {
+    write: (group) => batcher.submit(group),
+    drain: () => batcher.drain(),
+  };
 }

@@ -1,8 +1,14 @@
 import type pg from 'pg';
-import type { Sql } from './sql.ts';
+import { prepared, type Sql } from './sql.ts';
 
 /** A pool or one of its clients: what a statement needs to run. */
 export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+const LOCK = prepared(
+  'hookpost.advisoryLocks',
+  `SELECT pg_advisory_xact_lock(k)
+     FROM (SELECT DISTINCT hashtextextended($1 || ':' || id, 0) AS k FROM unnest($2::text[]) AS id ORDER BY k) AS keys`,
+);
 
 /**
  * Runs `work` in one transaction holding a transaction-level advisory lock for each id, named
@@ -14,11 +20,7 @@ export async function withAdvisoryLocks<T>(sql: Sql, namespace: string, ids: str
   const client = await sql.connect();
   try {
     await client.query('BEGIN');
-    await client.query(
-      `SELECT pg_advisory_xact_lock(k)
-         FROM (SELECT DISTINCT hashtextextended($1 || ':' || id, 0) AS k FROM unnest($2::text[]) AS id ORDER BY k) AS keys`,
-      [namespace, ids],
-    );
+    await client.query(LOCK([namespace, ids]));
     const result = await work(client);
     await client.query('COMMIT');
     return result;

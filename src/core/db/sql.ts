@@ -25,3 +25,13 @@ export function createSqlPool(databaseUrl: string, max = 8): Sql {
 export function utcTimestamp(date: Date): string {
   return date.toISOString().slice(0, -1);
 }
+
+/**
+ * A hot-path statement as a named prepared statement: each pooled connection parses and plans it
+ * once, then only binds and executes it. Unnamed, Postgres parsed and planned the claim, record and
+ * publish statements on every call, which took it longer than running them (server log, 500
+ * events/s: parse + bind 0.5–0.8 ms against 0.04–0.7 ms of execution). `name` must be unique per text.
+ */
+export function prepared(name: string, text: string): (values: unknown[]) => pg.QueryConfig {
+  return (values) => ({ name, text, values });
+}
