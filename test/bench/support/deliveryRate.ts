@@ -1,4 +1,5 @@
 import { now, pollUntil } from './clock.ts';
+import { cpuPerDelivery, type CpuTimes, cpuTimes } from './cpu.ts';
 import { createWebhook } from './fixtures.ts';
 import type { Progress } from './log.ts';
 import { bulkPublish, closedLoop, type PublishTally } from './publish.ts';
@@ -25,6 +26,8 @@ export interface RateRun {
   complete: boolean;
   received: number;
   duplicates: number;
+  /** CPU milliseconds each part of the stack spent per delivery over the run. */
+  cpuMsPerDelivery: CpuTimes;
   publish: Omit<PublishTally, 'publishMs'> & { publishPerSecond: number };
 }
 
@@ -45,6 +48,7 @@ export async function measureDeliveryRate(stack: Stack, receiver: Receiver, prog
     maxConcurrency: WORKER_CONCURRENCY,
   });
   const baseline = await succeededAttempts(stack);
+  const cpuBefore = await cpuTimes(stack, receiver.pid);
   const startedAt = now();
   const deadline = startedAt + o.capMs;
   const publishing =
@@ -66,6 +70,7 @@ export async function measureDeliveryRate(stack: Stack, receiver: Receiver, prog
     },
   );
   const seconds = (now() - startedAt) / 1000;
+  const cpuAfter = await cpuTimes(stack, receiver.pid);
   const delivered = await deliveredNow();
   const { publishMs: _, ...tally } = await publishing;
   await receiver.flush();
@@ -77,6 +82,7 @@ export async function measureDeliveryRate(stack: Stack, receiver: Receiver, prog
     complete,
     received: receiver.count(tag),
     duplicates: receiver.duplicates(tag),
+    cpuMsPerDelivery: cpuPerDelivery(cpuBefore, cpuAfter, delivered),
     publish: { ...tally, publishPerSecond: Math.round(tally.published / ((tally.endedAt - tally.startedAt) / 1000)) },
   };
   receiver.forget(tag);

@@ -16,6 +16,8 @@ export interface ArrivalRecord {
 
 export interface Receiver {
   origin: string;
+  /** The receiver's process, for CPU accounting. */
+  pid: number;
   url(path: string): string;
   /** Arrivals of events published with this tag, in arrival order. */
   arrivals(tag: string): ArrivalRecord[];
@@ -54,6 +56,7 @@ export async function startReceiver(): Promise<Receiver> {
   const count = (tag: string) => byTag.get(tag)?.distinct.size ?? 0;
   return {
     origin,
+    pid: child.pid!,
     url: (path) => `${origin}${path}`,
     arrivals: (tag) => byTag.get(tag)?.records ?? [],
     count,
