@@ -8,6 +8,7 @@ import type { Prisma } from '../../generated/prisma/client.ts';
 import { createFilterCache } from '../filters/filterCache.ts';
 import type { FilterDocument } from '../filters/webhookFilter.ts';
 import { withLineLocks, type Queryable } from './linePublish.ts';
+import { createSubscriberCache, routeOf, type Routing, type Subscriber } from './subscribers.ts';
 
 /** One event as validated by the service: `dataJson` is the exact text stored and later sent. */
 export interface NewEvent {
@@ -47,17 +48,8 @@ export interface EventWriter {
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 const ENQUEUE_TIMEOUT_MS = 2000;
 const PARALLEL_FLUSHES = 2;
-
-interface Subscriber {
-  id: string;
-  events: string[];
-  /** The payload filter as stored (jsonb text), null for none. */
-  filter: string | null;
-  /** Its deliveries join its line (see worker/stages/claimLine.ts). */
-  ordered: boolean;
-  /** Its tenant, which its deliveries carry; null for a project-wide webhook. */
-  tenantId: string | null;
-}
+/** Reads of the subscribers one batch may need when webhooks keep changing under it. */
+const MAX_ROUTING_TRIES = 5;
 
 interface NewDelivery {
   id: string;
@@ -67,24 +59,6 @@ interface NewDelivery {
   inLine: boolean;
   tenantId?: string | null;
 }
-
-// Three index ranges of (project_id, tenant_id), so that a tenant's event reads its own few
-// webhooks and not every tenant's; the r.broadcast branches are decided once per route.
-const SUBSCRIBERS = prepared(
-  'hookpost.subscribers',
-  `SELECT r.project_id, r.tenant_id AS route_tenant, r.broadcast, w.id, w.events, w.filter::text AS filter, w.ordered, w.tenant_id
-       FROM unnest($1::text[], $2::text[], $3::bool[]) AS r(project_id, tenant_id, broadcast)
-       JOIN projects p ON p.id = r.project_id
-       LEFT JOIN LATERAL (
-         SELECT id, events, filter, ordered, tenant_id FROM webhooks
-          WHERE project_id = p.id AND active AND tenant_id IS NULL
-         UNION ALL
-         SELECT id, events, filter, ordered, tenant_id FROM webhooks
-          WHERE r.broadcast AND project_id = p.id AND active AND tenant_id IS NOT NULL
-         UNION ALL
-         SELECT id, events, filter, ordered, tenant_id FROM webhooks
-          WHERE NOT r.broadcast AND project_id = p.id AND active AND tenant_id = r.tenant_id) w ON true`,
-);
 
 // A key older than the window may be used again: release it from the old event first.
 const RELEASE_OLD_KEYS = prepared(
@@ -101,13 +75,19 @@ const EARLIER_EVENTS = prepared(
     WHERE (e.project_id, e.idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
 );
 
-// Events and their deliveries in one statement (see insert below).
+// Events and their deliveries in one statement (see insert below), or nothing at all when a project's
+// webhooks changed since they were read (see subscribers.ts).
 const INSERT_EVENTS = prepared(
   'hookpost.insertEvents',
-  `WITH ev AS (
+  `WITH stale AS (
+     SELECT v.project_id AS id FROM unnest($14::text[], $15::bigint[]) AS v(project_id, version)
+       LEFT JOIN projects p ON p.id = v.project_id
+      WHERE p.id IS NULL OR p.webhooks_version <> v.version),
+   ev AS (
      INSERT INTO events (id, project_id, type, data, timestamp, idempotency_key, tenant_id)
      SELECT id, project_id, type, data::json, $5::timestamp, key, tenant_id
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[], $12::text[]) AS e(id, project_id, type, data, key, tenant_id)
+      WHERE NOT EXISTS (SELECT 1 FROM stale)
      ON CONFLICT (project_id, idempotency_key) DO NOTHING
      RETURNING id),
    dl AS (
@@ -118,7 +98,9 @@ const INSERT_EVENTS = prepared(
                WITH ORDINALITY AS d(id, project_id, event_id, webhook_id, in_line, tenant_id, n)
                JOIN ev ON ev.id = d.event_id
               ORDER BY d.n) AS d)
-   SELECT id FROM ev`,
+   SELECT id, NULL AS stale FROM ev
+   UNION ALL
+   SELECT NULL, id FROM stale`,
 );
 
 /**
@@ -137,41 +119,16 @@ export function refsToEnqueue(deliveries: NewDelivery[]): DeliveryRef[] {
 }
 
 /**
- * Events with the same route go to the same webhooks: the project's, narrowed to a tenant's, to every
- * tenant's (broadcast), or to none of any tenant's.
- */
-const routeOf = (e: { projectId: string; tenantId: string | null; broadcast: boolean }) =>
-  `${e.projectId}\u0000${e.broadcast ? '*' : (e.tenantId ?? '')}`;
-
-/**
  * Group commit for publishing: the calls that arrive while a write is under way are written by the
- * next one — one read of the subscribers, one INSERT of events and deliveries, one BullMQ job per
- * batch — so Postgres and Redis see a round trip per batch instead of several per event.
+ * next one — one INSERT of events and deliveries and one BullMQ job per batch, the subscribers read
+ * only when their project's routing changed — so Postgres and Redis see a round trip or two per
+ * batch instead of several per event.
  */
 export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger: Logger }): EventWriter {
   const { sql } = deps;
   const filters = createFilterCache((err, filter) => deps.logger.warn({ err, filter }, 'a stored webhook filter failed; it matches nothing'));
   const accepts = (w: Subscriber, doc: () => FilterDocument) => w.filter === null || filters.get(w.filter)(doc());
-
-  /**
-   * The active webhooks of each route in one read (a route of a missing project has no entry): the
-   * project-wide ones, plus the tenant's own or, for a broadcast, every tenant's. Each webhook's
-   * tenant is noted for its deliveries.
-   */
-  async function subscribersOf(events: NewEvent[]): Promise<Map<string, Subscriber[]>> {
-    const routes = [...new Map(events.map((e) => [routeOf(e), e])).values()];
-    const { rows } = await sql.query<{ project_id: string; route_tenant: string | null; broadcast: boolean; id: string | null; events: string[] | null; filter: string | null; ordered: boolean | null; tenant_id: string | null }>(
-      SUBSCRIBERS([routes.map((e) => e.projectId), routes.map((e) => e.tenantId), routes.map((e) => e.broadcast)]),
-    );
-    const byRoute = new Map<string, Subscriber[]>();
-    for (const r of rows) {
-      const route = routeOf({ projectId: r.project_id, tenantId: r.route_tenant, broadcast: r.broadcast });
-      const list = byRoute.get(route) ?? [];
-      if (r.id && r.events) list.push({ id: r.id, events: r.events, filter: r.filter, ordered: r.ordered === true, tenantId: r.tenant_id });
-      byRoute.set(route, list);
-    }
-    return byRoute;
-  }
+  const subscribers = createSubscriberCache(sql);
 
   /** Events already published under these keys within the window, with their delivery counts. */
   async function earlier(events: NewEvent[]): Promise<Map<string, { event: EventRow; deliveryCount: number }>> {
@@ -202,10 +159,8 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     }
   }
 
-  async function flush(groups: NewEvent[][]): Promise<WriteResult[][]> {
-    const all = groups.flat();
-    const subscribers = await subscribersOf(all);
-    const replays = await earlier(all);
+  /** Events and deliveries to insert for this batch, given the routes' subscribers and earlier keys. */
+  function planBatch(all: NewEvent[], routing: Routing, replays: Map<string, unknown>) {
     const now = new Date();
     const rows: EventRow[] = [];
     const jsonById = new Map<string, string>();
@@ -213,7 +168,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     const planned = new Map<NewEvent, { row: EventRow; count: number } | { replayOf: string } | { missingProject: string }>();
     const claimedKeys = new Set<string>();
     for (const e of all) {
-      const hooks = subscribers.get(routeOf(e));
+      const hooks = routing.subscribers.get(routeOf(e));
       const key = e.idempotencyKey && `${e.projectId}\u0000${e.idempotencyKey}`;
       if (!hooks) planned.set(e, { missingProject: e.projectId });
       else if (key && (replays.has(key) || claimedKeys.has(key))) planned.set(e, { replayOf: key });
@@ -230,7 +185,27 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
         planned.set(e, { row, count: matching.length });
       }
     }
-    const inserted = await insert(rows, jsonById, deliveries, now);
+    return { now, rows, jsonById, deliveries, planned };
+  }
+
+  async function flush(groups: NewEvent[][]): Promise<WriteResult[][]> {
+    const all = groups.flat();
+    const replays = await earlier(all);
+    let batch: ReturnType<typeof planBatch>;
+    let inserted: Set<string>;
+    for (let tries = 1; ; tries++) {
+      const routing = await subscribers.routing(all);
+      batch = planBatch(all, routing, replays);
+      const outcome = await insert(batch, routing.versions);
+      if (!outcome.stale.length) {
+        inserted = outcome.inserted;
+        break;
+      }
+      // A project's webhooks changed since they were read: nothing was written; read them again.
+      subscribers.forget(outcome.stale);
+      if (tries === MAX_ROUTING_TRIES) throw new Error(`webhooks of ${outcome.stale.join(', ')} kept changing while publishing`);
+    }
+    const { rows, deliveries, planned } = batch;
     // A key another API process committed between our look-up and our insert: that event wins.
     const lost = rows.filter((r) => !inserted.has(r.id));
     const lateReplays = lost.length ? await earlier(all.filter((e) => lost.some((r) => r.idempotencyKey === e.idempotencyKey && r.projectId === e.projectId))) : new Map();
@@ -255,8 +230,8 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
    * Deliveries to ordered webhooks take line positions in the order given (publish calls in arrival
    * order, each call's events in list order): the sorted subquery makes the sequence run in that order.
    */
-  async function insert(rows: EventRow[], jsonById: Map<string, string>, deliveries: NewDelivery[], now: Date) {
-    if (!rows.length) return new Set<string>();
+  async function insert({ rows, jsonById, deliveries, now }: ReturnType<typeof planBatch>, versions: Map<string, string>) {
+    if (!rows.length) return { inserted: new Set<string>(), stale: [] };
     const lines = [...new Set(deliveries.filter((d) => d.inLine).map((d) => d.webhookId))];
     const params = [
       rows.map((r) => r.id),
@@ -272,9 +247,14 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
       deliveries.map((d) => d.inLine),
       rows.map((r) => r.tenantId),
       deliveries.map((d) => d.tenantId ?? null),
+      [...versions.keys()],
+      [...versions.values()],
     ];
-    const { rows: done } = await withLineLocks(sql, lines, (q: Queryable) => q.query<{ id: string }>(INSERT_EVENTS(params)));
-    return new Set(done.map((r) => r.id));
+    const { rows: done } = await withLineLocks(sql, lines, (q: Queryable) => q.query<{ id: string | null; stale: string | null }>(INSERT_EVENTS(params)));
+    return {
+      inserted: new Set(done.flatMap((r) => (r.id ? [r.id] : []))),
+      stale: done.flatMap((r) => (r.stale ? [r.stale] : [])),
+    };
   }
 
   const batcher = createBatcher(flush, { maxBatch: 64, parallel: PARALLEL_FLUSHES });
