@@ -1,10 +1,8 @@
 import { once } from 'node:events';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { buildApp } from '../../src/api/app.ts';
 import { createEventCatalog } from '../../src/api/services/eventCatalog.ts';
-import { createCoreDeps } from '../../src/core/deps.ts';
 import { createRedis } from '../../src/core/redis.ts';
-import { startHarness } from '../support/harness.ts';
+import { startHarness, startReplica } from '../support/harness.ts';
 import { PUBLISH_EVENT } from '../support/operations.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -12,14 +10,8 @@ describe('the validator cache', () => {
   it('follows a change made through another API process on the next publish', async () => {
     const h = await startHarness();
     onTestFinished(() => h.close());
-    // A second API process: its own connections to the same Postgres and Redis, its own cache.
-    const otherDeps = await createCoreDeps(h.config);
-    const other = buildApp(otherDeps);
-    const otherUrl = await other.listen(0);
-    onTestFinished(async () => {
-      await other.close();
-      await otherDeps.close();
-    });
+    // A second API process, with its own cache.
+    const otherUrl = await startReplica(h);
     const { projectId, key } = await h.createProject('Two replicas');
     const publishThere = async (type: string, data: unknown) => {
       const res = await fetch(`${otherUrl}/graphql`, {

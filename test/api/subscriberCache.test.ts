@@ -1,21 +1,13 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { buildApp } from '../../src/api/app.ts';
-import { createCoreDeps } from '../../src/core/deps.ts';
-import { startHarness } from '../support/harness.ts';
+import { startHarness, startReplica } from '../support/harness.ts';
 import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
 
 describe('the subscriber cache', () => {
   it('follows every routing change on the very next publish, whoever made it, and ignores what routing does not read', async () => {
     const h = await startHarness();
     onTestFinished(() => h.close());
-    // A second API process: its own connections and its own cache, told of nothing.
-    const otherDeps = await createCoreDeps(h.config);
-    const other = buildApp(otherDeps);
-    const otherUrl = await other.listen(0);
-    onTestFinished(async () => {
-      await other.close();
-      await otherDeps.close();
-    });
+    // A second API process, with its own cache, told of nothing.
+    const otherUrl = await startReplica(h);
     const { projectId, key } = await h.createProject('Routing changes');
     const publishThere = async (data: Record<string, unknown>, tenantId?: string) => {
       const res = await fetch(`${otherUrl}/graphql`, {

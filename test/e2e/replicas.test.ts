@@ -3,9 +3,7 @@
 import { createClient } from 'graphql-ws';
 import { expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
-import { buildApp } from '../../src/api/app.ts';
-import { createCoreDeps } from '../../src/core/deps.ts';
-import { startHarness } from '../support/harness.ts';
+import { startHarness, startReplica } from '../support/harness.ts';
 import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
 import { exited, spawnWorker, workerEnv } from '../support/processes.ts';
 import { startReceiver } from '../support/receiver.ts';
@@ -15,13 +13,7 @@ import { waitUntil } from '../support/wait.ts';
 it('an attempt made by a worker process streams to a subscriber on another API replica', async () => {
   const h = await startHarness();
   onTestFinished(() => h.close());
-  const replicaDeps = await createCoreDeps(h.config);
-  const replica = buildApp(replicaDeps);
-  const replicaUrl = await replica.listen(0);
-  onTestFinished(async () => {
-    await replica.close();
-    await replicaDeps.close();
-  });
+  const replicaUrl = await startReplica(h);
   const worker = spawnWorker(workerEnv(h.config));
   onTestFinished(async () => {
     worker.kill('SIGTERM');

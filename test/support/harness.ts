@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { onTestFinished } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { buildApp, type App } from '../../src/api/app.ts';
@@ -120,4 +121,19 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
       await dropTestDatabase(databaseName);
     },
   };
+}
+
+/**
+ * A second API process beside the harness's: its own connections to the same Postgres and Redis, its
+ * own caches. Returns its URL; it is closed when the test finishes.
+ */
+export async function startReplica(h: Harness): Promise<string> {
+  const replicaDeps = await createCoreDeps(h.config);
+  const replica = buildApp(replicaDeps);
+  const url = await replica.listen(0);
+  onTestFinished(async () => {
+    await replica.close();
+    await replicaDeps.close();
+  });
+  return url;
 }
