@@ -124,7 +124,7 @@ export class DeliveryDispatcher {
       }
     }
     const missed = refs.filter(([id]) => !taken.has(id));
-    for (const [, webhookId] of missed) this.endpoints.unreserve(webhookId);
+    for (const [, webhookId] of missed) this.refill(webhookId, this.endpoints.unclaimed(webhookId));
     this.pump();
     await releaseLeases(this.deps.sql, heldBack);
     return missed;

@@ -85,10 +85,22 @@ export class EndpointQueues {
     this.withParked.add(d.webhook.id);
   }
 
-  /** A reserved delivery was not claimed after all (settled, or held by another worker). */
+  /** A reserved delivery was not claimed after all (the claim failed). */
   unreserve(webhookId: string): void {
     const e = this.endpoints.get(webhookId);
     if (e) e.reserved--;
+  }
+
+  /**
+   * A reserved delivery was not claimed (settled, held by another worker or by a circuit). Returns
+   * waiting refs to claim in its place: refs wait only while others are reserved, and with nothing
+   * of the endpoint in flight no answer would come to let them go.
+   */
+  unclaimed(webhookId: string): DeliveryRef[] {
+    const e = this.endpoints.get(webhookId);
+    if (!e) return [];
+    e.reserved--;
+    return this.refill(webhookId, e);
   }
 
   /** The next parked delivery whose endpoint has a free slot, taking that slot. */

@@ -115,4 +115,20 @@ describe('per-endpoint queues', () => {
     // In-flight ones finish; with nothing waiting there is nothing to refill.
     expect(q.sent('whk_a', 'dlv_whk_a_0')).toEqual([]);
   });
+
+  it('lets waiting refs go when the ones reserved before them are not claimed, with nothing in flight', () => {
+    // Several jobs for one endpoint (cap 1) at once, its circuit open: two are reserved, the rest wait.
+    const q = new EndpointQueues();
+    takeAll(q, refs('whk_a', 1), 1);
+    q.nextSendable();
+    q.sent('whk_a', 'dlv_whk_a_0');
+    expect(q.admit(refs('whk_a', 4, 1))).toHaveLength(2);
+    // Neither is claimed (the circuit holds them): no answer will come, so the waiting ones go now.
+    const ids = (list: DeliveryRef[]) => list.map(([id]) => id);
+    expect(ids(q.unclaimed('whk_a'))).toEqual(['dlv_whk_a_3']); // back to two in hand
+    expect(q.unclaimed('whk_a')).toEqual([]); // a refill is under way
+    expect(q.unclaimed('whk_a')).toEqual([]); // the refilled one is not claimed either
+    expect(ids(q.refilled('whk_a'))).toEqual(['dlv_whk_a_4']); // that refill done: the last one goes
+  });
+
 });
