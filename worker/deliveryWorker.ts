@@ -107,6 +107,8 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
     worker,
     async close() {
       await Promise.all([reconciler.stop(), retention.stop()]);
+      // Jobs BullMQ has handed over but the dispatcher has no room for yet go back, not wait for it.
+      dispatcher!.stopTaking();
       await worker.close();
       await dispatcher!.close();
       await retries.drain();

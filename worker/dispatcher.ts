@@ -57,6 +57,8 @@ export class DeliveryDispatcher {
   /** Deliveries of jobs let in by `room` and not yet taken. */
   private incoming = 0;
   private closed = false;
+  /** Set by stopTaking: what is in hand is sent, nothing new is taken. */
+  private draining = false;
   private roomWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private readonly now: () => Date;
@@ -83,11 +85,20 @@ export class DeliveryDispatcher {
 
   /**
    * Resolves when the worker can take `count` more deliveries without hoarding work that other
-   * worker processes could do sooner; they count as held until `take` has them.
+   * worker processes could do sooner; they count as held until `take` has them. Resolves false,
+   * holding nothing, once the worker is stopping (stopTaking).
    */
-  async room(count: number): Promise<void> {
-    while (!this.hasRoom()) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  async room(count: number): Promise<boolean> {
+    while (!this.hasRoom() && !this.draining) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    if (this.draining) return false;
     this.incoming += count;
+    return true;
+  }
+
+  /** Shutting down: jobs waiting for room stop waiting, to hand their deliveries back unsent (processor.ts). */
+  stopTaking(): void {
+    this.draining = true;
+    this.roomWaiters.splice(0).forEach((resolve) => resolve());
   }
 
   /**

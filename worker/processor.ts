@@ -20,7 +20,11 @@ export interface ProcessorDeps {
  */
 export function createDeliveryProcessor(deps: ProcessorDeps) {
   return async function processDeliveryJob(job: Job<DeliveryJobData>, token?: string): Promise<void> {
-    await deps.dispatcher.room(job.data.deliveries.length);
+    if (!(await deps.dispatcher.room(job.data.deliveries.length)) && token) {
+      // The worker is stopping: the job goes back to the queue at once, for another worker.
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
     const missed = await deps.dispatcher.take(job.data.deliveries);
     const later = await deps.laterOf(missed);
     if (!later.length) return;
