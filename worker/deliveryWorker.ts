@@ -21,12 +21,12 @@ export interface DeliveryWorker {
 }
 
 /**
- * Jobs only hand deliveries over (claim, then the dispatcher sends), but the claim is a Postgres round
- * trip: with two at a time, at 500 events/s a job waited 7–11 ms for a slot (stage timings), with
- * eight 3–5 ms. A job BullMQ hands a process is that process's, so not many more are taken, to leave
- * work for the other worker processes.
+ * Jobs only hand deliveries over, so two at a time keep the dispatcher fed; a job BullMQ hands a
+ * process is that process's, so fewer in hand leaves more for the other worker processes. Eight
+ * cut a job's wait for a slot at 500 events/s from 7–11 to 3–5 ms, but one process then took every
+ * job of a burst, waiting for room to send them, while a second process sat idle.
  */
-const JOB_CONCURRENCY = 8;
+const JOB_CONCURRENCY = 2;
 
 export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver } = {}): DeliveryWorker {
   const { config, logger } = deps;
