@@ -37,6 +37,9 @@ export class MessageQueue<T> implements AsyncIterableIterator<T> {
     const verdict = this.options.keep ? this.options.keep(message) : true;
     if (verdict === false) return;
     if (this.#entries.length - this.#head >= this.options.limit) return this.fail(this.options.overflow());
+    // A verdict that fails reaches the consumer through next(); one the consumer never gets to (it
+    // left first) must not be an unhandled rejection.
+    if (verdict !== true) verdict.catch(() => undefined);
     this.#entries.push(verdict === true ? { message } : { message, verdict });
     this.#notify();
   }

@@ -40,6 +40,17 @@ describe('MessageQueue', () => {
     expect([first.value, (await second).value, ...(await take(queue, 2))]).toEqual([1, 2, 4, 5]);
   });
 
+  it('hands a failed verdict to the consumer, and lets one go quietly when the consumer has left', async () => {
+    const queue = new MessageQueue<number>({ limit: 100, overflow, keep: () => Promise.reject(new Error('no database')) });
+    queue.push(1);
+    await expect(queue.next()).rejects.toThrow('no database');
+    const left = new MessageQueue<number>({ limit: 100, overflow, keep: () => Promise.reject(new Error('no database')) });
+    left.push(1);
+    await left.return();
+    // An unhandled rejection would fail this run.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+
   it('skips a message whose late verdict is no', async () => {
     const queue = new MessageQueue<number>({ limit: 100, overflow, keep: (n) => Promise.resolve(n !== 1) });
     queue.push(1);
