@@ -164,12 +164,9 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
   );
 
   // A revoked key loses its live streams at once, on every API replica.
-  const revocations = deps.broadcaster.subscribe('apiKeyRevoked')[Symbol.asyncIterator]();
-  void (async () => {
-    for (let next = await revocations.next(); !next.done; next = await revocations.next()) {
-      for (const socket of socketsByKey.get(next.value.keyId) ?? []) socket.close(WS_CLOSE_REVOKED, 'API key revoked');
-    }
-  })().catch((err) => logger.error({ err }, 'revocation listener stopped'));
+  const stopRevocations = deps.broadcaster.listen('apiKeyRevoked', ({ keyId }) => {
+    for (const socket of socketsByKey.get(keyId) ?? []) socket.close(WS_CLOSE_REVOKED, 'API key revoked');
+  });
 
   return {
     server,
@@ -183,7 +180,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
         });
       }),
     async close() {
-      await revocations.return?.();
+      stopRevocations();
       await ownAuthenticator?.close();
       await deps.eventCatalog.close();
       for (const client of wsServer.clients) client.close(1001, 'Server shutting down');

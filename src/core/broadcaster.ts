@@ -1,6 +1,5 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import type { CircuitSnapshot } from './delivery/circuit.ts';
-import { MessageQueue } from './messageQueue.ts';
 import type { RedisClient } from './redis.ts';
 
 /** Small facts only: subscribers load the objects themselves, so nothing stale or Date-mangled travels. */
@@ -19,7 +18,6 @@ export interface Broadcaster {
   publishNow<K extends keyof Topics>(topic: K, payload: Topics[K]): Promise<void>;
   /** Calls `onMessage` with each message of the topic, in order, until the returned function is called. */
   listen<K extends keyof Topics>(topic: K, onMessage: (message: Topics[K]) => void): () => void;
-  subscribe<K extends keyof Topics>(topic: K): AsyncIterable<Topics[K]>;
 }
 
 /**
@@ -58,10 +56,5 @@ export function createBroadcaster(publishClient: RedisClient, subscribeClient: R
       await publishClient.publish(`${prefix}:${topic}`, JSON.stringify([payload]));
     },
     listen,
-    subscribe<K extends keyof Topics>(topic: K): AsyncIterable<Topics[K]> {
-      const queue = new MessageQueue<Topics[K]>({ limit: Number.POSITIVE_INFINITY, overflow: () => undefined });
-      queue.onClose(listen(topic, (message) => queue.push(message)));
-      return queue;
-    },
   };
 }

@@ -39,10 +39,7 @@ export function createAuthenticator(
     minters.clear();
   };
   deps.redis.on('ready', forget);
-  const revocations = deps.broadcaster.subscribe('apiKeyRevoked')[Symbol.asyncIterator]();
-  void (async () => {
-    for (let next = await revocations.next(); !next.done; next = await revocations.next()) forget();
-  })().catch(() => forget());
+  const stopListening = deps.broadcaster.listen('apiKeyRevoked', forget);
 
   async function lookUp(hash: string): Promise<Viewer | null> {
     const { rows } = await deps.sql.query<{ id: string; scope: 'ADMIN' | 'PROJECT'; project_id: string | null; revoked_at: Date | null }>(
@@ -105,7 +102,7 @@ export function createAuthenticator(
     /** Stops listening for revocations. */
     async close() {
       deps.redis.off('ready', forget);
-      await revocations.return?.();
+      stopListening();
     },
   });
 }

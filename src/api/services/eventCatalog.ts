@@ -59,10 +59,7 @@ export function createEventCatalog(deps: { sql: Sql; redis: RedisClient; broadca
   };
   const forgetAll = () => forget();
   deps.redis.on('ready', forgetAll);
-  const changes = deps.broadcaster.subscribe('eventTypesChanged')[Symbol.asyncIterator]();
-  void (async () => {
-    for (let next = await changes.next(); !next.done; next = await changes.next()) forget(next.value.projectId);
-  })().catch(forgetAll);
+  const stopListening = deps.broadcaster.listen('eventTypesChanged', ({ projectId }) => forget(projectId));
 
   async function load(projectId: string): Promise<ProjectCatalog | undefined> {
     const { rows } = await deps.sql.query<{ strict: boolean; name: string | null; has_schema: boolean }>(
@@ -138,7 +135,7 @@ export function createEventCatalog(deps: { sql: Sql; redis: RedisClient; broadca
     },
     async close() {
       deps.redis.off('ready', forgetAll);
-      await changes.return?.();
+      stopListening();
     },
   };
 }
