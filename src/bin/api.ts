@@ -2,10 +2,12 @@
 import { startApi } from '../api/server.ts';
 import { loadConfig } from '../core/config.ts';
 import { createCoreDeps } from '../core/deps.ts';
-import { onShutdown, run } from '../core/lifecycle.ts';
+import { limitHeapGrowth, onShutdown, run } from '../core/lifecycle.ts';
 
 run(async () => {
-  const deps = await createCoreDeps(loadConfig());
+  const config = loadConfig();
+  limitHeapGrowth(config.heapGrowthPercent);
+  const deps = await createCoreDeps(config);
   const app = await startApi(deps);
   onShutdown(deps.logger, async () => {
     await app.close();

@@ -3,11 +3,13 @@
 import { startApi } from '../api/server.ts';
 import { loadConfig } from '../core/config.ts';
 import { createCoreDeps } from '../core/deps.ts';
-import { onShutdown, run } from '../core/lifecycle.ts';
+import { limitHeapGrowth, onShutdown, run } from '../core/lifecycle.ts';
 import { createDeliveryWorker } from '../../worker/deliveryWorker.ts';
 
 run(async () => {
-  const deps = await createCoreDeps(loadConfig());
+  const config = loadConfig();
+  limitHeapGrowth(config.heapGrowthPercent);
+  const deps = await createCoreDeps(config);
   const app = await startApi(deps);
   const worker = createDeliveryWorker(deps);
   onShutdown(deps.logger, async () => {

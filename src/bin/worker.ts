@@ -2,12 +2,14 @@
 // /metrics, /healthz and /readyz on HOOKPOST_WORKER_METRICS_PORT.
 import { loadConfig } from '../core/config.ts';
 import { createCoreDeps } from '../core/deps.ts';
-import { onShutdown, run } from '../core/lifecycle.ts';
+import { limitHeapGrowth, onShutdown, run } from '../core/lifecycle.ts';
 import { createDeliveryWorker } from '../../worker/deliveryWorker.ts';
 import { startOpsServer } from '../../worker/opsServer.ts';
 
 run(async () => {
-  const deps = await createCoreDeps(loadConfig());
+  const config = loadConfig();
+  limitHeapGrowth(config.heapGrowthPercent);
+  const deps = await createCoreDeps(config);
   const ops = await startOpsServer(deps);
   const worker = createDeliveryWorker(deps);
   onShutdown(deps.logger, async () => {

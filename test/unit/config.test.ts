@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       security: { allowHttp: true, allowedNetworks: [], introspection: true, maxBodyBytes: 1024 * 1024 },
       delivery: { concurrency: 50, disableAfterFailures: 10, headerPrefix: 'X-Hookpost', signatureFormat: 'sha256=hex' },
       operations: { workerMetricsPort: 9464, retentionDays: 30, retentionIntervalMs: 3_600_000 },
+      heapGrowthPercent: 20,
     });
     expect(config.delivery.envelope).toEqual(DEFAULT_ENVELOPE);
     expect(config.delivery.retrySchedule).toEqual(DEFAULT_SCHEDULE_SECONDS);
