@@ -51,14 +51,10 @@ function webhookFields(deps: CoreDeps) {
   };
 }
 
-export interface CreateWebhookInput {
-  projectId?: string | null;
-  tenantId?: string | null;
-  url: string;
-  events: string[];
+/** What createWebhook and updateWebhook both set. */
+interface WebhookSettings {
   name?: string | null;
   description?: string | null;
-  secret?: string | null;
   active?: boolean | null;
   headers?: unknown;
   sensitiveHeaders?: string[] | null;
@@ -70,21 +66,18 @@ export interface CreateWebhookInput {
   filter?: unknown;
 }
 
-export interface UpdateWebhookInput {
+export interface CreateWebhookInput extends WebhookSettings {
+  projectId?: string | null;
+  tenantId?: string | null;
+  url: string;
+  events: string[];
+  secret?: string | null;
+}
+
+export interface UpdateWebhookInput extends WebhookSettings {
   id: string;
   url?: string | null;
   events?: string[] | null;
-  name?: string | null;
-  description?: string | null;
-  active?: boolean | null;
-  headers?: unknown;
-  sensitiveHeaders?: string[] | null;
-  timeoutSeconds?: number | null;
-  maxConcurrency?: number | null;
-  rateLimitPerSecond?: number | null;
-  ordered?: boolean | null;
-  retryPolicy?: Record<string, unknown> | null;
-  filter?: unknown;
 }
 
 export function secretColumns(deps: CoreDeps, secret: string) {
