@@ -1,6 +1,7 @@
 import type { Viewer } from '../auth/apiKeys.ts';
 import type { Db } from '../../core/db/client.ts';
 import { typeOfId } from '../../core/ids.ts';
+import { tenantSeesEvent } from '../services/tenants.ts';
 
 /** Whose an object is: its project, and for tenant-owned objects its tenant; null for unknown ids. */
 interface Owner {
@@ -44,6 +45,5 @@ export async function mayLoadNode(db: Db, viewer: Viewer | null, id: string): Pr
   if (typeOfId(id) === 'ApiKey') return false;
   if (!('tenantId' in owner)) return true;
   if (owner.tenantId === viewer.tenantId) return true;
-  return typeOfId(id) === 'Event' && owner.tenantId === null &&
-    (await db.delivery.count({ where: { eventId: id, tenantId: viewer.tenantId } })) > 0;
+  return typeOfId(id) === 'Event' && owner.tenantId === null && tenantSeesEvent(db, viewer.tenantId, id);
 }

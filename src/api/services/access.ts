@@ -2,6 +2,7 @@ import type { Db } from '../../core/db/client.ts';
 import type { Viewer } from '../auth/apiKeys.ts';
 import { canAccessProject, forbiddenToTenant, requireViewer } from '../auth/access.ts';
 import { notFound } from '../errors.ts';
+import { tenantSeesEvent } from './tenants.ts';
 
 /**
  * Returns a tenant-owned row (a webhook, event, delivery) when the viewer may see it. A row of
@@ -43,9 +44,8 @@ export async function visibleEventOrNotFound<T extends { id: string; projectId: 
   row: T | null,
 ): Promise<T> {
   const v = requireViewer(viewer);
-  if (v.scope === 'TENANT' && row && row.tenantId === null && row.projectId === v.projectId) {
-    const sent = await db.delivery.findFirst({ where: { eventId: row.id, tenantId: v.tenantId }, select: { id: true } });
-    if (sent) return row;
+  if (v.scope === 'TENANT' && row && row.tenantId === null && row.projectId === v.projectId && (await tenantSeesEvent(db, v.tenantId, row.id))) {
+    return row;
   }
   return visibleOrNotFound(v, 'event', id, row);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Db } from '../../core/db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { badInput } from '../errors.ts';
 
@@ -39,4 +40,9 @@ export function parseTenantId(value: string | null | undefined, field = 'tenantI
  */
 export function tenantEventsWhere(tenant: string): Prisma.EventWhereInput {
   return { OR: [{ tenantId: tenant }, { tenantId: null, deliveries: { some: { tenantId: tenant } } }] };
+}
+
+/** Whether a tenant may see this event of its project (the rule of `tenantEventsWhere`, for one event). */
+export async function tenantSeesEvent(db: Db, tenant: string, eventId: string): Promise<boolean> {
+  return (await db.event.count({ where: { id: eventId, ...tenantEventsWhere(tenant) } })) > 0;
 }
