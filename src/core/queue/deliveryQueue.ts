@@ -92,8 +92,16 @@ export function createDeliveryQueue(
     enqueueAttempts,
     async bringForward(job) {
       const existing = await queue.getJob(attemptJobId(job));
-      if (existing && (await existing.isDelayed())) await existing.promote();
-      else await enqueueAttempts([{ ...job, delayMs: 0 }]);
+      if (existing && (await existing.isDelayed())) {
+        try {
+          return await existing.promote();
+        } catch (err) {
+          // Its time came between the two calls and a worker took it: it runs now, as asked. If it
+          // is gone already, the add below makes a new one (while it exists, the add does nothing).
+          if (await existing.isDelayed()) throw err;
+        }
+      }
+      await enqueueAttempts([{ ...job, delayMs: 0 }]);
     },
     async depth() {
       const c = await queue.getJobCounts('wait', 'prioritized', 'delayed', 'active');
