@@ -8,9 +8,13 @@ export interface NdjsonEvent {
   data: Record<string, unknown>;
   idempotencyKey: string;
   projectId?: string;
+  /** To this tenant's webhooks and the project-wide ones. */
+  tenantId?: string;
+  /** To every tenant's webhooks and the project-wide ones. */
+  broadcast?: boolean;
 }
 
-const LINE_KEYS = new Set(['type', 'data', 'idempotencyKey', 'projectId']);
+const LINE_KEYS = new Set(['type', 'data', 'idempotencyKey', 'projectId', 'tenantId', 'broadcast']);
 
 /**
  * The key prefix of lines that bring no key of their own: the file's content hash, so that running
@@ -22,6 +26,12 @@ export function defaultKeyPrefix(content: string): string {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Lines that name neither a tenant nor a broadcast take the command's routing (--tenant, --broadcast). */
+export function withRouting(events: NdjsonEvent[], routing: { tenantId?: string; broadcast?: boolean }): NdjsonEvent[] {
+  if (!routing.tenantId && !routing.broadcast) return events;
+  return events.map((e) => (e.tenantId !== undefined || e.broadcast !== undefined ? e : { ...e, ...routing }));
 }
 
 /**
@@ -44,14 +54,25 @@ export function parseNdjson(content: string, keyPrefix: string): NdjsonEvent[] {
     if (!isObject(value)) return void problems.push(`line ${line}: expected an object like {"type": "order.shipped", "data": {…}}`);
     const unknown = Object.keys(value).filter((k) => !LINE_KEYS.has(k));
     if (unknown.length) return void problems.push(`line ${line}: unknown key ${unknown.map((k) => `"${k}"`).join(', ')}`);
-    const { type, data = {}, idempotencyKey, projectId } = value;
+    const { type, data = {}, idempotencyKey, projectId, tenantId, broadcast } = value;
     if (typeof type !== 'string' || !type) return void problems.push(`line ${line}: "type" must be a non-empty string`);
     if (!isObject(data)) return void problems.push(`line ${line}: "data" must be a JSON object`);
     if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !idempotencyKey)) {
       return void problems.push(`line ${line}: "idempotencyKey" must be a non-empty string`);
     }
     if (projectId !== undefined && typeof projectId !== 'string') return void problems.push(`line ${line}: "projectId" must be a string`);
-    events.push({ line, type, data, idempotencyKey: idempotencyKey ?? `${keyPrefix}:${line}`, ...(projectId ? { projectId } : {}) });
+    if (tenantId !== undefined && (typeof tenantId !== 'string' || !tenantId)) return void problems.push(`line ${line}: "tenantId" must be a non-empty string`);
+    if (broadcast !== undefined && typeof broadcast !== 'boolean') return void problems.push(`line ${line}: "broadcast" must be true or false`);
+    if (tenantId !== undefined && broadcast) return void problems.push(`line ${line}: give "tenantId" or "broadcast": true, not both`);
+    events.push({
+      line,
+      type,
+      data,
+      idempotencyKey: idempotencyKey ?? `${keyPrefix}:${line}`,
+      ...(projectId ? { projectId } : {}),
+      ...(tenantId !== undefined ? { tenantId } : {}),
+      ...(broadcast !== undefined ? { broadcast } : {}),
+    });
   });
   if (problems.length) {
     const more = problems.length > 5 ? `; and ${problems.length - 5} more` : '';

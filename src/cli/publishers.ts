@@ -40,7 +40,7 @@ export function singlePublisher(gql: GraphQLClient, projectId: string | undefine
         events.map(async (e) => {
           const { publishEvent } = await gql.request(
             'mutation($input: PublishEventInput!) { publishEvent(input: $input) { replayed deliveryCount } }',
-            { input: { type: e.type, data: e.data, idempotencyKey: e.idempotencyKey, projectId: e.projectId ?? projectId } },
+            { input: { type: e.type, data: e.data, idempotencyKey: e.idempotencyKey, projectId: e.projectId ?? projectId, tenantId: e.tenantId, broadcast: e.broadcast } },
           );
           return publishEvent as Published;
         }),
@@ -58,6 +58,7 @@ export async function bulkPublisher(
   projectId: string | undefined,
   concurrency: number,
   linesNameProjects: boolean,
+  linesRoute = false,
 ): Promise<Publisher | null> {
   const typeInfo = async (name: string | null) => {
     if (!name) return null;
@@ -89,11 +90,14 @@ export async function bulkPublisher(
   const projectOnInput = input!.inputFields.some((f) => f.name === 'projectId');
   const projectOnEvent = item.inputFields.some((f) => f.name === 'projectId');
   if (linesNameProjects && !projectOnEvent) return null; // one call per project would be needed
+  if (linesRoute && !item.inputFields.some((f) => f.name === 'tenantId')) return null; // let the server say it has no tenants
   const toInput = (e: NdjsonEvent) => ({
     type: e.type,
     data: e.data,
     idempotencyKey: e.idempotencyKey,
     ...(projectOnEvent && (e.projectId ?? projectId) ? { projectId: e.projectId ?? projectId } : {}),
+    ...(e.tenantId !== undefined ? { tenantId: e.tenantId } : {}),
+    ...(e.broadcast !== undefined ? { broadcast: e.broadcast } : {}),
   });
   return {
     mode: 'publishEvents',

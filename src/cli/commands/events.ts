@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Option } from 'commander';
 import { badInput, CliError } from '../errors.ts';
 import { fetchPages, integer, jsonObject, jsonObjectFile, moreHint, withPaging } from '../options.ts';
-import { batches, defaultKeyPrefix, parseNdjson, publishAll } from '../ndjson.ts';
+import { batches, defaultKeyPrefix, parseNdjson, publishAll, withRouting } from '../ndjson.ts';
 import { pc, record, status, table } from '../output.ts';
 import { bulkPublisher, singlePublisher } from '../publishers.ts';
 import type { RegisterCommands, Session } from '../session.ts';
@@ -14,13 +14,19 @@ interface EventRow {
   data: unknown;
 }
 
+/** --tenant or --broadcast, as publishEvent's input takes them. */
+function routingOf(opts: Record<string, any>): { tenantId?: string; broadcast?: boolean } {
+  if (opts.tenant !== undefined && opts.broadcast) throw badInput('give --tenant or --broadcast, not both');
+  return { ...(opts.tenant !== undefined ? { tenantId: opts.tenant } : {}), ...(opts.broadcast ? { broadcast: true } : {}) };
+}
+
 async function publishOne({ gql, out }: Session, type: string | undefined, opts: Record<string, any>) {
   if (!type) throw badInput('give an event type (hookpost events publish order.shipped --data \'{…}\'), or --ndjson <file>');
   if (opts.data && opts.file) throw badInput('give --data or --file, not both');
   const data = opts.file ? await jsonObjectFile(opts.file) : (opts.data ?? {});
   const { publishEvent } = await gql.request(
     'mutation($input: PublishEventInput!) { publishEvent(input: $input) { replayed deliveryCount event { id type timestamp data } } }',
-    { input: { type, data, idempotencyKey: opts.idempotencyKey, projectId: opts.project } },
+    { input: { type, data, idempotencyKey: opts.idempotencyKey, projectId: opts.project, ...routingOf(opts) } },
   );
   const { event, deliveryCount, replayed } = publishEvent;
   out.result(publishEvent, () =>
@@ -38,9 +44,10 @@ async function publishNdjson({ gql, out, interruptible }: Session, path: string,
     throw badInput(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const keyPrefix: string = opts.keyPrefix ?? defaultKeyPrefix(content);
-  const events = parseNdjson(content, keyPrefix);
+  const events = withRouting(parseNdjson(content, keyPrefix), routingOf(opts));
+  const routed = events.some((e) => e.tenantId !== undefined || e.broadcast !== undefined);
   const publisher =
-    (await bulkPublisher(gql, opts.project, opts.concurrency ?? 2, events.some((e) => e.projectId))) ??
+    (await bulkPublisher(gql, opts.project, opts.concurrency ?? 2, events.some((e) => e.projectId), routed)) ??
     singlePublisher(gql, opts.project, opts.concurrency ?? 16);
   const { SingleBar } = await import('cli-progress'); // only NDJSON publishing draws a bar
   const bar = !out.json && process.stderr.isTTY ? new SingleBar({ format: ' {bar} {value}/{total} events  {eta_formatted} left', hideCursor: true }) : null;
@@ -81,7 +88,9 @@ export const registerEvents: RegisterCommands = (program, act) => {
     .option('--file <path>', 'read the event data from a JSON file')
     .option('--idempotency-key <key>', 'publishing again with this key within 24 h sends nothing new')
     .option('--project <id>', 'the project (admin key)')
-    .option('--ndjson <path>', 'publish every line of this file: {"type": "…", "data": {…}, "idempotencyKey"?: "…"}')
+    .option('--tenant <id>', "to this tenant's webhooks and the project-wide ones (default: the project-wide ones only)")
+    .option('--broadcast', "to every tenant's webhooks and the project-wide ones")
+    .option('--ndjson <path>', 'publish every line of this file: {"type": "…", "data": {…}, "idempotencyKey"?: "…", "tenantId"?: "…"}')
     .addOption(new Option('--concurrency <n>', 'requests in flight for --ndjson (default 16, or 2 bulk requests)').argParser(integer(1, 64)))
     .option('--key-prefix <prefix>', 'for --ndjson: lines without a key get <prefix>:<line number> (default ndjson:<sha256 of the file>)')
     .addHelpText(
@@ -89,7 +98,8 @@ export const registerEvents: RegisterCommands = (program, act) => {
       `
 With --ndjson every line is checked first (one bad line refuses the file), then published with an
 idempotency key, so running the same file again resumes: lines already published are replayed, not
-sent twice. The bulk mutation publishEvents is used where the server has it.`,
+sent twice. The bulk mutation publishEvents is used where the server has it. A line's own "tenantId"
+or "broadcast" wins over --tenant and --broadcast.`,
     )
     .action(
       act(async (session, type: string | undefined, opts) => {
@@ -102,13 +112,18 @@ sent twice. The bulk mutation publishEvents is used where the server has it.`,
     );
 
   withPaging(
-    events.command('list').description('events, newest first').option('--type <type>', 'only this type').option('--project <id>', 'the project (admin key)'),
+    events
+      .command('list')
+      .description('events, newest first')
+      .option('--type <type>', 'only this type')
+      .option('--tenant <id>', "only this tenant's (with the broadcasts it was sent)")
+      .option('--project <id>', 'the project (admin key)'),
   ).action(
     act(async ({ gql, out }, opts) => {
       const page = await fetchPages<EventRow>(
         gql,
-        'query($projectId: ID, $type: String, $first: Int, $after: String) { events(projectId: $projectId, type: $type, first: $first, after: $after) { edges { node { id type timestamp data } } pageInfo { hasNextPage endCursor } } }',
-        { projectId: opts.project, type: opts.type },
+        'query($projectId: ID, $type: String, $tenantId: String, $first: Int, $after: String) { events(projectId: $projectId, type: $type, tenantId: $tenantId, first: $first, after: $after) { edges { node { id type timestamp data } } pageInfo { hasNextPage endCursor } } }',
+        { projectId: opts.project, type: opts.type, tenantId: opts.tenant },
         (d) => d.events,
         opts,
       );

@@ -5,7 +5,7 @@ import { active, record, shownOnce, status, table } from '../output.ts';
 import type { RegisterCommands } from '../session.ts';
 
 export const WEBHOOK_FIELDS = `id name description url events active ordered headers sensitiveHeaders timeoutSeconds secretHint retryPolicy retrySchedule
-  filter previousSecretExpiresAt consecutiveFailures disabledReason disabledAt createdAt updatedAt project { id }`;
+  filter previousSecretExpiresAt consecutiveFailures disabledReason disabledAt createdAt updatedAt tenantId project { id }`;
 
 interface Webhook {
   id: string;
@@ -28,6 +28,7 @@ interface Webhook {
   disabledAt: string | null;
   createdAt: string;
   updatedAt: string;
+  tenantId: string | null;
   project: { id: string };
 }
 
@@ -49,6 +50,7 @@ export function webhookRecord(w: Webhook): string {
     ['secret', `…${w.secretHint}` + (w.previousSecretExpiresAt ? ` (previous one signs too until ${w.previousSecretExpiresAt})` : '')],
     ['failures', w.consecutiveFailures],
     ['project', w.project.id],
+    ['tenant', w.tenantId ?? 'none (project-wide)'],
     ['created', w.createdAt],
     ['updated', w.updatedAt],
   ]);
@@ -100,18 +102,22 @@ export const registerWebhooks: RegisterCommands = (program, act) => {
   const webhooks = program.command('webhooks').description('endpoints that receive events');
 
   withPaging(
-    webhooks.command('list').description("a project's webhooks, newest first").option('--project <id>', 'the project (admin key)'),
+    webhooks
+      .command('list')
+      .description("a project's webhooks, newest first")
+      .option('--tenant <id>', "only this tenant's")
+      .option('--project <id>', 'the project (admin key)'),
   ).action(
     act(async ({ gql, out }, opts) => {
       const page = await fetchPages<Webhook>(
         gql,
-        `query($projectId: ID, $first: Int, $after: String) { webhooks(projectId: $projectId, first: $first, after: $after) { edges { node { ${WEBHOOK_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
-        { projectId: opts.project },
+        `query($projectId: ID, $tenantId: String, $first: Int, $after: String) { webhooks(projectId: $projectId, tenantId: $tenantId, first: $first, after: $after) { edges { node { ${WEBHOOK_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+        { projectId: opts.project, tenantId: opts.tenant },
         (d) => d.webhooks,
         opts,
       );
       out.result(page, () =>
-        table(['ID', 'NAME', 'URL', 'EVENTS', 'ACTIVE'], page.nodes.map((w) => [w.id, w.name, w.url, w.events.join(','), active(w.active)])) +
+        table(['ID', 'NAME', 'URL', 'EVENTS', 'TENANT', 'ACTIVE'], page.nodes.map((w) => [w.id, w.name, w.url, w.events.join(','), w.tenantId, active(w.active)])) +
         moreHint(page),
       );
     }),
@@ -136,10 +142,11 @@ export const registerWebhooks: RegisterCommands = (program, act) => {
       .requiredOption('--events <types>', 'event types, comma-separated; * is a wildcard segment ("order.*", "*")', list)
       .option('--secret <whsec_…>', 'the signing secret (default: a new one)')
       .option('--disabled', 'create it inactive')
+      .option('--tenant <id>', "the tenant (one of the SaaS's customers) it belongs to; it can't be changed later")
       .option('--project <id>', 'the project (admin key)'),
   ).action(
     act(async ({ gql, out }, opts) => {
-      const input = { ...endpointInput(opts), secret: opts.secret, active: opts.disabled ? false : undefined, projectId: opts.project };
+      const input = { ...endpointInput(opts), secret: opts.secret, active: opts.disabled ? false : undefined, projectId: opts.project, tenantId: opts.tenant };
       const { createWebhook } = await gql.request(
         `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { ${WEBHOOK_FIELDS} } } }`,
         { input },
