@@ -103,6 +103,9 @@ const INSERT_EVENTS = prepared(
    SELECT NULL, id FROM stale`,
 );
 
+/** An idempotency key is unique per project. */
+const keyOf = (projectId: string, idempotencyKey: string | null | undefined) => `${projectId}\u0000${idempotencyKey}`;
+
 /**
  * What the publish job carries: every delivery outside a line, and for each line only its first new
  * delivery, which wakes the line (the rest wait in Postgres and are claimed one at a time, in order).
@@ -140,7 +143,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     const { rows } = await sql.query<{ id: string; project_id: string; tenant_id: string | null; type: string; data: Prisma.JsonValue; timestamp: Date; idempotency_key: string; data_purged_at: Date | null; n: number }>(EARLIER_EVENTS(params));
     return new Map(
       rows.map((r) => [
-        `${r.project_id}\u0000${r.idempotency_key}`,
+        keyOf(r.project_id, r.idempotency_key),
         { event: { id: r.id, projectId: r.project_id, tenantId: r.tenant_id, type: r.type, data: r.data, timestamp: r.timestamp, idempotencyKey: r.idempotency_key, dataPurgedAt: r.data_purged_at }, deliveryCount: r.n },
       ]),
     );
@@ -169,7 +172,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     const claimedKeys = new Set<string>();
     for (const e of all) {
       const hooks = routing.subscribers.get(routeOf(e));
-      const key = e.idempotencyKey && `${e.projectId}\u0000${e.idempotencyKey}`;
+      const key = e.idempotencyKey && keyOf(e.projectId, e.idempotencyKey);
       if (!hooks) planned.set(e, { missingProject: e.projectId });
       else if (key && (replays.has(key) || claimedKeys.has(key))) planned.set(e, { replayOf: key });
       else {
@@ -207,8 +210,8 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     }
     const { rows, deliveries, planned } = batch;
     // A key another API process committed between our look-up and our insert: that event wins.
-    const lost = rows.filter((r) => !inserted.has(r.id));
-    const lateReplays = lost.length ? await earlier(all.filter((e) => lost.some((r) => r.idempotencyKey === e.idempotencyKey && r.projectId === e.projectId))) : new Map();
+    const lost = new Set(rows.filter((r) => !inserted.has(r.id)).map((r) => keyOf(r.projectId, r.idempotencyKey)));
+    const lateReplays = lost.size ? await earlier(all.filter((e) => e.idempotencyKey && lost.has(keyOf(e.projectId, e.idempotencyKey)))) : new Map();
     const committed = new Map([...replays, ...lateReplays]);
     await enqueueQuietly(refsToEnqueue(deliveries.filter((d) => inserted.has(d.eventId))));
 
@@ -216,8 +219,8 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
       const plan = planned.get(e)!;
       if ('missingProject' in plan) return plan;
       if ('row' in plan && inserted.has(plan.row.id)) return { event: plan.row, deliveryCount: plan.count, replayed: false };
-      const key = `${e.projectId}\u0000${e.idempotencyKey}`;
-      const replay = committed.get(key) ?? rows.find((r) => inserted.has(r.id) && `${r.projectId}\u0000${r.idempotencyKey}` === key);
+      const key = keyOf(e.projectId, e.idempotencyKey);
+      const replay = committed.get(key) ?? rows.find((r) => inserted.has(r.id) && keyOf(r.projectId, r.idempotencyKey) === key);
       if (replay && 'event' in replay) return { ...replay, replayed: true };
       if (replay) return { event: replay, deliveryCount: deliveries.filter((d) => d.eventId === replay.id).length, replayed: true };
       throw new Error(`idempotency key ${e.idempotencyKey} neither inserted nor found`);
