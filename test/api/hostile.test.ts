@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
@@ -92,6 +93,46 @@ describe('HTTP-level protections', () => {
       req.flushHeaders();
     });
     expect(unsent).toBe(413);
+  });
+
+  // Yoga's own streaming limit is off (app.ts): these two are what stand in for it.
+  it('refuses a body that does not declare its length', async () => {
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request(`${h.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', authorization: `Bearer ${TEST_ADMIN_KEY}` },
+      });
+      req.on('response', (r) => {
+        resolve(r.statusCode);
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.write('{"query":"{ __typename }"');
+      req.flushHeaders();
+    });
+    expect(status).toBe(411);
+  });
+
+  it('reads no more of a body than its declared length', async () => {
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const { port } = new URL(h.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+      socket.end(
+        `POST /graphql HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nauthorization: Bearer ${TEST_ADMIN_KEY}\r\n` +
+          `content-length: ${body.length}\r\n\r\n${body}GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n`,
+      );
+    });
+    // The declared bytes are the whole query; what follows them is the next request on the socket.
+    const answers = answer.split(/(?=HTTP\/1\.1 )/);
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 200/);
+    expect(answers[0]).toContain('{"data":{"__typename":"Query"}}');
+    expect(answers[1]).toMatch(/^HTTP\/1\.1 200/);
   });
 
   it('refuses a simple (non-preflighted) cross-site request', async () => {
