@@ -32,6 +32,25 @@ export interface LatencyRun {
   /** When the schedule started and ended (now()-based). */
   startedAt: number;
   endedAt: number;
+  /** Per second of publishing: events sent then, their receive p50 and max, ms (finds stalls). */
+  timeline: { second: number; count: number; p50: number; max: number }[];
+}
+
+/** Receive latencies bucketed by the second of the run they were sent in. */
+function timelineOf(received: ArrivalRecord[], startedAt: number): LatencyRun['timeline'] {
+  const buckets = new Map<number, number[]>();
+  for (const r of received) {
+    const second = Math.floor((r.sentAt - startedAt) / 1000);
+    const values = buckets.get(second) ?? [];
+    values.push(r.arrivedAt - r.sentAt);
+    buckets.set(second, values);
+  }
+  return [...buckets.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([second, values]) => {
+      const s = summarize(values);
+      return { second, count: s.count, p50: round(s.p50), max: round(s.max) };
+    });
 }
 
 /** First arrival of each event at `path`, scanning only what arrived since the last call. */
@@ -67,6 +86,7 @@ export async function measureLatency(stack: Stack, receiver: Receiver, progress:
     firstError: tally.firstError,
     startedAt: tally.startedAt,
     endedAt: tally.endedAt,
+    timeline: timelineOf(received, tally.startedAt),
   };
   receiver.forget(o.tag);
   progress(

@@ -98,12 +98,14 @@ function failIfExited(child: Service, what: string): void {
   }
 }
 
-const WARMUP_EVENTS = 200;
+const WARMUP_EVENTS = 2000;
 
 /**
- * One delivery end to end proves the whole path works; a few hundred more let the processes reach
+ * One delivery end to end proves the whole path works; two thousand more let the processes reach
  * their steady state (JIT, connection pools, caches) before anything is measured, as a service
- * that has been up for a while would be.
+ * that has been up for a while would be. After 200, the latency phase's first 4–6 seconds at 500/s
+ * ran at p50 0.4–0.7 s while the processes still compiled their hot paths (its per-second
+ * timeline), and those seconds alone decided its p95 and p99; after 1,000 the first second did.
  */
 async function warmUp(gql: Gql, features: Features, o: StackOptions, label: string, checkAlive: () => void): Promise<void> {
   const tag = `warmup-${label}`;
