@@ -112,9 +112,19 @@ describe('nothing accepted is lost', () => {
       // The whole publish happens while nothing listens on Redis's port: committed to Postgres,
       // queued once Redis is back.
       expect(await connectionRefused(redis.port), 'Redis down before the publish').toBe(true);
-      const during = await h.ok(PUBLISH_EVENT, { input: { type: 'fault.during', data: {} } }, key);
-      expect(await connectionRefused(redis.port), 'Redis still down after the publish').toBe(true);
-      eventIds.push(during.publishEvent.event.id);
+      // Each publish waits for its own enqueue to time out, but the next one's insert does not
+      // wait for it: three go in one after another while the first is still unanswered.
+      let firstAnswered = false;
+      const publishes: Promise<any>[] = [];
+      for (let n = 1; n <= 3; n++) {
+        publishes.push(h.ok(PUBLISH_EVENT, { input: { type: 'fault.during', data: { n } } }, key));
+        if (n === 1) void publishes[0].then(() => (firstAnswered = true));
+        await waitUntil(async () => (await h.deps.db.event.count({ where: { type: 'fault.during' } })) === n, 10_000, `publish ${n} committed`);
+      }
+      expect(firstAnswered, 'the first publish answered before the third was committed').toBe(false);
+      const during = await Promise.all(publishes);
+      expect(await connectionRefused(redis.port), 'Redis still down after the publishes').toBe(true);
+      eventIds.push(...during.map((d) => d.publishEvent.event.id));
     });
 
     await expectAllDeliveredOnce(h, r, eventIds);

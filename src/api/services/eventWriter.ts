@@ -47,7 +47,8 @@ export interface EventWriter {
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 const ENQUEUE_TIMEOUT_MS = 2000;
-const PARALLEL_FLUSHES = 2;
+/** How long a batch's enqueue holds up the next batch's insert (see the batcher below). */
+const ENQUEUE_HOLD_MS = 50;
 /** Reads of the subscribers one batch may need when webhooks keep changing under it. */
 const MAX_ROUTING_TRIES = 5;
 
@@ -191,7 +192,10 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     return { now, rows, jsonById, deliveries, planned };
   }
 
-  async function flush(groups: NewEvent[][]): Promise<WriteResult[][]> {
+  /** A publish call's results, and its deliveries' way into the queue, which it answers after. */
+  type Written = { results: WriteResult[]; enqueued: Promise<void> };
+
+  async function flush(groups: NewEvent[][]): Promise<Written[]> {
     const all = groups.flat();
     const replays = await earlier(all);
     let batch: ReturnType<typeof planBatch>;
@@ -213,7 +217,8 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     const lost = new Set(rows.filter((r) => !inserted.has(r.id)).map((r) => keyOf(r.projectId, r.idempotencyKey)));
     const lateReplays = lost.size ? await earlier(all.filter((e) => e.idempotencyKey && lost.has(keyOf(e.projectId, e.idempotencyKey)))) : new Map();
     const committed = new Map([...replays, ...lateReplays]);
-    await enqueueQuietly(refsToEnqueue(deliveries.filter((d) => inserted.has(d.eventId))));
+    const enqueued = track(enqueueQuietly(refsToEnqueue(deliveries.filter((d) => inserted.has(d.eventId)))));
+    await holdFor(enqueued);
 
     const resultOf = (e: NewEvent): WriteResult => {
       const plan = planned.get(e)!;
@@ -225,7 +230,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
       if (replay) return { event: replay, deliveryCount: deliveries.filter((d) => d.eventId === replay.id).length, replayed: true };
       throw new Error(`idempotency key ${e.idempotencyKey} neither inserted nor found`);
     };
-    return groups.map((group) => group.map(resultOf));
+    return groups.map((group) => ({ results: group.map(resultOf), enqueued }));
   }
 
   /**
@@ -260,9 +265,34 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     };
   }
 
-  const batcher = createBatcher(flush, { maxBatch: 64, parallel: PARALLEL_FLUSHES });
+  // Enqueues still under way, for drain.
+  const enqueuing = new Set<Promise<void>>();
+  const track = (p: Promise<void>) => {
+    enqueuing.add(p);
+    void p.finally(() => enqueuing.delete(p));
+    return p;
+  };
+  /** Waits for `enqueued`, or ENQUEUE_HOLD_MS if it takes longer (Redis slow or down). */
+  const holdFor = (enqueued: Promise<void>) => {
+    let timer: NodeJS.Timeout | undefined;
+    const held = new Promise<void>((resolve) => (timer = setTimeout(resolve, ENQUEUE_HOLD_MS)));
+    return Promise.race([enqueued, held]).finally(() => clearTimeout(timer));
+  };
+  // One batch at a time, insert and enqueue: what arrives meanwhile makes the next batch. At 500
+  // publishes/s two batches at a time wrote half the rows per statement and per BullMQ job, and the
+  // stack spent 10 % more CPU per delivery (latency phase: 3.3–3.4 against 3.0–3.1 ms), with p50
+  // 27–29 against 19–22 ms. With Redis down, an enqueue waits its full timeout; the next batch
+  // goes after ENQUEUE_HOLD_MS, and each publish still answers once its own enqueue ends.
+  const batcher = createBatcher(flush, { maxBatch: 64 });
   return {
-    write: (group) => batcher.submit(group),
-    drain: () => batcher.drain(),
+    async write(group) {
+      const { results, enqueued } = await batcher.submit(group);
+      await enqueued;
+      return results;
+    },
+    async drain() {
+      await batcher.drain();
+      await Promise.all(enqueuing);
+    },
   };
 }
