@@ -37,6 +37,8 @@ export interface Stack {
   apiPid: number;
   workerPids: number[];
   rss: RssSampler;
+  /** Warms the stack up again, as at its start, after it sat idle (e.g. while a phase seeded its database). */
+  rewarm(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -107,18 +109,18 @@ const WARMUP_EVENTS = 2000;
  * ran at p50 0.4–0.7 s while the processes still compiled their hot paths (its per-second
  * timeline), and those seconds alone decided its p95 and p99; after 1,000 the first second did.
  */
-async function warmUp(gql: Gql, features: Features, o: StackOptions, label: string, checkAlive: () => void): Promise<void> {
+async function warmUp(gql: Gql, features: Features, o: StackOptions, label: string, checkAlive: () => void, type = 'bench.warmup'): Promise<void> {
   const tag = `warmup-${label}`;
-  await createWebhook(gql, features, { url: o.receiver.url(`/warmup/${label}`), events: ['bench.warmup'] });
+  await createWebhook(gql, features, { url: o.receiver.url(`/warmup/${label}`), events: [type] });
   let seq = 0;
   const delivered = await pollUntil(async () => {
     checkAlive();
     if (o.receiver.count(tag) > 0) return true;
-    await publishEvent(gql, 'bench.warmup', eventData(tag, seq++));
+    await publishEvent(gql, type, eventData(tag, seq++));
     return pollUntil(() => o.receiver.count(tag) > 0, 2000, 20);
   }, 120_000, 0);
   if (!delivered) throw new Error('no warm-up delivery arrived in 120 s');
-  const tally = await closedLoop(gql, { type: 'bench.warmup', tag, total: WARMUP_EVENTS, clients: 8, deadline: now() + 30_000 });
+  const tally = await closedLoop(gql, { type, tag, total: WARMUP_EVENTS, clients: 8, deadline: now() + 30_000 });
   await o.receiver.waitForCount(tag, seq + tally.published, 30_000);
   o.receiver.forget(tag);
   // Let the last attempts be committed before anything is measured.
@@ -190,7 +192,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       if (!up) o.progress(`worker ${i + 1} opened no named Redis connection in 60 s; going on`);
     }
 
-    await warmUp(gql, features, o, label, () => children.forEach((c, i) => failIfExited(c, i === 0 ? 'the API' : `worker ${i}`)));
+    const checkAlive = () => children.forEach((c, i) => failIfExited(c, i === 0 ? 'the API' : `worker ${i}`));
+    await warmUp(gql, features, o, label, checkAlive);
 
     const [apiProc, ...workerProcs] = children;
     rss = sampleRss(apiProc.pid!, workerProcs.map((w) => w.pid!));
@@ -208,6 +211,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       apiPid: apiProc.pid!,
       workerPids: workerProcs.map((w) => w.pid!),
       rss,
+      rewarm: () => warmUp(gql, features, o, `${label}-again`, checkAlive, 'bench.rewarm'),
     };
   } catch (err) {
     await stop().catch(() => {});
