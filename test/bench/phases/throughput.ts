@@ -1,16 +1,10 @@
 import { figure, TARGETS } from '../support/figures.ts';
+import { cpuFigure } from '../support/cpu.ts';
 import { measureBesideCeiling, type RateBesideCeiling } from '../support/deliveryRate.ts';
 import type { Phase } from './phase.ts';
 
 function capNote({ run }: RateBesideCeiling): string | undefined {
   return run.complete ? undefined : `${run.delivered.toLocaleString('en-US')} of ${run.events.toLocaleString('en-US')} in the ${run.seconds} s cap`;
-}
-/** The CPU a delivery cost, all parts together, with the split in the note: the capacity note's figures. */
-function cpuFigure(key: string, label: string, { run }: RateBesideCeiling) {
-  const c = run.cpuMsPerDelivery;
-  const total = Number((c.api + c.worker + c.postgres + c.redis + c.receiver).toFixed(3));
-  const note = `API ${c.api}, worker ${c.worker}, Postgres ${c.postgres}, Redis ${c.redis}, receiver ${c.receiver}`;
-  return figure(key, label, 'ms', total, undefined, note);
 }
 const rawNote = ({ raw }: RateBesideCeiling) => `raw ceiling beside it ${raw.perSecond.toLocaleString('en-US')}/s`;
 
@@ -40,8 +34,9 @@ export const throughputPhase: Phase = {
         figure('throughput.bulk.share', 'bulk: share of the raw ceiling', '%', bulk.share, TARGETS.throughputShare, rawNote(bulk)),
         figure('throughput.single.perSecond', `deliveries/s, ${s.singleClients} single-publish clients`, '/s', single.run.deliveriesPerSecond, undefined, capNote(single)),
         figure('throughput.single.share', 'single publishes: share of the raw ceiling', '%', single.share, TARGETS.throughputShare, rawNote(single)),
-        cpuFigure('throughput.bulk.cpuMs', 'bulk: CPU time per delivery', bulk),
-        cpuFigure('throughput.single.cpuMs', 'single publishes: CPU time per delivery', single),
+        // The capacity note's figures.
+        cpuFigure('throughput.bulk.cpuMs', 'bulk: CPU time per delivery', bulk.run.cpuMsPerDelivery),
+        cpuFigure('throughput.single.cpuMs', 'single publishes: CPU time per delivery', single.run.cpuMsPerDelivery),
         figure('throughput.duplicates', 'deliveries received twice', '', bulk.run.duplicates + single.run.duplicates, TARGETS.none),
       ],
       details: { bulk, single },

@@ -1,3 +1,4 @@
+import { figure, type Figure } from './figures.ts';
 import { readdir, readFile } from 'node:fs/promises';
 
 /** Linux's USER_HZ: /proc reports CPU times in these ticks (100 on every distribution we run on). */
@@ -52,4 +53,11 @@ export async function cpuTimes(stack: { apiPid: number; workerPids: number[] }, 
 export function cpuPerDelivery(before: CpuTimes, after: CpuTimes, deliveries: number): CpuTimes {
   const per = (k: CpuComponent) => Number(((1000 * (after[k] - before[k])) / Math.max(1, deliveries)).toFixed(3));
   return { api: per('api'), worker: per('worker'), postgres: per('postgres'), redis: per('redis'), receiver: per('receiver') };
+}
+
+/** The CPU a delivery cost, all parts together, with the split (and `extra`) in the note. */
+export function cpuFigure(key: string, label: string, c: CpuTimes, extra?: string): Figure {
+  const total = Number((c.api + c.worker + c.postgres + c.redis + c.receiver).toFixed(3));
+  const note = `API ${c.api}, worker ${c.worker}, Postgres ${c.postgres}, Redis ${c.redis}, receiver ${c.receiver}${extra ? `; ${extra}` : ''}`;
+  return figure(key, label, 'ms', total, undefined, note);
 }
