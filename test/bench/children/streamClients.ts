@@ -78,8 +78,20 @@ serveRequests({
       }
     }
     const missing = expected.length * subscribers.length - latencies.length;
+    // Per attempt: its first subscriber's latency, and how long its last subscriber came after.
+    const firstByAttempt: number[] = [];
+    const spreadByAttempt: number[] = [];
+    for (const id of expected) {
+      const times = subscribers.flatMap((sub) => sub.seen.get(id) ?? []);
+      if (!times.length) continue;
+      const earliest = Math.min(...times);
+      firstByAttempt.push(earliest - sentAt[id]);
+      spreadByAttempt.push(Math.max(...times) - earliest);
+    }
     return {
       latency: summarize(latencies, missing),
+      firstSubscriber: summarize(firstByAttempt),
+      lastAfterFirst: summarize(spreadByAttempt),
       received: latencies.length,
       missing,
       firstArrival: first,

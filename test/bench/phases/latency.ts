@@ -12,9 +12,21 @@ export const latencyPhase: Phase = {
     const run = await withStack(stackOptions('latency'), async (stack) => {
       const path = `/latency/${stack.label}`;
       await createWebhook(stack.gql, stack.features, { url: receiver.url(path), events: ['bench.latency'] });
-      const before = await cpuTimes(stack, receiver.pid);
-      const benchBefore = process.cpuUsage();
-      const latency = await measureLatency(stack, receiver, progress, { tag: `latency-${stack.label}`, type: 'bench.latency', path, rate: s.rate, durationMs: s.durationMs, drainMs: s.drainMs });
+      let before = await cpuTimes(stack, receiver.pid);
+      let benchBefore = process.cpuUsage();
+      const latency = await measureLatency(stack, receiver, progress, {
+        tag: `latency-${stack.label}`,
+        type: 'bench.latency',
+        path,
+        rate: s.rate,
+        durationMs: s.durationMs,
+        drainMs: s.drainMs,
+        leadInMs: s.leadInMs,
+        onMeasuredStart: async () => {
+          before = await cpuTimes(stack, receiver.pid);
+          benchBefore = process.cpuUsage();
+        },
+      });
       const bench = process.cpuUsage(benchBefore);
       const cpu = cpuPerDelivery(before, await cpuTimes(stack, receiver.pid), latency.received);
       const loadGeneratorMs = Number(((bench.user + bench.system) / 1000 / Math.max(1, latency.received)).toFixed(3));

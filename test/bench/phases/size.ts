@@ -50,6 +50,7 @@ export const sizePhase: Phase = {
         rate: options.settings.latency.rate,
         durationMs: s.latencyDurationMs,
         drainMs: 10_000,
+        leadInMs: options.settings.latency.leadInMs,
       });
       return {
         figures: [

@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { forkChild, ipcRequest, stopChild } from '../support/children.ts';
-import { now, pollUntil } from '../support/clock.ts';
+import { now, pollUntil, sleep } from '../support/clock.ts';
 import { figure, TARGETS } from '../support/figures.ts';
 import { createWebhook, eventData } from '../support/fixtures.ts';
 import { openLoop, publishEvent } from '../support/publish.ts';
 import { type Stack, withStack } from '../support/stack.ts';
-import { round, type Summary } from '../support/stats.ts';
+import { round, summarize, type Summary } from '../support/stats.ts';
 import type { Phase, PhaseContext } from './phase.ts';
 
 interface Status {
@@ -15,6 +15,9 @@ interface Status {
 }
 interface StreamReport {
   latency: Summary;
+  /** Per attempt, publish → its first subscriber; and its last subscriber's lag behind the first. */
+  firstSubscriber: Summary;
+  lastAfterFirst: Summary;
   received: number;
   missing: number;
   firstArrival: number;
@@ -23,6 +26,13 @@ interface StreamReport {
 }
 
 const TYPE = 'bench.streams';
+/**
+ * Streaming at the measured rate before measuring: the stack's warm-up (withStack) sends events with
+ * no subscriber, so the first second of the fan-out to 200 sockets still ran cold (first subscriber
+ * p50 61–141 ms against 17–45 ms in later seconds); in one run that second alone lifted the p99
+ * from about 89 ms to 138 ms.
+ */
+const STREAM_WARM_UP_MS = 3000;
 
 /** Publishes until every subscriber has had a message: only then are all subscriptions known to be live. */
 async function proveLive(stack: Stack, clients: ChildProcess, count: number, progress: PhaseContext['progress']): Promise<void> {
@@ -57,6 +67,12 @@ export const streamsPhase: Phase = {
       const clients = forkChild('streamClients', [`${stack.apiUrl.replace('http', 'ws')}/graphql`, stack.key, String(s.subscribers)]);
       try {
         await proveLive(stack, clients, s.subscribers, progress);
+        const warmTag = `streams-warm-${stack.label}`;
+        const warm = await openLoop(stack.gql, { type: TYPE, tag: warmTag, ratePerSecond: s.rate, durationMs: Math.min(STREAM_WARM_UP_MS, s.durationMs), settleMs: s.drainMs });
+        await receiver.waitForCount(warmTag, warm.published, s.drainMs);
+        await sleep(1000);
+        receiver.forget(warmTag);
+        progress(`streamed ${warm.published} warm-up events`);
         const tag = `streams-${stack.label}`;
         progress(`${s.rate} events/s for ${s.durationMs / 1000} s to ${s.subscribers} subscribers`);
         const tally = await openLoop(stack.gql, { type: TYPE, tag, ratePerSecond: s.rate, durationMs: s.durationMs, settleMs: s.drainMs, progress });
@@ -64,7 +80,9 @@ export const streamsPhase: Phase = {
         const offered = tally.published + tally.failed;
         await receiver.waitForCount(tag, offered, Math.max(0, drainEnds - now()));
         await receiver.flush();
-        const sentAtByDelivery = new Map(receiver.arrivals(tag).map((r) => [r.deliveryId, r.sentAt]));
+        const arrivals = receiver.arrivals(tag);
+        const sentAtByDelivery = new Map(arrivals.map((r) => [r.deliveryId, r.sentAt]));
+        const endpoint = summarize(arrivals.map((r) => r.arrivedAt - r.sentAt));
         // Every attempt of these deliveries, once committed, is what each subscriber should see.
         const attempts = async () =>
           (await stack.db.query<{ id: string; delivery_id: string }>('SELECT id, delivery_id FROM delivery_attempts WHERE delivery_id = ANY($1)', [[...sentAtByDelivery.keys()]])).rows;
@@ -83,7 +101,7 @@ export const streamsPhase: Phase = {
         const report = await ipcRequest<StreamReport>(clients, { cmd: 'report', sentAt });
         receiver.forget(tag);
         const notDelivered = offered - sentAtByDelivery.size;
-        return { report, expectedAttempts: expected.length, notDelivered, offered, startedAt: tally.startedAt };
+        return { report, endpoint, expectedAttempts: expected.length, notDelivered, offered, startedAt: tally.startedAt };
       } finally {
         await stopChild(clients);
       }
@@ -92,6 +110,10 @@ export const streamsPhase: Phase = {
     const expectedMessages = result.expectedAttempts * s.subscribers;
     const seconds = (report.lastArrival - result.startedAt) / 1000;
     progress(`${report.received}/${expectedMessages} messages, p50 ${round(report.latency.p50)} ms, p99 ${round(report.latency.p99)} ms`);
+    const p50p99 = (s: Summary) => `${round(s.p50)} / ${round(s.p99)} ms`;
+    progress(
+      `where it goes (p50 / p99): publish → endpoint ${p50p99(result.endpoint)}; publish → first subscriber ${p50p99(report.firstSubscriber)}; last subscriber after first ${p50p99(report.lastAfterFirst)}`,
+    );
     return {
       figures: [
         figure('streams.p50Ms', `${s.subscribers} subscribers at ${s.rate} events/s: stream latency p50`, 'ms', round(report.latency.p50)),

@@ -1,7 +1,7 @@
 import { now, pollUntil } from './clock.ts';
 import { figure, TARGETS, type Figure } from './figures.ts';
 import type { Progress } from './log.ts';
-import { openLoop } from './publish.ts';
+import { openLoop, type PublishTally } from './publish.ts';
 import type { ArrivalRecord, Receiver } from './receiver.ts';
 import type { Stack } from './stack.ts';
 import { round, type Summary, summarize } from './stats.ts';
@@ -15,6 +15,13 @@ export interface LatencyOptions {
   durationMs: number;
   /** How long to wait after the last publish for answers and arrivals; later ones count as never. */
   drainMs: number;
+  /**
+   * Offered at the same rate right before the measured run, which follows with no pause: the
+   * measured seconds are the steady state of that rate, and the lead-in's own figures are kept.
+   */
+  leadInMs?: number;
+  /** Called as the measured run starts (after any lead-in), e.g. to read CPU times. */
+  onMeasuredStart?: () => Promise<void>;
 }
 
 export interface LatencyRun {
@@ -34,6 +41,8 @@ export interface LatencyRun {
   endedAt: number;
   /** Per second of publishing: events sent then, their receive p50 and max, ms (finds stalls). */
   timeline: { second: number; count: number; p50: number; max: number }[];
+  /** The lead-in's receive and publish latencies, and its timeline, when there was one. */
+  leadIn?: { receive: Summary; publish: Summary; timeline: LatencyRun['timeline'] };
 }
 
 /** Receive latencies bucketed by the second of the run they were sent in. */
@@ -69,6 +78,14 @@ function firstArrivals(receiver: Receiver, tag: string, path: string) {
 
 /** Offers `rate` single publishes per second (open loop) and times each event's way to `path`. */
 export async function measureLatency(stack: Stack, receiver: Receiver, progress: Progress, o: LatencyOptions): Promise<LatencyRun> {
+  const leadTag = `${o.tag}-lead-in`;
+  const leadArrivals = firstArrivals(receiver, leadTag, o.path);
+  let lead: PublishTally | undefined;
+  if (o.leadInMs) {
+    progress(`${o.rate} events/s for ${o.leadInMs / 1000} s as a lead-in, then the measured run`);
+    lead = await openLoop(stack.gql, { type: o.type, tag: leadTag, ratePerSecond: o.rate, durationMs: o.leadInMs, settleMs: o.drainMs });
+  }
+  await o.onMeasuredStart?.();
   progress(`${o.rate} events/s for ${o.durationMs / 1000} s (${o.tag})`);
   const arrivals = firstArrivals(receiver, o.tag, o.path);
   const tally = await openLoop(stack.gql, { type: o.type, tag: o.tag, ratePerSecond: o.rate, durationMs: o.durationMs, settleMs: o.drainMs, progress });
@@ -88,6 +105,16 @@ export async function measureLatency(stack: Stack, receiver: Receiver, progress:
     endedAt: tally.endedAt,
     timeline: timelineOf(received, tally.startedAt),
   };
+  if (lead) {
+    const leadReceived = [...leadArrivals().values()];
+    run.leadIn = {
+      receive: summarize(leadReceived.map((r) => r.arrivedAt - r.sentAt), lead.published + lead.failed - leadReceived.length),
+      publish: summarize(lead.publishMs, lead.failed),
+      timeline: timelineOf(leadReceived, lead.startedAt),
+    };
+    receiver.forget(leadTag);
+    progress(`lead-in: p50 ${round(run.leadIn.receive.p50)} ms, p99 ${round(run.leadIn.receive.p99)} ms; per second p50 ${run.leadIn.timeline.map((t) => t.p50).join(', ')} ms`);
+  }
   receiver.forget(o.tag);
   progress(
     `received ${run.received}/${run.offered}: p50 ${round(run.receive.p50)} ms, p99 ${round(run.receive.p99)} ms; ` +
