@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createEventCatalog } from '../../src/api/services/eventCatalog.ts';
+import { createSchemaCompiler } from '../../src/api/services/eventSchema.ts';
 import { createRedis } from '../../src/core/redis.ts';
 import { startHarness, startReplica } from '../support/harness.ts';
 import { PUBLISH_EVENT } from '../support/operations.ts';
@@ -91,5 +92,49 @@ describe('the validator cache while Redis is away', () => {
     redis.disconnect(true);
     await back;
     expect(await refusedUnknown(cached)).toBe(true);
+  });
+});
+
+describe('compiled schemas', () => {
+  it('are compiled once per schema text, even while Redis is away and every call reads Postgres', async () => {
+    const h = await startHarness();
+    onTestFinished(() => h.close());
+    const { key, projectId } = await h.createProject('Compiled once');
+    const { createEventType } = await h.ok(
+      `mutation($s: JSON) { createEventType(input: { name: "order.paid", schema: $s }) { eventType { id } } }`,
+      { s: { type: 'object', properties: { total: { type: 'number' } }, required: ['total'] } },
+      key,
+    );
+    const compiled: unknown[] = [];
+    const away = createRedis(h.config.redisUrl, h.deps.logger, { lazyConnect: true });
+    const catalog = createEventCatalog({
+      sql: h.deps.sql,
+      redis: away,
+      broadcaster: h.deps.broadcaster,
+      compile: (schema) => {
+        compiled.push(schema);
+        return createSchemaCompiler().compile(schema);
+      },
+    });
+    onTestFinished(async () => {
+      await catalog.close();
+      away.disconnect();
+    });
+    const refused = async (total: unknown) => (await catalog.refusal(projectId, [{ type: 'order.paid', data: { total } }]))?.field;
+
+    expect(await refused(5)).toBeUndefined();
+    expect(await refused('five')).toBe('data');
+    expect(await refused(7)).toBeUndefined();
+    expect(compiled).toHaveLength(1);
+
+    // Written straight to Postgres: no message tells the catalog, which reads the new text anyway.
+    await h.deps.db.eventType.update({
+      where: { id: createEventType.eventType.id },
+      data: { schema: { type: 'object', properties: { total: { type: 'number', minimum: 100 } }, required: ['total'] } },
+    });
+    expect(await refused(5)).toBe('data');
+    expect(await refused(500)).toBeUndefined();
+    expect(compiled).toHaveLength(2);
+    expect(compiled[1]).toMatchObject({ properties: { total: { minimum: 100 } } });
   });
 });
