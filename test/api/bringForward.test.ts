@@ -1,7 +1,9 @@
-import { Job, Queue } from 'bullmq';
+import { DelayedError, Job, Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { attemptJobId, DELIVERY_QUEUE_NAME } from '../../src/core/queue/deliveryQueue.ts';
+import { createRedis } from '../../src/core/redis.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { waitUntil } from '../support/wait.ts';
 
 // retryDelivery brings a delivery's delayed attempt job forward. Its delay may run out between the
 // check and the promotion (a worker takes it): that was an INTERNAL_SERVER_ERROR under load.
@@ -46,5 +48,40 @@ describe('bringing an attempt forward', () => {
     onTestFinished(() => seen.mockRestore());
     await h.deps.queue.bringForward(job('dlv_gone'));
     expect(await queue.getJobState(attemptJobId(job('dlv_gone')))).toBe('waiting');
+  });
+
+  it('waits for a running job that moves itself back to delayed, then promotes it', async () => {
+    // A job for a delivery held by an open circuit is running when the circuit closes: it is about
+    // to move itself to the circuit's next probe time. Brought forward then, it must still run now.
+    const target = attemptJobId(job('dlv_running'));
+    const runs: number[] = [];
+    let lookedAtHold!: () => void;
+    const holdSeen = new Promise<void>((resolve) => (lookedAtHold = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const connection = createRedis(h.config.redisUrl, h.deps.logger);
+    const worker = new Worker(
+      DELIVERY_QUEUE_NAME,
+      async (j, token) => {
+        if (j.id !== target) return;
+        runs.push(Date.now());
+        if (runs.length > 1) return;
+        started();
+        await holdSeen;
+        await j.moveToDelayed(Date.now() + 60_000, token);
+        throw new DelayedError();
+      },
+      { connection, prefix: h.config.redisPrefix },
+    );
+    onTestFinished(async () => {
+      await worker.close();
+      connection.disconnect();
+    });
+    await h.deps.queue.enqueueAttempts([job('dlv_running')]);
+    await running;
+    const forward = h.deps.queue.bringForward(job('dlv_running'));
+    setTimeout(lookedAtHold, 300);
+    await forward;
+    await waitUntil(() => runs.length === 2, 5000, 'the job to run again');
   });
 });

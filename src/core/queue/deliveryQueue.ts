@@ -49,6 +49,9 @@ export interface DeliveryQueue {
 }
 
 export const FRESH_JOB_SIZE = 500;
+/** How long bringForward waits for a running job to settle where it goes next, and how often it looks. */
+const ACTIVE_WAIT_MS = 3000;
+const ACTIVE_POLL_MS = 50;
 
 export const attemptJobId = (job: Pick<AttemptJob, 'deliveryId' | 'attemptCount'>) => `${job.deliveryId}-${job.attemptCount}`;
 
@@ -91,7 +94,14 @@ export function createDeliveryQueue(
     },
     enqueueAttempts,
     async bringForward(job) {
-      const existing = await queue.getJob(attemptJobId(job));
+      let existing = await queue.getJob(attemptJobId(job));
+      // A job running now may be about to move itself back to delayed (its delivery was held when it
+      // looked, e.g. by a circuit that has just closed): once it has, it is promoted below. Bounded,
+      // since a job waiting for room in a busy worker claims its delivery anyway.
+      for (const giveUpAt = Date.now() + ACTIVE_WAIT_MS; existing && Date.now() < giveUpAt && (await existing.isActive()); ) {
+        await new Promise((resolve) => setTimeout(resolve, ACTIVE_POLL_MS));
+        existing = await queue.getJob(attemptJobId(job));
+      }
       if (existing && (await existing.isDelayed())) {
         try {
           return await existing.promote();
