@@ -1,4 +1,4 @@
-import { cpuFigure, cpuPerDelivery, cpuTimes } from '../support/cpu.ts';
+import { cpuFigure, cpuPerDelivery, type CpuTimes, cpuTimes } from '../support/cpu.ts';
 import { createWebhook } from '../support/fixtures.ts';
 import { latencyFigures, measureLatency } from '../support/latency.ts';
 import { withStack } from '../support/stack.ts';
@@ -12,8 +12,9 @@ export const latencyPhase: Phase = {
     const run = await withStack(stackOptions('latency'), async (stack) => {
       const path = `/latency/${stack.label}`;
       await createWebhook(stack.gql, stack.features, { url: receiver.url(path), events: ['bench.latency'] });
-      let before = await cpuTimes(stack, receiver.pid);
-      let benchBefore = process.cpuUsage();
+      // Read as the measured run starts, after the lead-in.
+      let before!: CpuTimes;
+      let benchBefore!: NodeJS.CpuUsage;
       const latency = await measureLatency(stack, receiver, progress, {
         tag: `latency-${stack.label}`,
         type: 'bench.latency',
