@@ -50,21 +50,41 @@ export const DUE_COLUMNS = `d.id, d.project_id, d.attempt_count, d.schedule_offs
  * A delivery in an ordered webhook's line is never claimed here but by its line (claimLine.ts).
  */
 export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: number): Promise<DueDelivery[]> {
-  if (!refs.length) return [];
-  const { rows } = await sql.query(CLAIM(
-    [refs.map((r) => r[0]), refs.map((r) => r[2]), leaseMs],
-  ));
+  const rows = [];
+  for (const run of distinctRuns(refs)) {
+    rows.push(...(await sql.query(CLAIM([run.map((r) => r[0]), run.map((r) => r[2]), leaseMs]))).rows);
+  }
   // Ids are time-ordered: sending in id order serves each endpoint in publish order as far as it can.
   rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return rows.map(toDueDelivery);
 }
 
+/**
+ * The refs in runs that name each delivery once: the statements below find a delivery's attempt
+ * count by its id's position in the list. A delivery named twice (two jobs' refs) is rare.
+ */
+function distinctRuns(refs: DeliveryRef[]): DeliveryRef[][] {
+  const runs: DeliveryRef[][] = [];
+  const seen = new Map<string, number>();
+  for (const ref of refs) {
+    const i = seen.get(ref[0]) ?? 0;
+    seen.set(ref[0], i + 1);
+    (runs[i] ??= []).push(ref);
+  }
+  return runs;
+}
+
+// Deliveries are looked up by `id = ANY($1)`, and matched with their job's attempt count by their
+// position in $1, not by a join with unnest($1, $2): the plan is generic (src/core/db/sql.ts), and
+// on small tables the planner would join by reading every open delivery, or by a nested loop over
+// the list for each delivery (a fan-out's claim names a thousand).
 const CLAIM = prepared(
   'hookpost.claim',
   `UPDATE deliveries d
         SET lease_until = now()::timestamp + make_interval(secs => $3::float8 / 1000)
-       FROM unnest($1::text[], $2::int[]) AS j(id, n), events e, webhooks w
-      WHERE d.id = j.id AND d.attempt_count = j.n AND e.id = d.event_id AND w.id = d.webhook_id
+       FROM events e, webhooks w
+      WHERE d.id = ANY($1::text[]) AND d.attempt_count = ($2::int[])[array_position($1::text[], d.id)]
+        AND e.id = d.event_id AND w.id = d.webhook_id
         AND d.status IN ('PENDING', 'RETRYING') AND w.active
         AND (d.lease_until IS NULL OR d.lease_until < now()::timestamp)
         AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()::timestamp + interval '1 second')
@@ -117,9 +137,13 @@ export type NotClaimed = { kind: 'wait'; untilMs: number } | { kind: 'line' } | 
  * needs no job. Ordered lines are not held by the circuit breaker (they send one at a time already).
  */
 export async function whyNotClaimed(sql: Sql, refs: DeliveryRef[]): Promise<Map<string, NotClaimed>> {
-  const { rows } = await sql.query<{ id: string; until_ms: number | null; waiting: boolean | null; in_line: boolean; held: boolean }>(WHY_NOT_CLAIMED(
-    [refs.map((r) => r[0]), refs.map((r) => r[2])],
-  ));
+  const rows = [];
+  for (const run of distinctRuns(refs)) {
+    const found = await sql.query<{ id: string; until_ms: number | null; waiting: boolean | null; in_line: boolean; held: boolean }>(
+      WHY_NOT_CLAIMED([run.map((r) => r[0]), run.map((r) => r[2])]),
+    );
+    rows.push(...found.rows);
+  }
   const found = new Map(
     rows.map((r): [string, NotClaimed] => [
       r.id,
@@ -134,11 +158,12 @@ const WHY_NOT_CLAIMED = prepared(
   `SELECT id, (EXTRACT(EPOCH FROM until) * 1000)::float8 AS until_ms, until > now()::timestamp AS waiting, in_line, held FROM (
        SELECT d.id, l.in_line, c.held,
               GREATEST(d.next_attempt_at, d.lease_until, CASE WHEN c.held THEN w.circuit_next_probe_at END) AS until
-         FROM deliveries d JOIN unnest($1::text[], $2::int[]) AS j(id, n) ON d.id = j.id AND d.attempt_count = j.n
+         FROM deliveries d
          JOIN webhooks w ON w.id = d.webhook_id
          CROSS JOIN LATERAL (SELECT w.ordered AND d.line_seq IS NOT NULL AS in_line) l
          CROSS JOIN LATERAL (SELECT NOT l.in_line AND w.circuit_state <> 'CLOSED' AND w.circuit_probe_delivery_id IS DISTINCT FROM d.id AS held) c
-        WHERE d.status IN ('PENDING', 'RETRYING') AND w.active) s
+        WHERE d.id = ANY($1::text[]) AND d.attempt_count = ($2::int[])[array_position($1::text[], d.id)]
+          AND d.status IN ('PENDING', 'RETRYING') AND w.active) s
       WHERE until > now()::timestamp OR in_line OR held`,
 );
 
