@@ -44,7 +44,7 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
   );
   const scheduleAttempt = (job: AttemptJob) => retries.submit(job);
   const scheduleAttempts = (jobs: AttemptJob[]) => Promise.all(jobs.map(scheduleAttempt)).then(() => {});
-  const recorder = createRecorder(deps);
+  const recorder = createRecorder({ ...deps, sql: deps.preparedSql });
   // The breaker and the dispatcher know each other: an opening circuit has the dispatcher give back
   // the endpoint's deliveries; the dispatcher's attempts move the circuit.
   let dispatcher: DeliveryDispatcher | undefined;
@@ -60,7 +60,7 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
     return dispatcher!.take([ref]);
   };
   const laterOf = createDeferral({
-    sql: deps.sql,
+    sql: deps.preparedSql,
     circuit,
     takeProbe,
     holdsUntil: (webhookId) => dispatcher!.holds.heldUntil(webhookId),
@@ -69,6 +69,7 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
   dispatcher = new DeliveryDispatcher({
     config,
     sql: deps.sql,
+    preparedSql: deps.preparedSql,
     http,
     recorder,
     openSecret: createSecretCache(deps.secretBox),

@@ -21,7 +21,10 @@ import { settle, type SettleDeps } from './stages/settle.ts';
 
 export interface DispatcherDeps {
   config: Config;
+  /** For ordered lines (claimLine.ts, lineHeads.ts). */
   sql: Sql;
+  /** For the claim and leases: prepared statements on generic plans (see src/core/db/sql.ts). */
+  preparedSql: Sql;
   http: HttpDispatcher;
   recorder: Recorder;
   openSecret: SecretOpener;
@@ -70,7 +73,7 @@ export class DeliveryDispatcher {
     // Leases last one job lock and are renewed three times within it, so a killed worker's deliveries
     // are taken over about as soon as BullMQ would bring back its stalled jobs.
     this.renewal = setInterval(() => {
-      renewLeases(deps.sql, [...this.held], this.leaseMs).catch((err) => deps.logger.warn({ err }, 'renewing delivery leases failed'));
+      renewLeases(deps.preparedSql, [...this.held], this.leaseMs).catch((err) => deps.logger.warn({ err }, 'renewing delivery leases failed'));
     }, this.leaseMs / 3);
     this.renewal.unref();
   }
@@ -117,7 +120,7 @@ export class DeliveryDispatcher {
     if (!refs.length) return [];
     let claimed: DueDelivery[];
     try {
-      claimed = await claimDeliveries(this.deps.sql, refs, this.leaseMs);
+      claimed = await claimDeliveries(this.deps.preparedSql, refs, this.leaseMs);
     } catch (err) {
       for (const [, webhookId] of refs) this.endpoints.unreserve(webhookId);
       throw err;
@@ -137,7 +140,7 @@ export class DeliveryDispatcher {
     const missed = refs.filter(([id]) => !taken.has(id));
     for (const [, webhookId] of missed) this.refill(webhookId, this.endpoints.unclaimed(webhookId));
     this.pump();
-    await releaseLeases(this.deps.sql, heldBack);
+    await releaseLeases(this.deps.preparedSql, heldBack);
     return missed;
   }
 
@@ -158,7 +161,7 @@ export class DeliveryDispatcher {
         return this.pump();
       }
       // Closed while claiming: close() has handed back what was parked; these leases are let go too.
-      await releaseLeases(this.deps.sql, heads.map((d) => d.id));
+      await releaseLeases(this.deps.preparedSql, heads.map((d) => d.id));
     }
     const jobs = await lineHeadJobs(this.deps.sql, { webhookIds });
     await Promise.all(jobs.map((job) => this.deps.settleDeps.scheduleAttempt(job)));
@@ -285,7 +288,7 @@ export class DeliveryDispatcher {
     for (const d of parked) this.held.delete(d.id);
     const refs: DeliveryRef[] = [...parked.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]), ...waiting];
     try {
-      await releaseLeases(this.deps.sql, parked.map((d) => d.id));
+      await releaseLeases(this.deps.preparedSql, parked.map((d) => d.id));
       await Promise.all(refs.map(([deliveryId, webhookId, attemptCount]) => this.deps.settleDeps.scheduleAttempt({ deliveryId, webhookId, attemptCount, delayMs })));
     } catch (err) {
       this.deps.logger.warn({ err, count: refs.length }, 'could not hand deliveries back; the reconciler will');

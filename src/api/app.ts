@@ -47,7 +47,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
   const deps: ApiDeps = {
     ...core,
     authenticate: opts.authenticate ?? ownAuthenticator!,
-    eventWriter: createEventWriter(core),
+    eventWriter: createEventWriter({ ...core, sql: core.preparedSql }),
     eventCatalog: createEventCatalog(core),
   };
   const { logger } = deps;

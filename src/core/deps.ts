@@ -7,7 +7,7 @@ import { resolveEncryptionKeys } from './crypto/encryptionKeys.ts';
 import { createSecretBox, type SecretBox } from './crypto/secretBox.ts';
 import { deriveTokenSigningKeys, parseTokenSigningKeys } from './crypto/tokenKeys.ts';
 import { createDb, type Db } from './db/client.ts';
-import { createSqlPool, type Sql } from './db/sql.ts';
+import { createPreparedPool, createSqlPool, type Sql } from './db/sql.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createDeliveryQueue, type DeliveryQueue } from './queue/deliveryQueue.ts';
@@ -17,8 +17,10 @@ import { createRedis } from './redis.ts';
 export interface CoreDeps {
   config: Config;
   db: Db;
-  /** Plain SQL for the hot paths; Prisma serves the rest. */
+  /** Plain SQL where Prisma would cost round trips or CPU; Prisma serves the rest. */
   sql: Sql;
+  /** The hot paths' prepared statements (publish, claim, record), on generic plans: nothing else. */
+  preparedSql: Sql;
   redis: RedisClient;
   secretBox: SecretBox;
   /** Keys signing tenant tokens, newest first (see crypto/tokenKeys.ts). */
@@ -36,6 +38,7 @@ export { createLogger };
 export async function createCoreDeps(config: Config, logger: Logger = createLogger(config)): Promise<CoreDeps> {
   const db = createDb(config.databaseUrl);
   const sql = createSqlPool(config.databaseUrl);
+  const preparedSql = createPreparedPool(config.databaseUrl);
   const redis = createRedis(config.redisUrl, logger);
   // A worker process never subscribes: its subscriber connection is opened only on first use.
   const subscriber = createRedis(config.redisUrl, logger, { lazyConnect: true });
@@ -48,6 +51,7 @@ export async function createCoreDeps(config: Config, logger: Logger = createLogg
     config,
     db,
     sql,
+    preparedSql,
     redis,
     secretBox,
     tokenSigningKeys,
@@ -58,7 +62,7 @@ export async function createCoreDeps(config: Config, logger: Logger = createLogg
     async close() {
       await queue.close();
       await Promise.allSettled([redis.quit(), subscriber.quit(), publisher.quit()]);
-      await Promise.allSettled([db.$disconnect(), sql.end()]);
+      await Promise.allSettled([db.$disconnect(), sql.end(), preparedSql.end()]);
     },
   };
 }

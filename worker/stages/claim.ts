@@ -42,7 +42,7 @@ export const DUE_COLUMNS = `d.id, d.project_id, d.attempt_count, d.schedule_offs
             w.previous_secret_expires_at`;
 
 /**
- * Claims the deliveries that are due now, in one statement, and returns what sending them needs. A
+ * Claims the deliveries that are due now, in a statement per RUN_MAX of them, and returns what sending them needs. A
  * delivery is claimed when it is open, its webhook active, no live lease holds it, it is due, and it
  * has made exactly the attempts its job names (a job for an attempt already made is stale). The lease
  * keeps a second job for the same delivery (a reconciler's, a stalled one's) from sending it again;
@@ -50,40 +50,56 @@ export const DUE_COLUMNS = `d.id, d.project_id, d.attempt_count, d.schedule_offs
  * A delivery in an ordered webhook's line is never claimed here but by its line (claimLine.ts).
  */
 export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: number): Promise<DueDelivery[]> {
-  const rows = [];
-  for (const run of distinctRuns(refs)) {
-    rows.push(...(await sql.query(CLAIM([run.map((r) => r[0]), run.map((r) => r[2]), leaseMs]))).rows);
+  const rows: ({ id: string } & Record<string, unknown>)[] = [];
+  try {
+    for (const [ids, counts] of runsOf(refs)) rows.push(...(await sql.query(CLAIM([ids, counts, leaseMs]))).rows);
+  } catch (err) {
+    // The caller gives every ref back on an error: the runs claimed so far must not stay leased.
+    await releaseLeases(sql, rows.map((r) => r.id)).catch(() => undefined);
+    throw err;
   }
   // Ids are time-ordered: sending in id order serves each endpoint in publish order as far as it can.
   rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return rows.map(toDueDelivery);
 }
 
+/** Refs per statement: finding each id's position in the list costs a search of the list. */
+const RUN_MAX = 250;
+
 /**
- * The refs in runs that name each delivery once: the statements below find a delivery's attempt
- * count by its id's position in the list. A delivery named twice (two jobs' refs) is rare.
+ * The refs as runs of ids and their attempt counts, each naming a delivery once (the statements
+ * below find a delivery's attempt count by its id's position) and at most RUN_MAX long. A delivery
+ * named twice (two jobs' refs) is rare.
  */
-function distinctRuns(refs: DeliveryRef[]): DeliveryRef[][] {
-  const runs: DeliveryRef[][] = [];
+function runsOf(refs: DeliveryRef[]): [ids: string[], counts: number[]][] {
+  const copies: DeliveryRef[][] = [];
   const seen = new Map<string, number>();
   for (const ref of refs) {
-    const i = seen.get(ref[0]) ?? 0;
-    seen.set(ref[0], i + 1);
-    (runs[i] ??= []).push(ref);
+    const copy = seen.get(ref[0]) ?? 0;
+    seen.set(ref[0], copy + 1);
+    (copies[copy] ??= []).push(ref);
+  }
+  const runs: [string[], number[]][] = [];
+  for (const group of copies) {
+    for (let i = 0; i < group.length; i += RUN_MAX) {
+      const run = group.slice(i, i + RUN_MAX);
+      runs.push([run.map((r) => r[0]), run.map((r) => r[2])]);
+    }
   }
   return runs;
 }
 
-// Deliveries are looked up by `id = ANY($1)`, and matched with their job's attempt count by their
-// position in $1, not by a join with unnest($1, $2): the plan is generic (src/core/db/sql.ts), and
-// on small tables the planner would join by reading every open delivery, or by a nested loop over
-// the list for each delivery (a fan-out's claim names a thousand).
+// Deliveries are looked up by `id = ANY($1)` and matched with their job's attempt count by their
+// position in $1. The plan is generic and may be made on empty tables (src/core/db/sql.ts); joined
+// with unnest($1, $2) instead, such a plan read every open delivery.
+const BY_REF = `d.id = ANY($1::text[]) AND d.attempt_count = ($2::int[])[array_position($1::text[], d.id)]`;
+
 const CLAIM = prepared(
   'hookpost.claim',
   `UPDATE deliveries d
         SET lease_until = now()::timestamp + make_interval(secs => $3::float8 / 1000)
        FROM events e, webhooks w
-      WHERE d.id = ANY($1::text[]) AND d.attempt_count = ($2::int[])[array_position($1::text[], d.id)]
+      WHERE ${BY_REF}
         AND e.id = d.event_id AND w.id = d.webhook_id
         AND d.status IN ('PENDING', 'RETRYING') AND w.active
         AND (d.lease_until IS NULL OR d.lease_until < now()::timestamp)
@@ -137,13 +153,8 @@ export type NotClaimed = { kind: 'wait'; untilMs: number } | { kind: 'line' } | 
  * needs no job. Ordered lines are not held by the circuit breaker (they send one at a time already).
  */
 export async function whyNotClaimed(sql: Sql, refs: DeliveryRef[]): Promise<Map<string, NotClaimed>> {
-  const rows = [];
-  for (const run of distinctRuns(refs)) {
-    const found = await sql.query<{ id: string; until_ms: number | null; waiting: boolean | null; in_line: boolean; held: boolean }>(
-      WHY_NOT_CLAIMED([run.map((r) => r[0]), run.map((r) => r[2])]),
-    );
-    rows.push(...found.rows);
-  }
+  const rows: { id: string; until_ms: number | null; waiting: boolean | null; in_line: boolean; held: boolean }[] = [];
+  for (const [ids, counts] of runsOf(refs)) rows.push(...(await sql.query<(typeof rows)[number]>(WHY_NOT_CLAIMED([ids, counts]))).rows);
   const found = new Map(
     rows.map((r): [string, NotClaimed] => [
       r.id,
@@ -162,7 +173,7 @@ const WHY_NOT_CLAIMED = prepared(
          JOIN webhooks w ON w.id = d.webhook_id
          CROSS JOIN LATERAL (SELECT w.ordered AND d.line_seq IS NOT NULL AS in_line) l
          CROSS JOIN LATERAL (SELECT NOT l.in_line AND w.circuit_state <> 'CLOSED' AND w.circuit_probe_delivery_id IS DISTINCT FROM d.id AS held) c
-        WHERE d.id = ANY($1::text[]) AND d.attempt_count = ($2::int[])[array_position($1::text[], d.id)]
+        WHERE ${BY_REF}
           AND d.status IN ('PENDING', 'RETRYING') AND w.active) s
       WHERE until > now()::timestamp OR in_line OR held`,
 );

@@ -11,17 +11,28 @@ const types = {
 };
 
 /**
- * A plain `pg` pool for the hot paths (publish, claim, record): one statement where the Prisma
- * client would make several round trips and spend a quarter of the CPU interpreting them.
+ * A plain `pg` pool for queries the Prisma client would make in several round trips, or interpret
+ * at a quarter of the CPU. Each call is planned for its parameters, as Postgres does by default.
  */
 export function createSqlPool(databaseUrl: string, max = 8): Sql {
-  // Prepared statements (see `prepared`) are planned once per connection, generically: planning each
-  // call cost Postgres as much as executing it (pg_stat_statements at 500 events/s: claim 0.66 ms
-  // planning against 0.31 ms executing). A generic plan is made when the tables may still be empty
-  // and kept until an ANALYZE, so each statement is written to be found by an index condition at
-  // any size, and the planner is told that sequential scans and merge joins never pay here (both
-  // checked on empty tables by test/genericPlans.test.ts). Unnamed statements are planned per call.
-  const options = '-c TimeZone=UTC -c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c enable_mergejoin=off';
+  return createPool(databaseUrl, max, '-c TimeZone=UTC -c plan_cache_mode=force_custom_plan');
+}
+
+/**
+ * The pool for the hot paths (publish, claim, record), where only the statements made with
+ * `prepared` may run. Each is planned once per connection, generically: planning each call cost
+ * Postgres as much as executing it (pg_stat_statements at 500 events/s: claim 0.66 ms planning
+ * against 0.31 ms executing). A generic plan may be made while the tables are empty and is kept
+ * until an ANALYZE, so each statement is written to reach every table by an index condition at any
+ * size, and the planner is told that sequential scans and merge joins never pay here. Both are
+ * checked on empty tables by test/genericPlans.test.ts. Postgres plans a statement without a name
+ * generically too under this setting, which is why other queries go to `createSqlPool`'s pool.
+ */
+export function createPreparedPool(databaseUrl: string, max = 8): Sql {
+  return createPool(databaseUrl, max, '-c TimeZone=UTC -c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c enable_mergejoin=off');
+}
+
+function createPool(databaseUrl: string, max: number, options: string): Sql {
   const pool = new pg.Pool({ connectionString: databaseUrl, max, types, options });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
@@ -37,8 +48,9 @@ export function utcTimestamp(date: Date): string {
 export const preparedStatements = new Map<string, string>();
 
 /**
- * A hot-path statement as a named prepared statement: each pooled connection parses and plans it
- * once (see createSqlPool), then only binds and executes it. `name` must be unique per text.
+ * A hot-path statement as a named prepared statement: each pooled connection parses it once, and
+ * in `createPreparedPool`'s pool plans it once too, then only binds and executes it. `name` must be
+ * unique per text.
  */
 export function prepared(name: string, text: string): (values: unknown[]) => pg.QueryConfig {
   const known = preparedStatements.get(name);
