@@ -31,15 +31,28 @@ interface PlanNode {
   'Relation Name'?: string;
   'Index Name'?: string;
   'Index Cond'?: string;
+  'Join Filter'?: string;
   Plans?: PlanNode[];
 }
 
 const TABLE_READS = new Set(['Seq Scan', 'Index Scan', 'Index Only Scan', 'Bitmap Index Scan', 'Sample Scan']);
+/** Inner sides a nested loop would read whole again for each outer row. */
+const REREAD = new Set(['Function Scan', 'CTE Scan', 'Materialize', 'Seq Scan', 'Values Scan']);
 
-/** Every way a plan reads a table other than by an index condition. */
+/**
+ * Every way a plan reads more than it looks up: a table read without an index condition, or with a
+ * range only (`id > $1` may bound nothing), and a nested loop that filters a whole list for each
+ * row (the old claim joined its ids so: quadratic in a fan-out's thousand).
+ */
 function unindexedReads(node: PlanNode, found: string[] = []): string[] {
   const type = node['Node Type'];
-  if (TABLE_READS.has(type) && !node['Index Cond']) found.push(`${type} on ${node['Relation Name'] ?? node['Index Name']}`);
+  const on = node['Relation Name'] ?? node['Index Name'];
+  if (TABLE_READS.has(type) && !node['Index Cond']) found.push(`${type} on ${on}`);
+  else if (TABLE_READS.has(type) && !/ = /.test(node['Index Cond']!)) found.push(`${type} on ${on} by a range only`);
+  const inner = node.Plans?.[1];
+  if (type === 'Nested Loop' && node['Join Filter'] && inner && REREAD.has(inner['Node Type'])) {
+    found.push(`Nested Loop filtering a ${inner['Node Type']} for each row`);
+  }
   for (const child of node.Plans ?? []) unindexedReads(child, found);
   return found;
 }
