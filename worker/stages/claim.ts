@@ -42,12 +42,13 @@ export const DUE_COLUMNS = `d.id, d.project_id, d.attempt_count, d.schedule_offs
             w.previous_secret_expires_at`;
 
 /**
- * Claims the deliveries that are due now, in a statement per RUN_MAX of them, and returns what sending them needs. A
- * delivery is claimed when it is open, its webhook active, no live lease holds it, it is due, and it
- * has made exactly the attempts its job names (a job for an attempt already made is stale). The lease
- * keeps a second job for the same delivery (a reconciler's, a stalled one's) from sending it again;
- * the worker renews it while it works, so a killed worker's deliveries are free after `leaseMs`.
- * A delivery in an ordered webhook's line is never claimed here but by its line (claimLine.ts).
+ * Claims the deliveries that are due now, in a statement per RUN_MAX of them, and returns what
+ * sending them needs. A delivery is claimed when it is open, its webhook active, no live lease holds
+ * it, it is due, and it has made exactly the attempts its job names (a job for an attempt already
+ * made is stale). The lease keeps a second job for the same delivery (a reconciler's, a stalled
+ * one's) from sending it again; the worker renews it while it works, so a killed worker's deliveries
+ * are free after `leaseMs`. A delivery in an ordered webhook's line is never claimed here but by its
+ * line (claimLine.ts).
  */
 export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: number): Promise<DueDelivery[]> {
   const rows: ({ id: string } & Record<string, unknown>)[] = [];
