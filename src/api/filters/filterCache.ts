@@ -1,3 +1,4 @@
+import { createCompileCache } from '../../core/compileCache.ts';
 import { compileFilter, type CompiledFilter } from './webhookFilter.ts';
 
 const MAX_ENTRIES = 5000;
@@ -10,19 +11,6 @@ const MAX_ENTRIES = 5000;
  * entry. Least recently used entries go first once the cache is full.
  */
 export function createFilterCache(onError: (err: unknown, filterText: string) => void) {
-  const compiled = new Map<string, CompiledFilter>();
-  return {
-    get(filterText: string): CompiledFilter {
-      let filter = compiled.get(filterText);
-      if (filter) compiled.delete(filterText);
-      else filter = compileFilter(JSON.parse(filterText), (err) => onError(err, filterText));
-      compiled.set(filterText, filter);
-      if (compiled.size > MAX_ENTRIES) compiled.delete(compiled.keys().next().value!);
-      return filter;
-    },
-    get size() {
-      return compiled.size;
-    },
-  };
+  return createCompileCache<CompiledFilter>(MAX_ENTRIES, (text) => compileFilter(JSON.parse(text), (err) => onError(err, text)));
 }
 export type FilterCache = ReturnType<typeof createFilterCache>;

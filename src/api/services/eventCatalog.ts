@@ -1,5 +1,6 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { Broadcaster } from '../../core/broadcaster.ts';
+import { createCompileCache } from '../../core/compileCache.ts';
 import type { Sql } from '../../core/db/sql.ts';
 import type { RedisClient } from '../../core/redis.ts';
 import { createSchemaCompiler, type SchemaValidationError, validationErrorsOf } from './eventSchema.ts';
@@ -49,18 +50,10 @@ const compileAlone: CompileSchema = (schema) => createSchemaCompiler().compile(s
  */
 export function createEventCatalog(deps: { sql: Sql; redis: RedisClient; broadcaster: Broadcaster; compile?: CompileSchema }): EventCatalog {
   const projects = new Map<string, ProjectCatalog>();
-  // Validators by schema text, least recently used first. A catalog that is not trusted (Redis
-  // away) or has expired reads its schemas again, but the same text is not compiled again.
-  const compiled = new Map<string, ValidateFunction>();
+  // Validators by schema text: a catalog that is not trusted (Redis away) or has expired reads its
+  // schemas again, but the same text is not compiled again.
   const compile = deps.compile ?? compileAlone;
-  const compiledFor = (text: string): ValidateFunction => {
-    let validate = compiled.get(text);
-    if (validate) compiled.delete(text);
-    else validate = compile(JSON.parse(text));
-    compiled.set(text, validate);
-    if (compiled.size > COMPILED_MAX) compiled.delete(compiled.keys().next().value as string);
-    return validate;
-  };
+  const compiled = createCompileCache(COMPILED_MAX, (text) => compile(JSON.parse(text)));
   const loading = new Map<string, Promise<ProjectCatalog | undefined>>();
   // Bumped by every invalidation: a load that began before one is not cached.
   let generation = 0;
@@ -118,7 +111,7 @@ export function createEventCatalog(deps: { sql: Sql; redis: RedisClient; broadca
       validator = deps.sql
         .query<{ schema: string }>('SELECT schema::text AS schema FROM event_types WHERE project_id = $1 AND name = $2', [projectId, type])
         // A type deleted since the catalog was read validates nothing (the message is on its way).
-        .then(({ rows }) => compiledFor(rows[0]?.schema ?? 'true'));
+        .then(({ rows }) => compiled.get(rows[0]?.schema ?? 'true'));
       catalog.validators.set(type, validator);
       validator.catch(() => catalog.validators.delete(type));
     }
