@@ -42,7 +42,9 @@ export async function createCoreDeps(config: Config, logger: Logger = createLogg
   const redis = createRedis(config.redisUrl, logger);
   // A worker process never subscribes: its subscriber connection is opened only on first use.
   const subscriber = createRedis(config.redisUrl, logger, { lazyConnect: true });
-  const publisher = createRedis(config.redisUrl, logger);
+  // The broadcaster publishes every topic of a turn at once: auto-pipelined, that is one write and
+  // one read for Redis, not one per topic (a worker's record flush publishes two).
+  const publisher = createRedis(config.redisUrl, logger, { autoPipelining: true });
   const encryptionKeys = await resolveEncryptionKeys(config);
   const secretBox = createSecretBox(encryptionKeys);
   const tokenSigningKeys = config.tokenSigningKey ? parseTokenSigningKeys(config.tokenSigningKey) : deriveTokenSigningKeys(encryptionKeys);

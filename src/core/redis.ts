@@ -13,9 +13,10 @@ export function redisNodes(url: string): string[] {
  * A connection that survives restarts: BullMQ's blocking commands wait instead of failing. With
  * several nodes it is a Cluster client (BullMQ then needs a hash-tagged prefix, which config gives it).
  */
-export function createRedis(url: string, logger: Logger, opts: { lazyConnect?: boolean } = {}): RedisClient {
+export function createRedis(url: string, logger: Logger, opts: { lazyConnect?: boolean; autoPipelining?: boolean } = {}): RedisClient {
   const nodes = redisNodes(url);
-  const options = { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: opts.lazyConnect };
+  const enableAutoPipelining = opts.autoPipelining ?? false;
+  const options = { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: opts.lazyConnect, enableAutoPipelining };
   const redis =
     nodes.length > 1
       ? new Cluster(
@@ -23,7 +24,7 @@ export function createRedis(url: string, logger: Logger, opts: { lazyConnect?: b
             const u = new URL(node);
             return { host: u.hostname, port: Number(u.port || 6379) };
           }),
-          { redisOptions: options, lazyConnect: opts.lazyConnect, enableReadyCheck: true },
+          { redisOptions: options, lazyConnect: opts.lazyConnect, enableReadyCheck: true, enableAutoPipelining },
         )
       : new Redis(nodes[0], options);
   // ioredis reconnects by itself; without a listener every failed try would be an "unhandled" error.
