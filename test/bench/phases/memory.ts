@@ -1,4 +1,5 @@
-import { sleep } from '../support/clock.ts';
+import { now, sleep } from '../support/clock.ts';
+import { type CpuTimes, cpuTimes } from '../support/cpu.ts';
 import { figure, TARGETS } from '../support/figures.ts';
 import { createWebhook } from '../support/fixtures.ts';
 import { measureLatency } from '../support/latency.ts';
@@ -31,10 +32,24 @@ export const memoryPhase: Phase = {
       await sleep(3000);
       const idle = stack.rss.samples[stack.rss.samples.length - 1];
       progress(`idle after start: API ${Math.round(idle.api)} MiB, worker ${Math.round(worker(idle))} MiB`);
-      const showRss = setInterval(() => {
+      // Every 30 s: RSS, the deliveries not yet settled (a backlog shows as a count that keeps
+      // rising) and each part's share of a core since the last look, so that a soak that falls
+      // behind says where.
+      const checks: { t: number; open: number; cpuPercent: CpuTimes }[] = [];
+      let last = { at: now(), cpu: await cpuTimes(stack, receiver.pid) };
+      const check = async () => {
         const at = stack.rss.samples[stack.rss.samples.length - 1];
-        progress(`RSS now: API ${Math.round(at.api)} MiB, worker ${Math.round(worker(at))} MiB`);
-      }, 30_000);
+        const cpu = await cpuTimes(stack, receiver.pid);
+        const seconds = (now() - last.at) / 1000;
+        const cpuPercent = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round((100 * (v - last.cpu[k as keyof CpuTimes])) / seconds)])) as CpuTimes;
+        last = { at: now(), cpu };
+        const { rows } = await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE status IN ('PENDING', 'RETRYING')`);
+        checks.push({ t: round((now() - startedAt) / 1000), open: rows[0].n, cpuPercent });
+        const shares = Object.entries(cpuPercent).map(([k, v]) => `${k} ${v}`).join(', ');
+        progress(`RSS now: API ${Math.round(at.api)} MiB, worker ${Math.round(worker(at))} MiB; open deliveries ${rows[0].n}; CPU % of a core: ${shares}`);
+      };
+      const startedAt = now();
+      const showRss = setInterval(() => void check().catch((err) => progress(`soak check failed: ${err}`)), 30_000);
       const soak = await measureLatency(stack, receiver, progress, {
         tag: `memory-${stack.label}`,
         type: 'bench.memory',
@@ -57,7 +72,7 @@ export const memoryPhase: Phase = {
           figure('memory.workerGrowthPercent', 'worker RSS growth over the soak', '%', growth(during, worker, s.windowMs), TARGETS.rssGrowthPercent, windows),
           figure('memory.soakReceiveP99Ms', 'publish → receive p99 during the soak', 'ms', round(soak.receive.p99)),
         ],
-        details: { idle, soak, rss: during.map((x) => ({ t: round((x.at - soak.startedAt) / 1000), api: round(x.api), workers: x.workers.map((w) => round(w)) })) },
+        details: { idle, soak, checks, rss: during.map((x) => ({ t: round((x.at - soak.startedAt) / 1000), api: round(x.api), workers: x.workers.map((w) => round(w)) })) },
       };
     });
   },
