@@ -11,6 +11,8 @@ import type { Phase } from './phase.ts';
 type Series = (s: RssSample) => number;
 const api: Series = (s) => s.api;
 const worker: Series = (s) => Math.max(...s.workers);
+/** Each part's share of a core in %, null where it cannot be known. */
+type Shares = Record<keyof CpuTimes, number | null>;
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /** Growth of the last window's average RSS over the first window's, in %. */
@@ -35,17 +37,19 @@ export const memoryPhase: Phase = {
       // Every 30 s: RSS, the deliveries not yet settled (a backlog shows as a count that keeps
       // rising) and each part's share of a core since the last look, so that a soak that falls
       // behind says where.
-      const checks: { t: number; open: number; cpuPercent: CpuTimes }[] = [];
+      const checks: { t: number; open: number; cpuPercent: Shares }[] = [];
       let last = { at: now(), cpu: await cpuTimes(stack, receiver.pid) };
       const check = async () => {
         const at = stack.rss.samples[stack.rss.samples.length - 1];
         const cpu = await cpuTimes(stack, receiver.pid);
         const seconds = (now() - last.at) / 1000;
-        const cpuPercent = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round((100 * (v - last.cpu[k as keyof CpuTimes])) / seconds)])) as CpuTimes;
+        // A Postgres backend that exits takes its CPU time with it, so a share can come out negative: unknown.
+        const share = (k: keyof CpuTimes) => Math.round((100 * (cpu[k] - last.cpu[k])) / seconds);
+        const cpuPercent = Object.fromEntries((Object.keys(cpu) as (keyof CpuTimes)[]).map((k) => [k, share(k) >= 0 ? share(k) : null])) as Shares;
         last = { at: now(), cpu };
         const { rows } = await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE status IN ('PENDING', 'RETRYING')`);
         checks.push({ t: round((now() - startedAt) / 1000), open: rows[0].n, cpuPercent });
-        const shares = Object.entries(cpuPercent).map(([k, v]) => `${k} ${v}`).join(', ');
+        const shares = Object.entries(cpuPercent).map(([k, v]) => `${k} ${v ?? 'unknown'}`).join(', ');
         progress(`RSS now: API ${Math.round(at.api)} MiB, worker ${Math.round(worker(at))} MiB; open deliveries ${rows[0].n}; CPU % of a core: ${shares}`);
       };
       const startedAt = now();
