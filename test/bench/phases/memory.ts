@@ -38,7 +38,8 @@ export const memoryPhase: Phase = {
       // rising) and each part's share of a core since the last look, so that a soak that falls
       // behind says where.
       const checks: { t: number; open: number; cpuPercent: Shares }[] = [];
-      let last = { at: now(), cpu: await cpuTimes(stack, receiver.pid) };
+      const startedAt = now();
+      let last = { at: startedAt, cpu: await cpuTimes(stack, receiver.pid) };
       const check = async () => {
         const at = stack.rss.samples[stack.rss.samples.length - 1];
         const cpu = await cpuTimes(stack, receiver.pid);
@@ -52,8 +53,7 @@ export const memoryPhase: Phase = {
         const shares = Object.entries(cpuPercent).map(([k, v]) => `${k} ${v ?? 'unknown'}`).join(', ');
         progress(`RSS now: API ${Math.round(at.api)} MiB, worker ${Math.round(worker(at))} MiB; open deliveries ${rows[0].n}; CPU % of a core: ${shares}`);
       };
-      const startedAt = now();
-      const showRss = setInterval(() => void check().catch((err) => progress(`soak check failed: ${err}`)), 30_000);
+      const checking = setInterval(() => void check().catch((err) => progress(`soak check failed: ${err}`)), 30_000);
       const soak = await measureLatency(stack, receiver, progress, {
         tag: `memory-${stack.label}`,
         type: 'bench.memory',
@@ -61,7 +61,7 @@ export const memoryPhase: Phase = {
         rate: s.rate,
         durationMs: s.durationMs,
         drainMs: 10_000,
-      }).finally(() => clearInterval(showRss));
+      }).finally(() => clearInterval(checking));
       const during = stack.rss.samples.filter((x) => x.at >= soak.startedAt && x.at <= soak.endedAt);
       const peak = (series: Series) => round(Math.max(...during.map(series)));
       const minutes = `${Math.round(s.durationMs / 60_000 * 10) / 10} min soak at ${s.rate}/s`;
