@@ -45,8 +45,11 @@ export const memoryPhase: Phase = {
         const cpu = await cpuTimes(stack, receiver.pid);
         const seconds = (now() - last.at) / 1000;
         // A Postgres backend that exits takes its CPU time with it, so a share can come out negative: unknown.
-        const share = (k: keyof CpuTimes) => Math.round((100 * (cpu[k] - last.cpu[k])) / seconds);
-        const cpuPercent = Object.fromEntries((Object.keys(cpu) as (keyof CpuTimes)[]).map((k) => [k, share(k) >= 0 ? share(k) : null])) as Shares;
+        const cpuPercent = {} as Shares;
+        for (const k of Object.keys(cpu) as (keyof CpuTimes)[]) {
+          const share = Math.round((100 * (cpu[k] - last.cpu[k])) / seconds);
+          cpuPercent[k] = share >= 0 ? share : null;
+        }
         last = { at: now(), cpu };
         const { rows } = await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE status IN ('PENDING', 'RETRYING')`);
         checks.push({ t: round((now() - startedAt) / 1000), open: rows[0].n, cpuPercent });
