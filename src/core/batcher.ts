@@ -4,21 +4,44 @@
  * one result per item, in order; when it throws, every item of that batch is rejected with the error.
  */
 export interface Batcher<T, R> {
-  submit(item: T): Promise<R>;
+  /** `now`: the item's batch goes without lingering (something waits on this one item). */
+  submit(item: T, opts?: { now?: boolean }): Promise<R>;
   /** Resolves when everything submitted so far has been flushed. */
   drain(): Promise<void>;
 }
 
-export function createBatcher<T, R>(flush: (items: T[]) => Promise<R[]>, opts: { maxBatch: number; parallel?: number }): Batcher<T, R> {
-  const parallel = opts.parallel ?? 1;
-  let pending: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
-  let running = 0;
-  let scheduled = false;
-  const idle: (() => void)[] = [];
+export interface BatcherOptions {
+  maxBatch: number;
+  /** Flushes running at once (default 1). */
+  parallel?: number;
+  /**
+   * A batch short of maxBatch waits until its oldest item is this old (default 0: flush at once).
+   * At a low rate most batches would hold one or two items; a few milliseconds let several share a
+   * round trip, where each round trip costs every process it wakes.
+   */
+  lingerMs?: number;
+}
 
-  const run = async () => {
-    scheduled = false;
+export function createBatcher<T, R>(flush: (items: T[]) => Promise<R[]>, opts: BatcherOptions): Batcher<T, R> {
+  const parallel = opts.parallel ?? 1;
+  const lingerMs = opts.lingerMs ?? 0;
+  let pending: { item: T; at: number; now: boolean; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
+  let running = 0;
+  let immediate: NodeJS.Immediate | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const idle: (() => void)[] = [];
+  const full = () => pending.length >= opts.maxBatch;
+
+  const run = () => {
+    immediate = undefined;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
     while (pending.length && running < parallel) {
+      const waitMs = lingerMs && !full() && !pending.some((p) => p.now) ? pending[0].at + lingerMs - performance.now() : 0;
+      if (waitMs > 0) {
+        timer = setTimeout(run, waitMs);
+        return;
+      }
       const batch = pending.slice(0, opts.maxBatch);
       pending = pending.slice(batch.length);
       running++;
@@ -35,18 +58,15 @@ export function createBatcher<T, R>(flush: (items: T[]) => Promise<R[]>, opts: {
     }
   };
   // setImmediate lets every request that arrived in the same turn of the event loop join the batch.
-  const schedule = () => {
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(run);
-    }
+  const schedule = (now = false) => {
+    if (!immediate && (!timer || now || full())) immediate = setImmediate(run);
   };
 
   return {
-    submit(item) {
+    submit(item, { now = false } = {}) {
       return new Promise<R>((resolve, reject) => {
-        pending.push({ item, resolve, reject });
-        if (running < parallel) schedule();
+        pending.push({ item, at: performance.now(), now, resolve, reject });
+        if (running < parallel) schedule(now);
       });
     },
     drain() {
