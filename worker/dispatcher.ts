@@ -253,7 +253,7 @@ export class DeliveryDispatcher {
         result,
         outcome,
         at,
-      });
+      }, { now: delivery.line });
       if ('duplicate' in recorded) return;
       await settle(this.deps.settleDeps, delivery, outcome, { attemptId, failureStreak: recorded.failureStreak, circuit: recorded.circuit });
     } catch (err) {

@@ -26,7 +26,8 @@ export interface AttemptRecord {
 export type Recorded = { failureStreak: number; circuit: CircuitView | null } | { duplicate: true };
 
 export interface Recorder {
-  record(r: AttemptRecord): Promise<Recorded>;
+  /** `now`: written without waiting for company (the next delivery of an ordered line waits on it). */
+  record(r: AttemptRecord, opts?: { now?: boolean }): Promise<Recorded>;
   drain(): Promise<void>;
 }
 
@@ -110,6 +111,13 @@ interface RecordedRow {
   circuit_probe_delivery_id: string | null;
 }
 
+/**
+ * Attempts are logged after their receiver answered, so waiting here delays only the log and the
+ * live streams, not a delivery. In three interleaved pairs of 500/s runs, 5 ms took Postgres's CPU
+ * per delivery from 0.85–0.92 to 0.72–0.80 ms.
+ */
+const RECORD_LINGER_MS = 5;
+
 const isIntegrityError = (err: unknown) => /^23/.test(String((err as { code?: unknown }).code ?? ''));
 
 /**
@@ -147,6 +155,8 @@ export function createRecorder(deps: { sql: Sql; logger: Logger }): Recorder {
   }
 
   // One write at a time: two concurrent batches updating the same webhooks' streaks could deadlock.
-  const batcher = createBatcher(flush, { maxBatch: 500 });
-  return { record: (r) => batcher.submit(r), drain: () => batcher.drain() };
+  // A short batch waits up to RECORD_LINGER_MS for more: at 500 deliveries/s a write held 2.4
+  // attempts, and each write costs Postgres about as much as several more rows in it.
+  const batcher = createBatcher(flush, { maxBatch: 500, lingerMs: RECORD_LINGER_MS });
+  return { record: (r, opts) => batcher.submit(r, opts), drain: () => batcher.drain() };
 }
