@@ -77,7 +77,7 @@ export function createDeliveryQueue(
   // BullMQ's addBulk builds an ioredis pipeline, which copies each of BullMQ's forty-odd scripts
   // onto it: 4 % of the API's CPU at 500 publishes/s, where most batches make one job.
   const add = async (jobs: { name: string; data: DeliveryJobData; opts?: JobsOptions }[]) => {
-    if (jobs.length === 1 && !process.env.X_OLD_ADD) await queue.add(jobs[0].name, jobs[0].data, jobs[0].opts);
+    if (jobs.length === 1) await queue.add(jobs[0].name, jobs[0].data, jobs[0].opts);
     else if (jobs.length > 0) await queue.addBulk(jobs);
   };
   const enqueueAttempts: DeliveryQueue['enqueueAttempts'] = (jobs) =>
