@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBatcher } from '../../src/core/batcher.ts';
+import { type BatcherOptions, createBatcher } from '../../src/core/batcher.ts';
 
 describe('group commit batcher', () => {
   it('flushes alone when idle and together what arrives while a flush runs', async () => {
@@ -69,57 +69,48 @@ describe('group commit batcher', () => {
     await batcher.drain();
     expect(done).toEqual([1, 2, 3]);
   });
-  it('with lingerMs, holds a short batch until its oldest item is that old, so later items join it', async () => {
-    const flushed: { items: number[]; afterMs: number }[] = [];
+
+  /** A batcher that echoes its items and keeps each flush, with when it came (ms after the start). */
+  const echoing = (opts: BatcherOptions) => {
     const start = performance.now();
-    const batcher = createBatcher(
-      async (items: number[]) => {
-        flushed.push({ items, afterMs: performance.now() - start });
-        return items;
-      },
-      { maxBatch: 3, lingerMs: 40 },
-    );
+    const flushes: { items: number[]; afterMs: number }[] = [];
+    const batcher = createBatcher(async (items: number[]) => {
+      flushes.push({ items, afterMs: performance.now() - start });
+      return items;
+    }, opts);
+    return { batcher, flushed: () => flushes.map((f) => f.items), flushes };
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('with lingerMs, holds a short batch until its oldest item is that old, so later items join it', async () => {
+    const { batcher, flushed, flushes } = echoing({ maxBatch: 3, lingerMs: 40 });
     const first = batcher.submit(1);
-    await new Promise((r) => setTimeout(r, 10));
-    expect(flushed).toEqual([]);
-    const second = batcher.submit(2);
-    expect(await Promise.all([first, second])).toEqual([1, 2]);
-    expect(flushed.map((f) => f.items)).toEqual([[1, 2]]);
-    expect(flushed[0].afterMs).toBeGreaterThanOrEqual(39);
+    await sleep(10);
+    expect(flushed()).toEqual([]);
+    expect(await Promise.all([first, batcher.submit(2)])).toEqual([1, 2]);
+    expect(flushed()).toEqual([[1, 2]]);
+    expect(flushes[0].afterMs).toBeGreaterThanOrEqual(39);
   });
 
   it('with lingerMs, flushes a full batch at once', async () => {
-    const flushed: number[][] = [];
-    const batcher = createBatcher(
-      async (items: number[]) => {
-        flushed.push(items);
-        return items;
-      },
-      { maxBatch: 2, lingerMs: 60_000 },
-    );
+    const { batcher, flushed } = echoing({ maxBatch: 2, lingerMs: 60_000 });
     expect(await Promise.all([batcher.submit(1), batcher.submit(2)])).toEqual([1, 2]);
-    expect(flushed).toEqual([[1, 2]]);
+    expect(flushed()).toEqual([[1, 2]]);
     // The one left over waits for company, and drain waits for it.
     const third = batcher.submit(3);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(flushed).toEqual([[1, 2]]);
+    await sleep(20);
+    expect(flushed()).toEqual([[1, 2]]);
     void batcher.submit(4);
     expect(await third).toBe(3);
     await batcher.drain();
-    expect(flushed).toEqual([[1, 2], [3, 4]]);
+    expect(flushed()).toEqual([[1, 2], [3, 4]]);
   });
+
   it('with lingerMs, sends a batch at once when an item asks for it', async () => {
-    const flushed: number[][] = [];
-    const batcher = createBatcher(
-      async (items: number[]) => {
-        flushed.push(items);
-        return items;
-      },
-      { maxBatch: 10, lingerMs: 60_000 },
-    );
+    const { batcher, flushed } = echoing({ maxBatch: 10, lingerMs: 60_000 });
     const first = batcher.submit(1);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     expect(await Promise.all([first, batcher.submit(2, { now: true })])).toEqual([1, 2]);
-    expect(flushed).toEqual([[1, 2]]);
+    expect(flushed()).toEqual([[1, 2]]);
   });
 });
