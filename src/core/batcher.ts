@@ -1,12 +1,13 @@
 /**
- * Group commit: items submitted while a flush is running are flushed together by the next one, so an
- * idle system flushes each item at once and a busy one writes many per round trip. `flush` returns
- * one result per item, in order; when it throws, every item of that batch is rejected with the error.
+ * Group commit: items submitted while a flush is running are flushed together by the next one, so a
+ * busy system writes many per round trip. An idle one flushes each item at once, or, with
+ * `lingerMs`, after waiting that long for company. `flush` returns one result per item, in order;
+ * when it throws, every item of that batch is rejected with the error.
  */
 export interface Batcher<T, R> {
   /** `now`: the item's batch goes without lingering (something waits on this one item). */
   submit(item: T, opts?: { now?: boolean }): Promise<R>;
-  /** Resolves when everything submitted so far has been flushed. */
+  /** Flushes what waits without lingering, and resolves when everything submitted so far is flushed. */
   drain(): Promise<void>;
 }
 
@@ -31,15 +32,21 @@ export function createBatcher<T, R>(flush: (items: T[]) => Promise<R[]>, opts: B
   let timer: NodeJS.Timeout | undefined;
   const idle: (() => void)[] = [];
   const full = () => pending.length >= opts.maxBatch;
+  /** How much longer the pending batch may wait for company (0 or less: it goes now). */
+  const lingerLeft = () => {
+    if (!lingerMs || full() || pending.some((p) => p.now)) return 0;
+    return pending[0].at + lingerMs - performance.now();
+  };
 
   const run = () => {
-    immediate = undefined;
+    if (immediate) clearImmediate(immediate);
     if (timer) clearTimeout(timer);
-    timer = undefined;
+    immediate = timer = undefined;
     while (pending.length && running < parallel) {
-      const waitMs = lingerMs && !full() && !pending.some((p) => p.now) ? pending[0].at + lingerMs - performance.now() : 0;
+      const waitMs = lingerLeft();
       if (waitMs > 0) {
-        timer = setTimeout(run, waitMs);
+        // Timers count whole milliseconds and may fire a little early: rounding up saves a second wake-up.
+        timer = setTimeout(run, Math.ceil(waitMs));
         return;
       }
       const batch = pending.slice(0, opts.maxBatch);
@@ -58,6 +65,7 @@ export function createBatcher<T, R>(flush: (items: T[]) => Promise<R[]>, opts: B
     }
   };
   // setImmediate lets every request that arrived in the same turn of the event loop join the batch.
+  // A pending linger timer already covers a short batch: only a hurried or full one needs to go sooner.
   const schedule = (now = false) => {
     if (!immediate && (!timer || now || full())) immediate = setImmediate(run);
   };
@@ -71,6 +79,8 @@ export function createBatcher<T, R>(flush: (items: T[]) => Promise<R[]>, opts: B
     },
     drain() {
       if (!pending.length && running === 0) return Promise.resolve();
+      for (const p of pending) p.now = true;
+      if (pending.length && running < parallel) schedule(true);
       return new Promise((resolve) => idle.push(resolve));
     },
   };

@@ -96,14 +96,22 @@ describe('group commit batcher', () => {
     const { batcher, flushed } = echoing({ maxBatch: 2, lingerMs: 60_000 });
     expect(await Promise.all([batcher.submit(1), batcher.submit(2)])).toEqual([1, 2]);
     expect(flushed()).toEqual([[1, 2]]);
-    // The one left over waits for company, and drain waits for it.
+    // The one left over waits for company.
     const third = batcher.submit(3);
     await sleep(20);
     expect(flushed()).toEqual([[1, 2]]);
     void batcher.submit(4);
     expect(await third).toBe(3);
-    await batcher.drain();
     expect(flushed()).toEqual([[1, 2], [3, 4]]);
+  });
+
+  it('with lingerMs, drain flushes what waits at once', async () => {
+    const { batcher, flushed } = echoing({ maxBatch: 10, lingerMs: 60_000 });
+    const first = batcher.submit(1);
+    await sleep(10);
+    await batcher.drain();
+    expect(await first).toBe(1);
+    expect(flushed()).toEqual([[1]]);
   });
 
   it('with lingerMs, sends a batch at once when an item asks for it', async () => {
@@ -112,5 +120,32 @@ describe('group commit batcher', () => {
     await sleep(10);
     expect(await Promise.all([first, batcher.submit(2, { now: true })])).toEqual([1, 2]);
     expect(flushed()).toEqual([[1, 2]]);
+  });
+
+  it('with lingerMs, an item asking to go while a flush runs goes right after it', async () => {
+    let release = () => {};
+    const flushed: number[][] = [];
+    const batcher = createBatcher(
+      async (items: number[]) => {
+        flushed.push(items);
+        if (flushed.length === 1) await new Promise<void>((r) => (release = r));
+        return items;
+      },
+      { maxBatch: 10, lingerMs: 60_000 },
+    );
+    const first = batcher.submit(1, { now: true });
+    await sleep(10);
+    const second = batcher.submit(2, { now: true });
+    release();
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(flushed).toEqual([[1], [2]]);
+  });
+
+  it('with lingerMs and two flushes at a time, each short batch lingers', async () => {
+    const { batcher, flushes } = echoing({ maxBatch: 2, lingerMs: 30, parallel: 2 });
+    expect(await Promise.all([1, 2, 3].map((n) => batcher.submit(n)))).toEqual([1, 2, 3]);
+    expect(flushes.map((f) => f.items)).toEqual([[1, 2], [3]]);
+    expect(flushes[0].afterMs).toBeLessThan(25);
+    expect(flushes[1].afterMs).toBeGreaterThanOrEqual(29);
   });
 });
