@@ -241,6 +241,9 @@ export class DeliveryDispatcher {
       });
       this.deps.onAttempt?.(outcome.status, result.durationMs, result.failure?.kind ?? null);
       const attemptId = newId('DeliveryAttempt');
+      // Written at once when something waits on it: an ordered line's next delivery, a failure's hold
+      // on its endpoint, or this dispatcher's room (hasRoom) once a concurrency's worth is recording.
+      const now = delivery.line === true || outcome.status !== 'SUCCEEDED' || this.recording >= this.limit;
       const recorded = await this.deps.recorder.record({
         attemptId,
         deliveryId: delivery.id,
@@ -253,7 +256,7 @@ export class DeliveryDispatcher {
         result,
         outcome,
         at,
-      }, { now: delivery.line });
+      }, { now });
       if ('duplicate' in recorded) return;
       await settle(this.deps.settleDeps, delivery, outcome, { attemptId, failureStreak: recorded.failureStreak, circuit: recorded.circuit });
     } catch (err) {
