@@ -51,10 +51,11 @@ const ENQUEUE_TIMEOUT_MS = 2000;
 /** How long a batch's enqueue holds up the next batch's insert (see the batcher below). */
 const ENQUEUE_HOLD_MS = 50;
 /**
- * A batch short of its maximum waits until its first publish is this old. Most publishes have
- * waited that long anyway, behind the batch in flight. In three interleaved pairs of 500/s runs,
- * 2 ms took the stack's CPU per delivery from 2.93–3.19 to 2.92–3.14 ms (the API's from 0.81–0.87
- * to 0.75–0.88 ms), and publishEvent's p99 from 46–58 to 39–50 ms.
+ * How long a short batch waits for more publishes. Under load most publishes have waited that long
+ * anyway, behind the batch in flight; a lone publish on an idle system answers 2 ms later. In three
+ * interleaved pairs of 500/s runs, publishEvent's p99 went from 46–58 to 39–50 ms and publish →
+ * receive p99 from 55–77 to 52–59 ms; CPU per delivery moved within the noise (2.93–3.19 against
+ * 2.92–3.14 ms).
  */
 const PUBLISH_LINGER_MS = 2;
 /** Reads of the subscribers one batch may need when webhooks keep changing under it. */
