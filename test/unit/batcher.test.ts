@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { type BatcherOptions, createBatcher } from '../../src/core/batcher.ts';
 
@@ -80,7 +81,6 @@ describe('group commit batcher', () => {
     }, opts);
     return { batcher, flushed: () => flushes.map((f) => f.items), flushes };
   };
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('with lingerMs, holds a short batch until its oldest item is that old, so later items join it', async () => {
     const { batcher, flushed, flushes } = echoing({ maxBatch: 3, lingerMs: 40 });

@@ -41,20 +41,21 @@ export const memoryPhase: Phase = {
       const startedAt = now();
       let last = { at: startedAt, cpu: await cpuTimes(stack, receiver.pid) };
       const check = async () => {
-        const at = stack.rss.samples[stack.rss.samples.length - 1];
+        const rss = stack.rss.samples[stack.rss.samples.length - 1];
         const cpu = await cpuTimes(stack, receiver.pid);
-        const seconds = (now() - last.at) / 1000;
+        const at = now();
+        const seconds = (at - last.at) / 1000;
         // A Postgres backend that exits takes its CPU time with it, so a share can come out negative: unknown.
         const cpuPercent = {} as Shares;
         for (const k of Object.keys(cpu) as (keyof CpuTimes)[]) {
           const share = Math.round((100 * (cpu[k] - last.cpu[k])) / seconds);
           cpuPercent[k] = share >= 0 ? share : null;
         }
-        last = { at: now(), cpu };
+        last = { at, cpu };
         const { rows } = await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE status IN ('PENDING', 'RETRYING')`);
-        checks.push({ t: round((now() - startedAt) / 1000), open: rows[0].n, cpuPercent });
+        checks.push({ t: round((at - startedAt) / 1000), open: rows[0].n, cpuPercent });
         const shares = Object.entries(cpuPercent).map(([k, v]) => `${k} ${v ?? 'unknown'}`).join(', ');
-        progress(`RSS now: API ${Math.round(at.api)} MiB, worker ${Math.round(worker(at))} MiB; open deliveries ${rows[0].n}; CPU % of a core: ${shares}`);
+        progress(`RSS now: API ${Math.round(rss.api)} MiB, worker ${Math.round(worker(rss))} MiB; open deliveries ${rows[0].n}; CPU % of a core: ${shares}`);
       };
       const checking = setInterval(() => void check().catch((err) => progress(`soak check failed: ${err}`)), 30_000);
       const soak = await measureLatency(stack, receiver, progress, {
