@@ -1,5 +1,6 @@
 import { Worker } from 'bullmq';
 import { createBatcher } from '../src/core/batcher.ts';
+import { publishLeaseMs } from '../src/core/queue/carriedClaim.ts';
 import type { CoreDeps } from '../src/core/deps.ts';
 import { DELIVERY_QUEUE_NAME, type AttemptJob, type DeliveryJobData, type DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
 import { createRedis } from '../src/core/redis.ts';
@@ -8,6 +9,7 @@ import { createDeferral } from './deferral.ts';
 import { DeliveryDispatcher } from './dispatcher.ts';
 import { createGuardedAgent, type Resolver } from './guardedDispatcher.ts';
 import { createDeliveryProcessor } from './processor.ts';
+import { releaseCarried } from './stages/carried.ts';
 import { startReconciler } from './reconciler.ts';
 import { createRateLimiter } from './rateLimiter.ts';
 import { createRecorder } from './recorder.ts';
@@ -83,7 +85,12 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
       await scheduleAttempts(later.map(({ ref: [deliveryId, webhookId, attemptCount], untilMs }) => ({ deliveryId, webhookId, attemptCount, delayMs: untilMs - Date.now() })));
     },
   });
-  const processor = createDeliveryProcessor({ dispatcher, laterOf, scheduleAttempts });
+  const processor = createDeliveryProcessor({
+    dispatcher,
+    laterOf,
+    scheduleAttempts,
+    releaseCarried: (claim, ids) => releaseCarried(deps.preparedSql, claim, ids),
+  });
   const connection = createRedis(config.redisUrl, logger);
   const worker = new Worker<DeliveryJobData>(DELIVERY_QUEUE_NAME, processor, {
     connection,
@@ -101,7 +108,7 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
   });
   worker.on('error', (err) => logger.error({ err }, 'delivery worker error'));
   worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'delivery job failed; it will be retried'));
-  const reconciler = startReconciler(deps, config.delivery.reconcileIntervalMs);
+  const reconciler = startReconciler(deps, config.delivery.reconcileIntervalMs, publishLeaseMs(config.delivery.jobLockMs));
   const retention = startRetention(deps, config.operations);
   logger.info({ concurrency: config.delivery.concurrency }, 'delivery worker started');
   return {

@@ -14,7 +14,8 @@ import type { RateLimiter } from './rateLimiter.ts';
 import { sendWebhook } from './httpSender.ts';
 import type { Recorder } from './recorder.ts';
 import { buildRequest, type HeadersOpener, loggedHeaders, type SecretOpener } from './stages/build.ts';
-import { claimDeliveries, type DueDelivery, releaseLeases, renewLeases } from './stages/claim.ts';
+import { HeldLeases } from './heldLeases.ts';
+import { claimDeliveries, type DueDelivery, releaseLeases } from './stages/claim.ts';
 import { claimLineHeads } from './stages/claimLine.ts';
 import { lineHeadJobs } from '../src/core/queue/lineHeads.ts';
 import { settle, type SettleDeps } from './stages/settle.ts';
@@ -51,9 +52,7 @@ export class DeliveryDispatcher {
   private readonly gate?: RateGate;
   /** Endpoints whose circuit this process knows to be opening: what it claims for them goes back. */
   readonly holds = new EndpointHolds();
-  /** Deliveries this process holds a lease on, from claim until their attempt is recorded. */
-  private readonly held = new Set<string>();
-  private readonly renewal: NodeJS.Timeout;
+  private readonly held: HeldLeases;
   private active = 0;
   /** Attempts answered and still being recorded and settled. */
   private recording = 0;
@@ -70,12 +69,7 @@ export class DeliveryDispatcher {
     this.now = deps.now ?? (() => new Date());
     this.gate = deps.rateLimiter && new RateGate(deps.rateLimiter, () => this.pump(), deps.logger);
     this.endpoints = new EndpointQueues(this.gate);
-    // Leases last one job lock and are renewed three times within it, so a killed worker's deliveries
-    // are taken over about as soon as BullMQ would bring back its stalled jobs.
-    this.renewal = setInterval(() => {
-      renewLeases(deps.preparedSql, [...this.held], this.leaseMs).catch((err) => deps.logger.warn({ err }, 'renewing delivery leases failed'));
-    }, this.leaseMs / 3);
-    this.renewal.unref();
+    this.held = new HeldLeases(deps.preparedSql, this.leaseMs, deps.logger);
   }
 
   private get leaseMs(): number {
@@ -115,6 +109,23 @@ export class DeliveryDispatcher {
     return this.claim(admitted);
   }
 
+  /**
+   * Takes deliveries leased to their job at publish (see src/core/queue/carriedClaim.ts) as if just
+   * claimed, when their endpoints have room for all of them now; otherwise takes none (the caller
+   * gives their leases back and claims as usual).
+   */
+  takeLeased(deliveries: DueDelivery[]): boolean {
+    if (this.closed || deliveries.some((d) => this.holds.heldUntil(d.webhook.id) !== undefined)) return false;
+    if (!this.endpoints.admitAll(deliveries.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]))) return false;
+    this.incoming = Math.max(0, this.incoming - deliveries.length);
+    for (const d of deliveries) {
+      this.held.holdLeasedAtPublish(d.id);
+      this.endpoints.park(d);
+    }
+    this.pump();
+    return true;
+  }
+
   /** Claims reserved refs in one statement; returns those not claimed (their reservations are given back). */
   private async claim(refs: DeliveryRef[]): Promise<DeliveryRef[]> {
     if (!refs.length) return [];
@@ -133,7 +144,7 @@ export class DeliveryDispatcher {
       if (this.holds.heldUntil(d.webhook.id) !== undefined) heldBack.push(d.id);
       else {
         taken.add(d.id);
-        this.held.add(d.id);
+        this.held.hold(d.id);
         this.endpoints.park(d);
       }
     }
@@ -154,7 +165,7 @@ export class DeliveryDispatcher {
       const heads = await claimLineHeads(this.deps.sql, webhookIds, this.leaseMs);
       if (!this.closed) {
         for (const d of heads) {
-          this.held.add(d.id);
+          this.held.hold(d.id);
           this.endpoints.reserve(d.webhook.id);
           this.endpoints.park(d);
         }
@@ -191,7 +202,7 @@ export class DeliveryDispatcher {
           // The endpoint's slot is free once it has answered; recording goes on beside the next sends.
           (sent) => this.track(this.recordAndSettle(delivery, sent)),
           (err) => {
-            this.held.delete(delivery.id);
+            this.held.release(delivery.id);
             this.deps.logger.error({ err, deliveryId: delivery.id }, 'delivery attempt failed unexpectedly');
           },
         )
@@ -262,7 +273,7 @@ export class DeliveryDispatcher {
     } catch (err) {
       this.deps.logger.error({ err, deliveryId: delivery.id }, 'settling a delivery attempt failed');
     } finally {
-      this.held.delete(delivery.id);
+      this.held.release(delivery.id);
       // The head of a line is settled (or waits for its retry): the next one may go, wake the line now.
       // Should this process die first, the reconciler gives the new head its job.
       if (delivery.line) {
@@ -288,7 +299,7 @@ export class DeliveryDispatcher {
   /** Releases claimed deliveries unsent and gives them, and waiting ones, jobs (the reconciler's if this fails). */
   private async handBack(parked: DueDelivery[], waiting: DeliveryRef[], delayMs = 0): Promise<void> {
     if (!parked.length && !waiting.length) return;
-    for (const d of parked) this.held.delete(d.id);
+    for (const d of parked) this.held.release(d.id);
     const refs: DeliveryRef[] = [...parked.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]), ...waiting];
     try {
       await releaseLeases(this.deps.preparedSql, parked.map((d) => d.id));
@@ -310,6 +321,6 @@ export class DeliveryDispatcher {
     this.wake();
     if (this.active > 0 || this.recording > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.deps.recorder.drain();
-    clearInterval(this.renewal);
+    await this.held.close();
   }
 }

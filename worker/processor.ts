@@ -1,5 +1,7 @@
 import { DelayedError, type Job } from 'bullmq';
-import type { AttemptJob, DeliveryJobData } from '../src/core/queue/deliveryQueue.ts';
+import type { CarriedClaim } from '../src/core/queue/carriedClaim.ts';
+import type { AttemptJob, DeliveryJobData, DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
+import { carriedDeliveries } from './stages/carried.ts';
 import type { Deferral } from './deferral.ts';
 import type { DeliveryDispatcher } from './dispatcher.ts';
 
@@ -9,6 +11,8 @@ export interface ProcessorDeps {
   laterOf: Deferral;
   /** Schedules a later attempt job (for deliveries of a publish job that are not due yet). */
   scheduleAttempts(jobs: AttemptJob[]): Promise<void>;
+  /** Gives back leases a job's carried claim took that this worker does not send on (stages/carried.ts). */
+  releaseCarried(claim: CarriedClaim, deliveryIds: string[]): Promise<void>;
 }
 
 /**
@@ -18,14 +22,39 @@ export interface ProcessorDeps {
  * an attempt job behind. Neither spends an attempt. A delivery in an ordered webhook's line is not
  * claimed on its own: its job wakes the line, whose head goes (see deferral.ts).
  */
+/** A run that failed half-way may have sent some of its carried deliveries. */
+const isFirstRun = (job: Job) => job.attemptsMade === 0 && (job.attemptsStarted ?? 1) <= 1;
+
 export function createDeliveryProcessor(deps: ProcessorDeps) {
+  /**
+   * Sends what the job's carried claim leased, if the lease is young, this is the job's first run,
+   * and their endpoints have room for all of them; otherwise a first run gives those leases back.
+   * Returns the refs left to claim.
+   */
+  async function takeCarried(job: Job<DeliveryJobData>): Promise<DeliveryRef[]> {
+    const { deliveries: refs, carried } = job.data;
+    if (!carried) return refs;
+    const firstRun = isFirstRun(job);
+    const leased = firstRun ? carriedDeliveries(carried, refs) : [];
+    if (leased.length && deps.dispatcher.takeLeased(leased)) {
+      const taken = new Set(leased.map((d) => d.id));
+      return refs.filter(([id]) => !taken.has(id));
+    }
+    // A later run leaves them leased: the first may have sent some, which their claim must not take
+    // again before it is recorded. Their claims wait for the lease instead.
+    if (firstRun) await deps.releaseCarried(carried, Object.keys(carried.deliveries));
+    return refs;
+  }
+
   return async function processDeliveryJob(job: Job<DeliveryJobData>, token?: string): Promise<void> {
     if (!(await deps.dispatcher.room(job.data.deliveries.length)) && token) {
-      // The worker is stopping: the job goes back to the queue at once, for another worker.
+      // The worker is stopping: the job goes back to the queue at once, for another worker, and
+      // what it leased is free for that worker's claims.
+      if (job.data.carried && isFirstRun(job)) await deps.releaseCarried(job.data.carried, Object.keys(job.data.carried.deliveries));
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
-    const missed = await deps.dispatcher.take(job.data.deliveries);
+    const missed = await deps.dispatcher.take(await takeCarried(job));
     const later = await deps.laterOf(missed);
     if (!later.length) return;
     if (job.name === 'attempt' && token) {

@@ -18,6 +18,8 @@ export interface Reconciler {
 export function startReconciler(
   deps: { sql: Sql; queue: DeliveryQueue; logger: Logger; metrics?: Pick<Metrics, 'reconcilerRequeued'> },
   intervalMs: number,
+  /** How long a publish leases its deliveries for (src/core/queue/carriedClaim.ts). */
+  publishLeaseMs = 0,
 ): Reconciler {
   // Counts the deliveries that really had lost their job, not those merely offered again.
   const counting: Pick<DeliveryQueue, 'enqueueAttempts'> = {
@@ -41,10 +43,15 @@ export function startReconciler(
     return running;
   };
   void runOnce();
+  // A publish leases its deliveries for a few seconds: those whose job Redis lost just before this
+  // start are passed over above and free once that lease ends, so the start's look is taken again then.
+  const again = setTimeout(() => void runOnce(), publishLeaseMs + 500);
+  again.unref();
   const timer = setInterval(() => void runOnce(Math.min(intervalMs, 30_000)), intervalMs);
   timer.unref();
   return {
     async stop() {
+      clearTimeout(again);
       clearInterval(timer);
       await running;
     },

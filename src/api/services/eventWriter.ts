@@ -1,14 +1,15 @@
 import type { Logger } from 'pino';
 import { createBatcher } from '../../core/batcher.ts';
 import { withTimeout } from '../../core/withTimeout.ts';
-import { prepared, type Sql, utcTimestamp } from '../../core/db/sql.ts';
+import { prepared, type Sql } from '../../core/db/sql.ts';
 import { subscribesTo } from '../../core/eventTypes.ts';
 import { newId } from '../../core/ids.ts';
+import type { CarriedClaim } from '../../core/queue/carriedClaim.ts';
 import type { DeliveryQueue, DeliveryRef } from '../../core/queue/deliveryQueue.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { createFilterCache } from '../filters/filterCache.ts';
 import type { FilterDocument } from '../filters/webhookFilter.ts';
-import { withLineLocks, type Queryable } from './linePublish.ts';
+import { insertBatch } from './publishInsert.ts';
 import { createSubscriberCache, routeOf, type Routing, type Subscriber } from './subscribers.ts';
 
 /** One event as validated by the service: `dataJson` is the exact text stored and later sent. */
@@ -85,34 +86,6 @@ const EARLIER_EVENTS = prepared(
     WHERE (e.project_id, e.idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
 );
 
-// Events and their deliveries in one statement (see insert below), or nothing at all when a project's
-// webhooks changed since they were read (see subscribers.ts).
-const INSERT_EVENTS = prepared(
-  'hookpost.insertEvents',
-  `WITH stale AS (
-     SELECT v.project_id AS id FROM unnest($14::text[], $15::bigint[]) AS v(project_id, version)
-       LEFT JOIN projects p ON p.id = v.project_id
-      WHERE p.id IS NULL OR p.webhooks_version <> v.version),
-   ev AS (
-     INSERT INTO events (id, project_id, type, data, timestamp, idempotency_key, tenant_id)
-     SELECT id, project_id, type, data::json, $5::timestamp, key, tenant_id
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[], $12::text[]) AS e(id, project_id, type, data, key, tenant_id)
-      WHERE NOT EXISTS (SELECT 1 FROM stale)
-     ON CONFLICT (project_id, idempotency_key) DO NOTHING
-     RETURNING id),
-   dl AS (
-     INSERT INTO deliveries (id, project_id, event_id, webhook_id, updated_at, line_seq, tenant_id)
-     SELECT d.id, d.project_id, d.event_id, d.webhook_id, $5::timestamp,
-            CASE WHEN d.in_line THEN nextval('deliveries_line_seq') END, d.tenant_id
-       FROM (SELECT d.* FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::bool[], $13::text[])
-               WITH ORDINALITY AS d(id, project_id, event_id, webhook_id, in_line, tenant_id, n)
-               JOIN ev ON ev.id = d.event_id
-              ORDER BY d.n) AS d)
-   SELECT id, NULL AS stale FROM ev
-   UNION ALL
-   SELECT NULL, id FROM stale`,
-);
-
 /** An idempotency key is unique per project. */
 const keyOf = (projectId: string, idempotencyKey: string | null | undefined) => `${projectId}\u0000${idempotencyKey}`;
 
@@ -137,7 +110,7 @@ export function refsToEnqueue(deliveries: NewDelivery[]): DeliveryRef[] {
  * only when their project's routing changed — so Postgres and Redis see a round trip or two per
  * batch instead of several per event.
  */
-export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger: Logger }): EventWriter {
+export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger: Logger; leaseMs: number }): EventWriter {
   const { sql } = deps;
   const filters = createFilterCache((err, filter) => deps.logger.warn({ err, filter }, 'a stored webhook filter failed; it matches nothing'));
   const accepts = (w: Subscriber, doc: () => FilterDocument) => w.filter === null || filters.get(w.filter)(doc());
@@ -159,10 +132,10 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     );
   }
 
-  async function enqueueQuietly(refs: DeliveryRef[]): Promise<void> {
+  async function enqueueQuietly(refs: DeliveryRef[], carried?: CarriedClaim): Promise<void> {
     try {
       // With Redis down, BullMQ would wait for it to return; the publisher should not.
-      await withTimeout(deps.queue.enqueueFresh(refs), ENQUEUE_TIMEOUT_MS, 'enqueue');
+      await withTimeout(deps.queue.enqueueFresh(refs, carried), ENQUEUE_TIMEOUT_MS, 'enqueue');
     } catch (err) {
       // Not the publisher's failure: the deliveries are committed and the reconciler finds them.
       deps.logger.warn({ err, count: refs.length }, 'enqueue failed; the reconciler will pick these up');
@@ -206,12 +179,13 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     const replays = await earlier(all);
     let batch: ReturnType<typeof planBatch>;
     let inserted: Set<string>;
+    let carried: CarriedClaim | undefined;
     for (let tries = 1; ; tries++) {
       const routing = await subscribers.routing(all);
       batch = planBatch(all, routing, replays);
-      const outcome = await insert(batch, routing.versions);
+      const outcome = await insertBatch(sql, batch, routing.versions, deps.leaseMs);
       if (!outcome.stale.length) {
-        inserted = outcome.inserted;
+        ({ inserted, carried } = outcome);
         break;
       }
       // A project's webhooks changed since they were read: nothing was written; read them again.
@@ -223,7 +197,7 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     const lost = new Set(rows.filter((r) => !inserted.has(r.id)).map((r) => keyOf(r.projectId, r.idempotencyKey)));
     const lateReplays = lost.size ? await earlier(all.filter((e) => e.idempotencyKey && lost.has(keyOf(e.projectId, e.idempotencyKey)))) : new Map();
     const committed = new Map([...replays, ...lateReplays]);
-    const enqueued = track(enqueueQuietly(refsToEnqueue(deliveries.filter((d) => inserted.has(d.eventId)))));
+    const enqueued = track(enqueueQuietly(refsToEnqueue(deliveries.filter((d) => inserted.has(d.eventId))), carried));
     await holdFor(enqueued);
 
     const resultOf = (e: NewEvent): WriteResult => {
@@ -237,38 +211,6 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
       throw new Error(`idempotency key ${e.idempotencyKey} neither inserted nor found`);
     };
     return groups.map((group) => ({ results: group.map(resultOf), enqueued }));
-  }
-
-  /**
-   * Events and their deliveries in one statement (atomic); returns the ids of the events inserted.
-   * Deliveries to ordered webhooks take line positions in the order given (publish calls in arrival
-   * order, each call's events in list order): the sorted subquery makes the sequence run in that order.
-   */
-  async function insert({ rows, jsonById, deliveries, now }: ReturnType<typeof planBatch>, versions: Map<string, string>) {
-    if (!rows.length) return { inserted: new Set<string>(), stale: [] };
-    const lines = [...new Set(deliveries.filter((d) => d.inLine).map((d) => d.webhookId))];
-    const params = [
-      rows.map((r) => r.id),
-      rows.map((r) => r.projectId),
-      rows.map((r) => r.type),
-      rows.map((r) => jsonById.get(r.id)),
-      utcTimestamp(now),
-      rows.map((r) => r.idempotencyKey),
-      deliveries.map((d) => d.id),
-      deliveries.map((d) => d.projectId),
-      deliveries.map((d) => d.eventId),
-      deliveries.map((d) => d.webhookId),
-      deliveries.map((d) => d.inLine),
-      rows.map((r) => r.tenantId),
-      deliveries.map((d) => d.tenantId ?? null),
-      [...versions.keys()],
-      [...versions.values()],
-    ];
-    const { rows: done } = await withLineLocks(sql, lines, (q: Queryable) => q.query<{ id: string | null; stale: string | null }>(INSERT_EVENTS(params)));
-    return {
-      inserted: new Set(done.flatMap((r) => (r.id ? [r.id] : []))),
-      stale: done.flatMap((r) => (r.stale ? [r.stale] : [])),
-    };
   }
 
   // Enqueues still under way, for drain.

@@ -1,5 +1,6 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import type { RedisClient } from '../redis.ts';
+import type { CarriedClaim } from './carriedClaim.ts';
 
 export const DELIVERY_QUEUE_NAME = 'deliveries';
 
@@ -11,6 +12,8 @@ export type DeliveryRef = [deliveryId: string, webhookId: string, attemptCount: 
 
 export interface DeliveryJobData {
   deliveries: DeliveryRef[];
+  /** Some of them leased at publish, with what sending them needs (see carriedClaim.ts). */
+  carried?: CarriedClaim;
 }
 
 export interface AttemptJob {
@@ -30,8 +33,11 @@ export interface QueueDepth {
 
 /** The delivery queue as the rest of Hookpost sees it: nothing reaches through to BullMQ itself. */
 export interface DeliveryQueue {
-  /** New deliveries (a publish batch): a job per up to FRESH_JOB_SIZE deliveries, not one per delivery. */
-  enqueueFresh(refs: DeliveryRef[]): Promise<void>;
+  /**
+   * New deliveries (a publish batch): a job per up to FRESH_JOB_SIZE deliveries, not one per
+   * delivery. `carried` goes with the first job; its deliveries must all be in that one.
+   */
+  enqueueFresh(refs: DeliveryRef[], carried?: CarriedClaim): Promise<void>;
   /**
    * One job per delivery for its next attempt, with id `<deliveryId>-<attemptCount>`: a retry, the
    * reconciler and a manual retry asking for the same attempt add one job, not three.
@@ -89,11 +95,12 @@ export function createDeliveryQueue(
       })),
     );
   return {
-    async enqueueFresh(refs) {
-      const jobs = [];
+    async enqueueFresh(refs, carried) {
+      const jobs: { name: string; data: DeliveryJobData }[] = [];
       for (let i = 0; i < refs.length; i += FRESH_JOB_SIZE) {
         jobs.push({ name: 'fresh', data: { deliveries: refs.slice(i, i + FRESH_JOB_SIZE) } });
       }
+      if (carried && jobs.length) jobs[0].data.carried = carried;
       await addJobs(jobs);
     },
     enqueueAttempts,

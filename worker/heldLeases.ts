@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+import { type Batcher, createBatcher } from '../src/core/batcher.ts';
+import type { Sql } from '../src/core/db/sql.ts';
+import { renewLeases } from './stages/claim.ts';
+
+/**
+ * The deliveries a worker holds a lease on, from claim until their attempt is recorded, kept alive
+ * while it holds them. Leases last one job lock and are renewed three times within it, so a killed
+ * worker's deliveries are taken over about as soon as BullMQ would bring back its stalled jobs.
+ */
+export class HeldLeases {
+  private readonly ids = new Set<string>();
+  private readonly renewal: NodeJS.Timeout;
+  /** Leases a publish took for a few seconds (src/core/queue/carriedClaim.ts), renewed at once. */
+  private readonly renewSoon: Batcher<string, void>;
+
+  constructor(sql: Sql, leaseMs: number, private readonly logger: Logger) {
+    this.renewal = setInterval(() => {
+      renewLeases(sql, [...this.ids], leaseMs).catch((err) => logger.warn({ err }, 'renewing delivery leases failed'));
+    }, leaseMs / 3);
+    this.renewal.unref();
+    // Many jobs' deliveries in one statement.
+    this.renewSoon = createBatcher(
+      async (ids: string[]) => {
+        await renewLeases(sql, ids, leaseMs);
+        return ids.map(() => undefined);
+      },
+      { maxBatch: 1000, lingerMs: 20 },
+    );
+  }
+
+  /** A delivery this worker claimed. */
+  hold(id: string): void {
+    this.ids.add(id);
+  }
+
+  /** A delivery a publish leased for this worker's job: its short lease is renewed to a full one. */
+  holdLeasedAtPublish(id: string): void {
+    this.ids.add(id);
+    this.renewSoon.submit(id).catch((err) => this.logger.warn({ err, deliveryId: id }, 'renewing a lease taken at publish failed'));
+  }
+
+  /** The delivery's lease ended (recorded) or was given back. */
+  release(id: string): void {
+    this.ids.delete(id);
+  }
+
+  async close(): Promise<void> {
+    await this.renewSoon.drain();
+    clearInterval(this.renewal);
+  }
+}
