@@ -89,7 +89,8 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
     dispatcher,
     laterOf,
     scheduleAttempts,
-    releaseCarried: (claim, ids) => releaseCarried(deps.preparedSql, claim, ids),
+    releaseCarried: (claim, ids) =>
+      releaseCarried(deps.preparedSql, claim, ids).catch((err) => logger.warn({ err, count: ids.length }, 'giving back leases taken at publish failed; they run out by themselves')),
   });
   const connection = createRedis(config.redisUrl, logger);
   const worker = new Worker<DeliveryJobData>(DELIVERY_QUEUE_NAME, processor, {

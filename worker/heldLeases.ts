@@ -3,6 +3,8 @@ import { type Batcher, createBatcher } from '../src/core/batcher.ts';
 import type { Sql } from '../src/core/db/sql.ts';
 import { renewLeases } from './stages/claim.ts';
 
+const RETRY_RENEWAL_MS = 250;
+
 /**
  * The deliveries a worker holds a lease on, from claim until their attempt is recorded, kept alive
  * while it holds them. Leases last one job lock and are renewed three times within it, so a killed
@@ -10,6 +12,7 @@ import { renewLeases } from './stages/claim.ts';
  */
 export class HeldLeases {
   private readonly ids = new Set<string>();
+  private closed = false;
   private readonly renewal: NodeJS.Timeout;
   /** Leases a publish took for a few seconds (src/core/queue/carriedClaim.ts), renewed at once. */
   private readonly renewSoon: Batcher<string, void>;
@@ -19,10 +22,10 @@ export class HeldLeases {
       renewLeases(sql, [...this.ids], leaseMs).catch((err) => logger.warn({ err }, 'renewing delivery leases failed'));
     }, leaseMs / 3);
     this.renewal.unref();
-    // Many jobs' deliveries in one statement.
+    // Many jobs' deliveries in one statement; those recorded or given back meanwhile are left out.
     this.renewSoon = createBatcher(
       async (ids: string[]) => {
-        await renewLeases(sql, ids, leaseMs);
+        await renewLeases(sql, ids.filter((id) => this.ids.has(id)), leaseMs);
         return ids.map(() => undefined);
       },
       { maxBatch: 1000, lingerMs: 20 },
@@ -37,7 +40,16 @@ export class HeldLeases {
   /** A delivery a publish leased for this worker's job: its short lease is renewed to a full one. */
   holdLeasedAtPublish(id: string): void {
     this.ids.add(id);
-    this.renewSoon.submit(id).catch((err) => this.logger.warn({ err, deliveryId: id }, 'renewing a lease taken at publish failed'));
+    this.renewAtPublish(id);
+  }
+
+  // Sent under a lease of seconds: until it is renewed, another job's claim could take it once that
+  // lease ends, so a failed renewal is tried again soon, not at the next round a third of a lease on.
+  private renewAtPublish(id: string): void {
+    this.renewSoon.submit(id).catch((err) => {
+      this.logger.warn({ err, deliveryId: id }, 'renewing a lease taken at publish failed; trying again');
+      if (!this.closed) setTimeout(() => this.ids.has(id) && this.renewAtPublish(id), RETRY_RENEWAL_MS).unref();
+    });
   }
 
   /** The delivery's lease ended (recorded) or was given back. */
@@ -46,6 +58,7 @@ export class HeldLeases {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.renewSoon.drain();
     clearInterval(this.renewal);
   }

@@ -11,9 +11,15 @@ export interface ProcessorDeps {
   laterOf: Deferral;
   /** Schedules a later attempt job (for deliveries of a publish job that are not due yet). */
   scheduleAttempts(jobs: AttemptJob[]): Promise<void>;
-  /** Gives back leases a job's carried claim took that this worker does not send on (stages/carried.ts). */
+  /**
+   * Gives back leases a job's carried claim took that this worker does not send on (stages/carried.ts).
+   * Never rejects: a lease it could not give back runs out by itself, and the claim waits for that.
+   */
   releaseCarried(claim: CarriedClaim, deliveryIds: string[]): Promise<void>;
 }
+
+/** A run that failed half-way may have sent some of its carried deliveries. */
+const isFirstRun = (job: Job) => job.attemptsMade === 0 && (job.attemptsStarted ?? 1) <= 1;
 
 /**
  * One BullMQ job run hands its deliveries to the dispatcher and is done. A delivery the job could not
@@ -22,9 +28,6 @@ export interface ProcessorDeps {
  * an attempt job behind. Neither spends an attempt. A delivery in an ordered webhook's line is not
  * claimed on its own: its job wakes the line, whose head goes (see deferral.ts).
  */
-/** A run that failed half-way may have sent some of its carried deliveries. */
-const isFirstRun = (job: Job) => job.attemptsMade === 0 && (job.attemptsStarted ?? 1) <= 1;
-
 export function createDeliveryProcessor(deps: ProcessorDeps) {
   /**
    * Sends what the job's carried claim leased, if the lease is young, this is the job's first run,

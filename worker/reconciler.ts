@@ -42,15 +42,20 @@ export function startReconciler(
       });
     return running;
   };
-  void runOnce();
+  const starting = runOnce();
   // A publish leases its deliveries for a few seconds: those whose job Redis lost just before this
-  // start are passed over above and free once that lease ends, so the start's look is taken again then.
-  const again = setTimeout(() => void runOnce(), publishLeaseMs + 500);
+  // start are passed over above and free once that lease ends, so the start's look is taken again
+  // then (after the first, should that take longer).
+  let stopped = false;
+  const again = setTimeout(() => void starting.then(() => {
+    if (!stopped) void runOnce();
+  }), publishLeaseMs + 500);
   again.unref();
   const timer = setInterval(() => void runOnce(Math.min(intervalMs, 30_000)), intervalMs);
   timer.unref();
   return {
     async stop() {
+      stopped = true;
       clearTimeout(again);
       clearInterval(timer);
       await running;

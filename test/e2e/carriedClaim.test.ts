@@ -4,9 +4,12 @@ import { DELIVERY_QUEUE_NAME, type DeliveryJobData } from '../../src/core/queue/
 import { createRedis } from '../../src/core/redis.ts';
 import { carriedDeliveries, releaseCarried } from '../../worker/stages/carried.ts';
 import { claimDeliveries } from '../../worker/stages/claim.ts';
+import { HeldLeases } from '../../worker/heldLeases.ts';
+import { createPreparedPool } from '../../src/core/db/sql.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
 import { startReceiver } from '../support/receiver.ts';
+import { startTcpProxy } from '../support/tcpProxy.ts';
 import { waitUntil } from '../support/wait.ts';
 
 /** The jobs waiting in the harness's delivery queue (no worker runs). */
@@ -66,7 +69,7 @@ describe('deliveries claimed at publish', () => {
     await releaseCarried(h.deps.preparedSql, carried!, [deliveryId]);
     expect(await leaseOf(h, deliveryId)).toBeNull();
     const claimed = await claimDeliveries(h.deps.preparedSql, refs, h.config.delivery.jobLockMs);
-    expect(sent).toEqual(claimed);
+    expect(sent).toStrictEqual(claimed);
     // A lease some claim has taken since is not the carried one: giving that back changes nothing.
     await releaseCarried(h.deps.preparedSql, carried!, [deliveryId]);
     expect(await leaseOf(h, deliveryId)).not.toBeNull();
@@ -122,5 +125,27 @@ describe('deliveries claimed at publish', () => {
     expect(new Set(requests.map((r) => JSON.parse(r.body).id))).toEqual(new Set(events));
     expect(receiver.requests).toHaveLength(6);
     await waitUntil(async () => (await h.deps.sql.query(`SELECT 1 FROM deliveries WHERE status = 'SUCCEEDED' AND attempt_count = 1 AND lease_until IS NULL`)).rowCount === 6, 5000, 'every attempt to be recorded');
+  });
+  it('a lease taken at publish whose renewal fails is renewed as soon as Postgres answers again', async () => {
+    const { h, publish } = await setUp();
+    await publish(1);
+    const [job] = await waitingJobs(h);
+    const [deliveryId] = job.data.deliveries[0];
+    const proxy = await startTcpProxy(5432);
+    onTestFinished(() => proxy.cut().catch(() => {}));
+    const url = new URL(h.config.databaseUrl);
+    url.host = `127.0.0.1:${proxy.port}`;
+    const sql = createPreparedPool(url.toString(), 1);
+    onTestFinished(() => sql.end());
+    const leases = new HeldLeases(sql, h.config.delivery.jobLockMs, h.deps.logger);
+    onTestFinished(() => leases.close());
+    await proxy.cut();
+    leases.holdLeasedAtPublish(deliveryId);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const publishLease = await leaseOf(h, deliveryId);
+    expect(publishLease!.getTime() - Date.now()).toBeLessThan(5000);
+    await proxy.restore();
+    // Renewed to a job lock's length, long before the next round of renewals a third of a lock away.
+    await waitUntil(async () => (await leaseOf(h, deliveryId))!.getTime() - Date.now() > 20_000, 3000, 'the lease to be renewed');
   });
 });

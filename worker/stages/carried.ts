@@ -17,8 +17,8 @@ export function carriedDeliveries(claim: CarriedClaim | undefined, refs: Deliver
   for (const [id, webhookId, attemptCount] of refs) {
     const eventId = claim.deliveries[id];
     const webhook = claim.webhooks[webhookId];
-    if (eventId === undefined || !webhook || attemptCount !== 0) continue;
-    const event = claim.events[eventId];
+    const event = eventId === undefined ? undefined : claim.events[eventId];
+    if (!event || !webhook || attemptCount !== 0) continue;
     due.push(
       toDueDelivery({
         ...webhook,

@@ -28,7 +28,8 @@ export interface InsertOutcome {
 
 // Events and their deliveries in one statement, or nothing at all when a project's webhooks changed
 // since they were read (see subscribers.ts). With $16 > 0 the deliveries outside lines whose
-// endpoint's circuit is closed are leased for $16 ms, and the webhooks are read for their job. The
+// webhook is active with its circuit closed are leased for $16 ms, and the webhooks are read for
+// their job. The
 // lease is looked up per row, not joined, so that nothing reorders the line positions' sequence.
 const INSERT_EVENTS = prepared(
   'hookpost.insertEvents',
@@ -104,7 +105,7 @@ export async function insertBatch(sql: Sql, batch: PlannedBatch, versions: Map<s
   };
 }
 
-/** Whether the batch is small enough for its job to carry its claim. */
+/** Whether the batch is small enough for its job to carry its claim (payloads counted in characters). */
 function carries({ deliveries, jsonById }: PlannedBatch): boolean {
   if (deliveries.length > CARRY_MAX_DELIVERIES) return false;
   let bytes = 0;

@@ -5,6 +5,13 @@
  * once instead of claiming first. At 500 events/s the claim's round trip was 3 ms of a 13 ms
  * publish → receive p50. Anything else (an old or re-run job, an endpoint without room, a circuit
  * opening) gives the lease back and claims as usual.
+ *
+ * What this trades: the webhook's settings are those of the publish, not of the send, which comes
+ * at most half a publish lease later (normally milliseconds). A webhook disabled, or its circuit
+ * opened by another worker, within that time still gets what was published before; a claim made
+ * just before such a change has the same effect. Jobs in Redis now hold event payloads and the
+ * webhooks' sealed secrets and sensitive header values (ciphertext, as in Postgres). Workers are
+ * upgraded before API processes: an older worker's claim waits out each publish lease.
  */
 export interface CarriedClaim {
   /** The lease as the insert wrote it: giving it back touches only deliveries still under it. */
