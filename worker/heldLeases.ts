@@ -15,9 +15,9 @@ export class HeldLeases {
   private closed = false;
   private readonly renewal: NodeJS.Timeout;
   /** Leases a publish took for a few seconds (src/core/queue/carriedClaim.ts), renewed at once. */
-  private readonly renewSoon: Batcher<string, void>;
+  private readonly renewSoon: Batcher<string, boolean>;
 
-  constructor(sql: Sql, leaseMs: number, private readonly logger: Logger) {
+  constructor(sql: Sql, leaseMs: number, logger: Logger) {
     this.renewal = setInterval(() => {
       renewLeases(sql, [...this.ids], leaseMs).catch((err) => logger.warn({ err }, 'renewing delivery leases failed'));
     }, leaseMs / 3);
@@ -25,8 +25,13 @@ export class HeldLeases {
     // Many jobs' deliveries in one statement; those recorded or given back meanwhile are left out.
     this.renewSoon = createBatcher(
       async (ids: string[]) => {
-        await renewLeases(sql, ids.filter((id) => this.ids.has(id)), leaseMs);
-        return ids.map(() => undefined);
+        try {
+          const renewed = new Set(await renewLeases(sql, ids.filter((id) => this.ids.has(id)), leaseMs));
+          return ids.map((id) => renewed.has(id));
+        } catch (err) {
+          logger.warn({ err, count: ids.length }, 'renewing leases taken at publish failed; trying again');
+          return ids.map(() => false);
+        }
       },
       { maxBatch: 1000, lingerMs: 20 },
     );
@@ -44,11 +49,11 @@ export class HeldLeases {
   }
 
   // Sent under a lease of seconds: until it is renewed, another job's claim could take it once that
-  // lease ends, so a failed renewal is tried again soon, not at the next round a third of a lease on.
+  // lease ends, so a renewal that failed, or passed over a row being recorded, is tried again soon
+  // (for as long as the delivery is held), not at the next round a third of a lease away.
   private renewAtPublish(id: string): void {
-    this.renewSoon.submit(id).catch((err) => {
-      this.logger.warn({ err, deliveryId: id }, 'renewing a lease taken at publish failed; trying again');
-      if (!this.closed) setTimeout(() => this.ids.has(id) && this.renewAtPublish(id), RETRY_RENEWAL_MS).unref();
+    void this.renewSoon.submit(id).then((renewed) => {
+      if (!renewed && !this.closed) setTimeout(() => this.ids.has(id) && this.renewAtPublish(id), RETRY_RENEWAL_MS).unref();
     });
   }
 

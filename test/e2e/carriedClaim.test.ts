@@ -3,7 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { DELIVERY_QUEUE_NAME, type DeliveryJobData } from '../../src/core/queue/deliveryQueue.ts';
 import { createRedis } from '../../src/core/redis.ts';
 import { carriedDeliveries, releaseCarried } from '../../worker/stages/carried.ts';
-import { claimDeliveries } from '../../worker/stages/claim.ts';
+import { claimDeliveries, renewLeases } from '../../worker/stages/claim.ts';
 import { HeldLeases } from '../../worker/heldLeases.ts';
 import { createPreparedPool } from '../../src/core/db/sql.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
@@ -147,5 +147,20 @@ describe('deliveries claimed at publish', () => {
     await proxy.restore();
     // Renewed to a job lock's length, long before the next round of renewals a third of a lock away.
     await waitUntil(async () => (await leaseOf(h, deliveryId))!.getTime() - Date.now() > 20_000, 3000, 'the lease to be renewed');
+  });
+  it('renewing passes over a row being recorded instead of waiting for it (no deadlock with the recorder)', async () => {
+    const { h, publish } = await setUp();
+    await publish(1);
+    const [job] = await waitingJobs(h);
+    const [deliveryId] = job.data.deliveries[0];
+    const recording = await h.deps.sql.connect();
+    onTestFinished(() => recording.release());
+    await recording.query('BEGIN');
+    await recording.query('SELECT id FROM deliveries WHERE id = $1 FOR UPDATE', [deliveryId]);
+    const started = Date.now();
+    expect(await renewLeases(h.deps.preparedSql, [deliveryId], 30_000)).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(500);
+    await recording.query('COMMIT');
+    expect(await renewLeases(h.deps.preparedSql, [deliveryId], 30_000)).toEqual([deliveryId]);
   });
 });

@@ -179,10 +179,15 @@ const WHY_NOT_CLAIMED = prepared(
       WHERE until > now()::timestamp OR in_line OR held`,
 );
 
-/** Extends the leases of deliveries this worker still holds (claimed, sending or being recorded). */
-export async function renewLeases(sql: Sql, ids: string[], leaseMs: number): Promise<void> {
-  if (!ids.length) return;
-  await sql.query(RENEW_LEASES([ids, leaseMs]));
+/**
+ * Extends the leases of deliveries this worker still holds (claimed, sending or being recorded).
+ * Returns the ids renewed: a delivery whose row is locked (its attempt being recorded) is passed
+ * over, not waited for.
+ */
+export async function renewLeases(sql: Sql, ids: string[], leaseMs: number): Promise<string[]> {
+  if (!ids.length) return [];
+  const { rows } = await sql.query<{ id: string }>(RENEW_LEASES([ids, leaseMs]));
+  return rows.map((r) => r.id);
 }
 
 /** Lets go of leases this worker will not use (deliveries handed back unsent). */
@@ -190,9 +195,14 @@ export async function releaseLeases(sql: Sql, ids: string[]): Promise<void> {
   if (ids.length) await sql.query(RELEASE_LEASES([ids]));
 }
 
+// Rows locked by the recorder are skipped: waiting for them deadlocked with its batches, which lock
+// the same rows in another order (Postgres then stalls both for a second before it gives up on one).
 const RENEW_LEASES = prepared(
   'hookpost.renewLeases',
-  `UPDATE deliveries SET lease_until = now()::timestamp + make_interval(secs => $2::float8 / 1000)
-    WHERE id = ANY($1::text[]) AND lease_until IS NOT NULL`,
+  `UPDATE deliveries d SET lease_until = now()::timestamp + make_interval(secs => $2::float8 / 1000)
+     FROM (SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND lease_until IS NOT NULL
+             FOR UPDATE SKIP LOCKED) held
+    WHERE d.id = held.id
+   RETURNING d.id`,
 );
 const RELEASE_LEASES = prepared('hookpost.releaseLeases', 'UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])');
