@@ -111,19 +111,19 @@ export class DeliveryDispatcher {
 
   /**
    * Takes deliveries leased to their job at publish (see src/core/queue/carriedClaim.ts) as if just
-   * claimed, when their endpoints have room for all of them now; otherwise takes none (the caller
-   * gives their leases back and claims as usual).
+   * claimed, as far as their endpoints have room now; returns those taken. The caller gives the
+   * others' leases back and claims them as usual, after these.
    */
-  takeLeased(deliveries: DueDelivery[]): boolean {
-    if (this.closed || deliveries.some((d) => this.holds.heldUntil(d.webhook.id) !== undefined)) return false;
-    if (!this.endpoints.admitAll(deliveries.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]))) return false;
-    this.incoming = Math.max(0, this.incoming - deliveries.length);
-    for (const d of deliveries) {
+  takeLeased(deliveries: DueDelivery[]): DueDelivery[] {
+    if (this.closed) return [];
+    const taken = deliveries.filter((d) => this.holds.heldUntil(d.webhook.id) === undefined && this.endpoints.admitLeased(d.webhook.id));
+    this.incoming = Math.max(0, this.incoming - taken.length);
+    for (const d of taken) {
       this.held.holdLeasedAtPublish(d.id);
       this.endpoints.park(d);
     }
     this.pump();
-    return true;
+    return taken;
   }
 
   /** Claims reserved refs in one statement; returns those not claimed (their reservations are given back). */

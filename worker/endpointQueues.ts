@@ -71,19 +71,14 @@ export class EndpointQueues {
   }
 
   /**
-   * Reserves a slot for every ref if each endpoint has room for its share now (and none waiting);
-   * otherwise reserves none and returns false.
+   * Reserves a slot for one delivery already leased (carried by its job) if its endpoint has room
+   * for it now and none waiting before it; returns whether it did.
    */
-  admitAll(refs: DeliveryRef[]): boolean {
-    const counts = new Map<string, number>();
-    for (const [, webhookId] of refs) counts.set(webhookId, (counts.get(webhookId) ?? 0) + 1);
-    for (const [webhookId, n] of counts) {
-      const e = this.endpoints.get(webhookId);
-      const fits = e ? e.waiting.size === 0 && e.reserved + n <= 2 * e.cap : n <= 2 * (this.caps.get(webhookId) ?? DEFAULT_CAP);
-      if (!fits) return false;
-    }
-    for (const [webhookId, n] of counts) this.endpoint(webhookId).reserved += n;
-    return true;
+  admitLeased(webhookId: string): boolean {
+    const e = this.endpoints.get(webhookId);
+    const fits = e ? e.waiting.size === 0 && e.reserved < 2 * e.cap : 2 * (this.caps.get(webhookId) ?? DEFAULT_CAP) > 0;
+    if (fits) this.endpoint(webhookId).reserved++;
+    return fits;
   }
 
   /** Counts a delivery claimed without `admit` (an ordered line's head) as held for its endpoint. */

@@ -30,23 +30,20 @@ const isFirstRun = (job: Job) => job.attemptsMade === 0 && (job.attemptsStarted 
  */
 export function createDeliveryProcessor(deps: ProcessorDeps) {
   /**
-   * Sends what the job's carried claim leased, if the lease is young, this is the job's first run,
-   * and their endpoints have room for all of them; otherwise a first run gives those leases back.
-   * Returns the refs left to claim.
+   * Sends what the job's carried claim leased, if the lease is young and this is the job's first
+   * run, as far as their endpoints have room; a first run gives the other leases back. Returns the
+   * refs left to claim.
    */
   async function takeCarried(job: Job<DeliveryJobData>): Promise<DeliveryRef[]> {
     const { deliveries: refs, carried } = job.data;
     if (!carried) return refs;
     const firstRun = isFirstRun(job);
-    const leased = firstRun ? carriedDeliveries(carried, refs) : [];
-    if (leased.length && deps.dispatcher.takeLeased(leased)) {
-      const taken = new Set(leased.map((d) => d.id));
-      return refs.filter(([id]) => !taken.has(id));
-    }
+    const taken = new Set(firstRun ? deps.dispatcher.takeLeased(carriedDeliveries(carried, refs)).map((d) => d.id) : []);
     // A later run leaves them leased: the first may have sent some, which their claim must not take
     // again before it is recorded. Their claims wait for the lease instead.
-    if (firstRun) await deps.releaseCarried(carried, Object.keys(carried.deliveries));
-    return refs;
+    const untaken = Object.keys(carried.deliveries).filter((id) => !taken.has(id));
+    if (firstRun && untaken.length) await deps.releaseCarried(carried, untaken);
+    return taken.size ? refs.filter(([id]) => !taken.has(id)) : refs;
   }
 
   return async function processDeliveryJob(job: Job<DeliveryJobData>, token?: string): Promise<void> {
