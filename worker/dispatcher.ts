@@ -116,7 +116,14 @@ export class DeliveryDispatcher {
    */
   takeLeased(deliveries: DueDelivery[]): DueDelivery[] {
     if (this.closed) return [];
-    const taken = deliveries.filter((d) => this.holds.heldUntil(d.webhook.id) === undefined && this.endpoints.admitLeased(d.webhook.id));
+    // Once an endpoint turns one away (no room, or its circuit held), the rest of its go the claim's
+    // way too, after it: a hold ending half-way through must not let a later one pass an earlier one.
+    const refused = new Set<string>();
+    const taken = deliveries.filter((d) => {
+      const ok = !refused.has(d.webhook.id) && this.holds.heldUntil(d.webhook.id) === undefined && this.endpoints.admitLeased(d.webhook.id, d.webhook.maxConcurrency);
+      if (!ok) refused.add(d.webhook.id);
+      return ok;
+    });
     this.incoming = Math.max(0, this.incoming - taken.length);
     for (const d of taken) {
       this.held.holdLeasedAtPublish(d.id);

@@ -74,10 +74,14 @@ export class EndpointQueues {
    * Reserves a slot for one delivery already leased (carried by its job) if its endpoint has room
    * for it now and none waiting before it; returns whether it did.
    */
-  admitLeased(webhookId: string): boolean {
-    const e = this.endpoints.get(webhookId);
-    const fits = e ? e.waiting.size === 0 && e.reserved < 2 * e.cap : 2 * (this.caps.get(webhookId) ?? DEFAULT_CAP) > 0;
-    if (fits) this.endpoint(webhookId).reserved++;
+  admitLeased(webhookId: string, maxConcurrency: number): boolean {
+    if (!this.endpoints.has(webhookId) && !this.caps.has(webhookId)) {
+      if (this.caps.size >= MAX_KNOWN_CAPS) this.caps.clear();
+      this.caps.set(webhookId, maxConcurrency);
+    }
+    const e = this.endpoint(webhookId);
+    const fits = e.waiting.size === 0 && e.reserved < 2 * e.cap;
+    if (fits) e.reserved++;
     return fits;
   }
 

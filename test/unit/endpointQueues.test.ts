@@ -133,21 +133,23 @@ describe('per-endpoint queues', () => {
 
   it('admits a carried delivery while its endpoint has room and nothing waits before it', () => {
     const q = new EndpointQueues();
-    // An unknown endpoint: the default cap's claim-ahead (2 × 10).
-    const admitted = (webhookId: string, n: number) => Array.from({ length: n }, () => q.admitLeased(webhookId)).filter(Boolean).length;
+    // Twice the endpoint's cap in hand, carried or claimed.
+    const admitted = (webhookId: string, n: number, cap = 10) => Array.from({ length: n }, () => q.admitLeased(webhookId, cap)).filter(Boolean).length;
     expect(admitted('whk_a', 25)).toBe(20);
     expect(admitted('whk_b', 3)).toBe(3);
+    // A new endpoint's cap comes with its carried settings.
+    expect(admitted('whk_e', 5, 2)).toBe(4);
     expect(q.admit(refs('whk_b', 20, 3))).toHaveLength(17); // one claim-ahead in all, carried or claimed
     // An endpoint with refs waiting keeps their turn: a carried delivery may not pass them.
     const c = new EndpointQueues();
     takeAll(c, refs('whk_c', 1), 1); // cap 1 learned
     expect(c.admit(refs('whk_c', 3, 1))).toHaveLength(1); // two in hand, two waiting
-    expect(c.admitLeased('whk_c')).toBe(false);
+    expect(c.admitLeased('whk_c', 1)).toBe(false);
     // A known cap of an endpoint forgotten while idle still bounds it.
     const d = new EndpointQueues();
     takeAll(d, refs('whk_d', 1), 2);
     d.nextSendable();
     d.sent('whk_d', 'dlv_whk_d_0');
-    expect(Array.from({ length: 5 }, () => d.admitLeased('whk_d')).filter(Boolean)).toHaveLength(4);
+    expect(Array.from({ length: 5 }, () => d.admitLeased('whk_d', 50)).filter(Boolean)).toHaveLength(4);
   });
 });

@@ -201,8 +201,8 @@ const RENEW_LEASES = prepared(
   'hookpost.renewLeases',
   `UPDATE deliveries d SET lease_until = now()::timestamp + make_interval(secs => $2::float8 / 1000)
      FROM (SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND lease_until IS NOT NULL
-             FOR UPDATE SKIP LOCKED) held
-    WHERE d.id = held.id
+             FOR NO KEY UPDATE SKIP LOCKED) held
+    WHERE d.id = held.id AND d.id = ANY($1::text[])
    RETURNING d.id`,
 );
 const RELEASE_LEASES = prepared('hookpost.releaseLeases', 'UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::text[])');
