@@ -41,8 +41,9 @@ export function createDeliveryProcessor(deps: ProcessorDeps) {
     const taken = new Set(firstRun ? deps.dispatcher.takeLeased(carriedDeliveries(carried, refs)).map((d) => d.id) : []);
     // A later run leaves them leased: the first may have sent some, which their claim must not take
     // again before it is recorded. Their claims wait for the lease instead.
+    // A lease already over needs no giving back: when the worker is behind, that saves a statement a job.
     const untaken = Object.keys(carried.deliveries).filter((id) => !taken.has(id));
-    if (firstRun && untaken.length) await deps.releaseCarried(carried, untaken);
+    if (firstRun && untaken.length && carried.leaseUntilMs > Date.now()) await deps.releaseCarried(carried, untaken);
     return taken.size ? refs.filter(([id]) => !taken.has(id)) : refs;
   }
 
@@ -50,7 +51,8 @@ export function createDeliveryProcessor(deps: ProcessorDeps) {
     if (!(await deps.dispatcher.room(job.data.deliveries.length)) && token) {
       // The worker is stopping: the job goes back to the queue at once, for another worker, and
       // what it leased is free for that worker's claims.
-      if (job.data.carried && isFirstRun(job)) await deps.releaseCarried(job.data.carried, Object.keys(job.data.carried.deliveries));
+      const { carried } = job.data;
+      if (carried && isFirstRun(job) && carried.leaseUntilMs > Date.now()) await deps.releaseCarried(carried, Object.keys(carried.deliveries));
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }

@@ -24,17 +24,18 @@ async function leaseOf(h: Harness, deliveryId: string): Promise<Date | null> {
   return rows[0].lease_until;
 }
 
-/** Counts the claim statements run on the hot-path pool from now on. */
-function countClaims(h: Harness): () => number {
-  let claims = 0;
+/** Counts the statements of this name run on the hot-path pool from now on. */
+function countStatements(h: Harness, name: string): () => number {
+  let count = 0;
   const pool = h.deps.preparedSql;
   const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
   (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-    if ((args[0] as { name?: string })?.name === 'hookpost.claim') claims++;
+    if ((args[0] as { name?: string })?.name === name) count++;
     return query(...args);
   };
-  return () => claims;
+  return () => count;
 }
+const countClaims = (h: Harness) => countStatements(h, 'hookpost.claim');
 
 async function setUp(env: Record<string, string> = {}, webhook: Record<string, unknown> = {}) {
   const h = await startHarness(env);
@@ -106,6 +107,22 @@ describe('deliveries claimed at publish', () => {
     // Left leased, its claim would have waited for the lease to end.
     expect(request.receivedAt - published).toBeLessThan(lockMs);
     expect(claims()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('a job taken after its publish lease ended is claimed without giving the lease back', async () => {
+    const lockMs = 1000;
+    const { h, receiver, publish } = await setUp({ HOOKPOST_JOB_LOCK_MS: String(lockMs) });
+    const claims = countClaims(h);
+    const releases = countStatements(h, 'hookpost.releaseCarried');
+    await publish(1);
+    await new Promise((resolve) => setTimeout(resolve, lockMs * 1.3));
+    h.startWorker();
+    await receiver.waitFor(1);
+    // Its own job's claim, and the reconciler's start-up look may have given it a job of its own.
+    expect(claims()).toBeGreaterThanOrEqual(1);
+    expect(releases()).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.requests).toHaveLength(1);
   });
