@@ -40,8 +40,8 @@ export function createDeliveryProcessor(deps: ProcessorDeps) {
     const firstRun = isFirstRun(job);
     const taken = new Set(firstRun ? deps.dispatcher.takeLeased(carriedDeliveries(carried, refs)).map((d) => d.id) : []);
     // A later run leaves them leased: the first may have sent some, which their claim must not take
-    // again before it is recorded. Their claims wait for the lease instead.
-    // A lease already over needs no giving back: when the worker is behind, that saves a statement a job.
+    // again before it is recorded; their claims wait for the lease instead. A lease already over
+    // needs no giving back, which saves a worker that is behind a statement a job.
     const untaken = Object.keys(carried.deliveries).filter((id) => !taken.has(id));
     if (firstRun && untaken.length && carried.leaseUntilMs > Date.now()) await deps.releaseCarried(carried, untaken);
     return taken.size ? refs.filter(([id]) => !taken.has(id)) : refs;
