@@ -29,6 +29,11 @@ const isFirstRun = (job: Job) => job.attemptsMade === 0 && (job.attemptsStarted 
  * claimed on its own: its job wakes the line, whose head goes (see deferral.ts).
  */
 export function createDeliveryProcessor(deps: ProcessorDeps) {
+  /** Gives back a carried lease for these deliveries while it is live (one already over needs nothing). */
+  async function giveBack(carried: CarriedClaim, ids: string[]): Promise<void> {
+    if (ids.length && carried.leaseUntilMs > Date.now()) await deps.releaseCarried(carried, ids);
+  }
+
   /**
    * Sends what the job's carried claim leased, if the lease is young and this is the job's first
    * run, as far as their endpoints have room; a first run gives the other leases back. Returns the
@@ -40,10 +45,8 @@ export function createDeliveryProcessor(deps: ProcessorDeps) {
     const firstRun = isFirstRun(job);
     const taken = new Set(firstRun ? deps.dispatcher.takeLeased(carriedDeliveries(carried, refs)).map((d) => d.id) : []);
     // A later run leaves them leased: the first may have sent some, which their claim must not take
-    // again before it is recorded; their claims wait for the lease instead. A lease already over
-    // needs no giving back, which saves a worker that is behind a statement a job.
-    const untaken = Object.keys(carried.deliveries).filter((id) => !taken.has(id));
-    if (firstRun && untaken.length && carried.leaseUntilMs > Date.now()) await deps.releaseCarried(carried, untaken);
+    // again before it is recorded; their claims wait for the lease instead.
+    if (firstRun) await giveBack(carried, Object.keys(carried.deliveries).filter((id) => !taken.has(id)));
     return taken.size ? refs.filter(([id]) => !taken.has(id)) : refs;
   }
 
@@ -52,7 +55,7 @@ export function createDeliveryProcessor(deps: ProcessorDeps) {
       // The worker is stopping: the job goes back to the queue at once, for another worker, and
       // what it leased is free for that worker's claims.
       const { carried } = job.data;
-      if (carried && isFirstRun(job) && carried.leaseUntilMs > Date.now()) await deps.releaseCarried(carried, Object.keys(carried.deliveries));
+      if (carried && isFirstRun(job)) await giveBack(carried, Object.keys(carried.deliveries));
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
