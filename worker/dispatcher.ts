@@ -114,7 +114,7 @@ export class DeliveryDispatcher {
    * claimed, as far as their endpoints have room now; returns those taken. The caller gives the
    * others' leases back and claims them as usual, after these.
    */
-  takeLeased(deliveries: DueDelivery[]): DueDelivery[] {
+  takeLeased(deliveries: DueDelivery[], renewAtMs: number): DueDelivery[] {
     if (this.closed) return [];
     // Once an endpoint turns one away (no room, or its circuit held), the rest of its go the claim's
     // way too, after it: a hold ending half-way through must not let a later one pass an earlier one.
@@ -125,10 +125,8 @@ export class DeliveryDispatcher {
       return ok;
     });
     this.incoming = Math.max(0, this.incoming - taken.length);
-    for (const d of taken) {
-      this.held.holdLeasedAtPublish(d.id);
-      this.endpoints.park(d);
-    }
+    this.held.holdLeasedAtPublish(taken.map((d) => d.id), renewAtMs);
+    for (const d of taken) this.endpoints.park(d);
     this.pump();
     return taken;
   }

@@ -14,7 +14,7 @@ export class HeldLeases {
   private readonly ids = new Set<string>();
   private closed = false;
   private readonly renewal: NodeJS.Timeout;
-  /** Leases a publish took for a few seconds (src/core/queue/carriedClaim.ts), renewed at once. */
+  /** Leases a publish took for a few seconds (src/core/queue/carriedClaim.ts), renewed while still held. */
   private readonly renewSoon: Batcher<string, boolean>;
 
   constructor(sql: Sql, leaseMs: number, logger: Logger) {
@@ -42,10 +42,18 @@ export class HeldLeases {
     this.ids.add(id);
   }
 
-  /** A delivery a publish leased for this worker's job: its short lease is renewed to a full one. */
-  holdLeasedAtPublish(id: string): void {
-    this.ids.add(id);
-    this.renewAtPublish(id);
+  /**
+   * Deliveries a publish leased for this worker's job: those still held at `renewAtMs` (see
+   * carriedRenewAt) have their short lease renewed to a full one. Most are recorded long before.
+   */
+  holdLeasedAtPublish(ids: string[], renewAtMs: number): void {
+    for (const id of ids) this.ids.add(id);
+    const renew = () => {
+      for (const id of ids) if (this.ids.has(id) && !this.closed) this.renewAtPublish(id);
+    };
+    const delayMs = renewAtMs - Date.now();
+    if (delayMs <= 0) renew();
+    else setTimeout(renew, delayMs).unref();
   }
 
   // Sent under a lease of seconds: until it is renewed, another job's claim could take it once that

@@ -1,5 +1,5 @@
 import { DelayedError, type Job } from 'bullmq';
-import type { CarriedClaim } from '../src/core/queue/carriedClaim.ts';
+import { type CarriedClaim, carriedRenewAt } from '../src/core/queue/carriedClaim.ts';
 import type { AttemptJob, DeliveryJobData, DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
 import { carriedDeliveries } from './stages/carried.ts';
 import type { Deferral } from './deferral.ts';
@@ -43,7 +43,7 @@ export function createDeliveryProcessor(deps: ProcessorDeps) {
     const { deliveries: refs, carried } = job.data;
     if (!carried) return refs;
     const firstRun = isFirstRun(job);
-    const taken = new Set(firstRun ? deps.dispatcher.takeLeased(carriedDeliveries(carried, refs)).map((d) => d.id) : []);
+    const taken = new Set(firstRun ? deps.dispatcher.takeLeased(carriedDeliveries(carried, refs), carriedRenewAt(carried)).map((d) => d.id) : []);
     // A later run leaves them leased: the first may have sent some, which their claim must not take
     // again before it is recorded; their claims wait for the lease instead.
     if (firstRun) await giveBack(carried, Object.keys(carried.deliveries).filter((id) => !taken.has(id)));

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { carriedRenewAt } from '../../src/core/queue/carriedClaim.ts';
 import { DELIVERY_QUEUE_NAME, type DeliveryJobData } from '../../src/core/queue/deliveryQueue.ts';
 import { createRedis } from '../../src/core/redis.ts';
 import { carriedDeliveries, releaseCarried } from '../../worker/stages/carried.ts';
@@ -76,7 +77,7 @@ describe('deliveries claimed at publish', () => {
     expect(await leaseOf(h, deliveryId)).not.toBeNull();
   });
 
-  it('a young job sends its carried deliveries without claiming them', async () => {
+  it('a young job sends its carried deliveries without claiming them, and renews the lease of one still held', async () => {
     const { h, receiver, publish } = await setUp();
     const claims = countClaims(h);
     let answer = () => {};
@@ -84,7 +85,8 @@ describe('deliveries claimed at publish', () => {
     h.startWorker();
     await publish(1);
     await receiver.waitFor(1);
-    // Leased at publish for seconds; the worker that took it renews the lease to a job lock's length.
+    // Leased at publish for seconds; still unanswered with 60 % of that left, it is renewed to a
+    // job lock's length.
     const renewed = Date.now() + h.config.delivery.jobLockMs / 2;
     await waitUntil(async () => {
       const { rows } = await h.deps.sql.query<{ lease_until: Date }>('SELECT lease_until FROM deliveries');
@@ -93,6 +95,22 @@ describe('deliveries claimed at publish', () => {
     answer();
     await waitUntil(async () => (await h.deps.sql.query(`SELECT 1 FROM deliveries WHERE status = 'SUCCEEDED' AND lease_until IS NULL`)).rowCount === 1, 5000, 'the attempt to be recorded');
     expect(claims()).toBe(0);
+  });
+
+  it('a carried delivery recorded before its renewal time is never renewed', async () => {
+    const { h, receiver, publish } = await setUp();
+    const renewals = countStatements(h, 'hookpost.renewLeases');
+    // Held for a while (longer than a batch of renewals waits for company), but not for seconds.
+    receiver.respondWith((_req, res) => void setTimeout(() => res.writeHead(200).end('ok'), 200));
+    await publish(1);
+    const [job] = await waitingJobs(h);
+    h.startWorker();
+    await receiver.waitFor(1);
+    await waitUntil(async () => (await h.deps.sql.query(`SELECT 1 FROM deliveries WHERE status = 'SUCCEEDED' AND lease_until IS NULL`)).rowCount === 1, 5000, 'the attempt to be recorded');
+    // Past the time its renewal was due, had it still been held.
+    const renewAt = carriedRenewAt(job.data.carried!);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, renewAt - Date.now()) + 300));
+    expect(renewals()).toBe(0);
   });
 
   it('a job left in the queue past half its lease gives the lease back and is claimed at once', async () => {
@@ -157,7 +175,7 @@ describe('deliveries claimed at publish', () => {
     const leases = new HeldLeases(sql, h.config.delivery.jobLockMs, h.deps.logger);
     onTestFinished(() => leases.close());
     await proxy.cut();
-    leases.holdLeasedAtPublish(deliveryId);
+    leases.holdLeasedAtPublish([deliveryId], Date.now());
     await new Promise((resolve) => setTimeout(resolve, 600));
     const publishLease = await leaseOf(h, deliveryId);
     expect(publishLease!.getTime() - Date.now()).toBeLessThan(5000);

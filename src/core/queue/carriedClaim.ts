@@ -42,7 +42,7 @@ export const CARRY_MAX_BYTES = 64 * 1024;
 
 /**
  * How long a publish leases its deliveries for: long enough for a worker to take the job and renew
- * the lease to its own length at once (worker/dispatcher.ts), short enough that a worker starting
+ * the lease to its own length while it sends (worker/heldLeases.ts), short enough that a worker starting
  * after Redis lost the jobs finds the deliveries free again within seconds (its reconciler leaves
  * leased deliveries alone).
  */
@@ -53,6 +53,16 @@ export const publishLeaseMs = (jobLockMs: number) => Math.min(5000, jobLockMs);
  * renewal lands long before the lease ends, even with its clock somewhat behind Postgres's.
  */
 export const CARRY_FRESH_SHARE = 1 / 2;
+
+/**
+ * A worker renews a carried lease once this share of it is left: deliveries sent and recorded
+ * before then (nearly all: milliseconds after publish) are never renewed, and a slow one still has
+ * as long to get its renewal through as one taken at CARRY_FRESH_SHARE, renewed at once.
+ */
+export const CARRY_RENEW_SHARE = 0.6;
+
+/** When a worker renews the leases a job carried (see CARRY_RENEW_SHARE), in epoch milliseconds. */
+export const carriedRenewAt = (claim: Pick<CarriedClaim, 'leaseUntilMs' | 'leaseMs'>) => claim.leaseUntilMs - CARRY_RENEW_SHARE * claim.leaseMs;
 
 /**
  * The webhook columns a carried claim holds (the claim's own, worker/stages/claim.ts), as JSON.
