@@ -6,7 +6,8 @@ import type { Phase } from './phase.ts';
 function capNote({ run }: RateBesideCeiling): string | undefined {
   return run.complete ? undefined : `${run.delivered.toLocaleString('en-US')} of ${run.events.toLocaleString('en-US')} in the ${run.seconds} s cap`;
 }
-const rawNote = ({ raw }: RateBesideCeiling) => `raw ceiling beside it ${raw.perSecond.toLocaleString('en-US')}/s`;
+const rawNote = ({ raw }: RateBesideCeiling) =>
+  `raw ceiling beside it ${raw.perSecond.toLocaleString('en-US')}/s; at half of it a delivery may cost ${raw.budgetMsAtHalf} ms of CPU, the raw loop and receiver spent ${(raw.cpuMsPerRequest.loop + raw.cpuMsPerRequest.receiver).toFixed(3)} ms a request`;
 
 export const throughputPhase: Phase = {
   name: 'throughput',
