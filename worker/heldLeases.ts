@@ -47,6 +47,7 @@ export class HeldLeases {
    * carriedRenewAt) have their short lease renewed to a full one. Most are recorded long before.
    */
   holdLeasedAtPublish(ids: string[], renewAtMs: number): void {
+    if (!ids.length) return;
     for (const id of ids) this.ids.add(id);
     const renew = () => {
       for (const id of ids) if (this.ids.has(id) && !this.closed) this.renewAtPublish(id);
