@@ -75,10 +75,7 @@ export class EndpointQueues {
    * for it now and none waiting before it; returns whether it did.
    */
   admitLeased(webhookId: string, maxConcurrency: number): boolean {
-    if (!this.endpoints.has(webhookId) && !this.caps.has(webhookId)) {
-      if (this.caps.size >= MAX_KNOWN_CAPS) this.caps.clear();
-      this.caps.set(webhookId, maxConcurrency);
-    }
+    if (!this.endpoints.has(webhookId) && !this.caps.has(webhookId)) this.rememberCap(webhookId, maxConcurrency);
     const e = this.endpoint(webhookId);
     const fits = e.waiting.size === 0 && e.reserved < 2 * e.cap;
     if (fits) e.reserved++;
@@ -92,12 +89,16 @@ export class EndpointQueues {
 
   /** A claimed delivery, ready to go when its endpoint has a free slot. */
   park(d: DueDelivery): void {
-    if (this.caps.size >= MAX_KNOWN_CAPS) this.caps.clear();
-    this.caps.set(d.webhook.id, d.webhook.maxConcurrency);
+    this.rememberCap(d.webhook.id, d.webhook.maxConcurrency);
     const e = this.endpoint(d.webhook.id);
     e.cap = d.webhook.maxConcurrency;
     e.parked.push(d);
     this.withParked.add(d.webhook.id);
+  }
+
+  private rememberCap(webhookId: string, cap: number): void {
+    if (this.caps.size >= MAX_KNOWN_CAPS) this.caps.clear();
+    this.caps.set(webhookId, cap);
   }
 
   /** A reserved delivery was not claimed after all (the claim failed). */

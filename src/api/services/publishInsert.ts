@@ -29,8 +29,8 @@ export interface InsertOutcome {
 // Events and their deliveries in one statement, or nothing at all when a project's webhooks changed
 // since they were read (see subscribers.ts). With $16 > 0 the deliveries outside lines whose
 // webhook is active with its circuit closed are leased for $16 ms, and the webhooks are read for
-// their job. The
-// lease is looked up per row, not joined, so that nothing reorders the line positions' sequence.
+// their job. The lease is looked up per row, not joined, so that nothing reorders the line
+// positions' sequence.
 const INSERT_EVENTS = prepared(
   'hookpost.insertEvents',
   `WITH stale AS (
