@@ -116,8 +116,23 @@ describe('claiming by position in the list', () => {
 
   it('claims each delivery whose job names its attempt count, also when a list names it twice', async () => {
     // d1 has made 1 attempt, d2 2, d3 none: the first ref of d1 and the second of d2 are stale.
-    const claimed = await claimDeliveries(sql, [['d1', 'w1', 0], ['d2', 'w1', 2], ['d1', 'w1', 1], ['d2', 'w1', 0], ['d3', 'w1', 0], ['d4', 'w1', 0]], LEASE_MS);
-    expect(claimed.map((d) => [d.id, d.attemptCount])).toEqual([['d1', 1], ['d2', 2], ['d3', 0]]);
+    const claimed = await claimDeliveries(
+      sql,
+      [
+        ['d1', 'w1', 0],
+        ['d2', 'w1', 2],
+        ['d1', 'w1', 1],
+        ['d2', 'w1', 0],
+        ['d3', 'w1', 0],
+        ['d4', 'w1', 0],
+      ],
+      LEASE_MS,
+    );
+    expect(claimed.map((d) => [d.id, d.attemptCount])).toEqual([
+      ['d1', 1],
+      ['d2', 2],
+      ['d3', 0],
+    ]);
   });
 
   it('claims a list longer than one statement takes', async () => {
@@ -128,7 +143,12 @@ describe('claiming by position in the list', () => {
 
   it('says why the others were not claimed', async () => {
     // d1 is leased now (wait); d4 names a stale attempt and d999 no delivery (no job needed).
-    const reasons = await whyNotClaimed(sql, [['d1', 'w1', 1], ['d4', 'w1', 0], ['d999', 'w1', 0], ['d1', 'w1', 1]]);
+    const reasons = await whyNotClaimed(sql, [
+      ['d1', 'w1', 1],
+      ['d4', 'w1', 0],
+      ['d999', 'w1', 0],
+      ['d1', 'w1', 1],
+    ]);
     expect(reasons.get('d1')).toMatchObject({ kind: 'wait' });
     expect(reasons.get('d4')).toEqual({ kind: 'none' });
     expect(reasons.get('d999')).toEqual({ kind: 'none' });

@@ -71,9 +71,20 @@ describe('migration runner', () => {
 describe('the migrated database is what the Prisma client expects', () => {
   it('creates, reads, updates and deletes every model', async () => {
     const project = await db.project.create({ data: { id: newId('Project'), name: 'p' } });
-    const apiKey = await db.apiKey.create({ data: { id: newId('ApiKey'), name: 'k', scope: 'PROJECT', projectId: project.id, keyHash: 'h'.repeat(64), keyHint: 'abcd' } });
+    const apiKey = await db.apiKey.create({
+      data: { id: newId('ApiKey'), name: 'k', scope: 'PROJECT', projectId: project.id, keyHash: 'h'.repeat(64), keyHint: 'abcd' },
+    });
     const webhook = await db.webhook.create({
-      data: { id: newId('Webhook'), projectId: project.id, url: 'https://x', events: ['a.*', '*'], headers: { 'X-A': '1' }, secretCiphertext: 'c', secretKeyId: 'k', secretHint: 'hint' },
+      data: {
+        id: newId('Webhook'),
+        projectId: project.id,
+        url: 'https://x',
+        events: ['a.*', '*'],
+        headers: { 'X-A': '1' },
+        secretCiphertext: 'c',
+        secretKeyId: 'k',
+        secretHint: 'hint',
+      },
     });
     const event = await db.event.create({ data: { id: newId('Event'), projectId: project.id, type: 'a.b', data: { z: 1, a: [true, null] } } });
     const delivery = await db.delivery.create({ data: { id: newId('Delivery'), projectId: project.id, eventId: event.id, webhookId: webhook.id } });
@@ -81,7 +92,18 @@ describe('the migrated database is what the Prisma client expects', () => {
       data: { id: newId('EventType'), projectId: project.id, name: 'a.b', schema: { type: 'object', required: ['z'] }, example: { z: 1 } },
     });
     const attempt = await db.deliveryAttempt.create({
-      data: { id: newId('DeliveryAttempt'), deliveryId: delivery.id, attemptNumber: 1, url: 'https://x', requestHeaders: { a: 'b' }, responseStatus: 200, responseHeaders: { c: ['d', 'e'] }, responseBody: 'ok', durationMs: 3, succeeded: true },
+      data: {
+        id: newId('DeliveryAttempt'),
+        deliveryId: delivery.id,
+        attemptNumber: 1,
+        url: 'https://x',
+        requestHeaders: { a: 'b' },
+        responseStatus: 200,
+        responseHeaders: { c: ['d', 'e'] },
+        responseBody: 'ok',
+        durationMs: 3,
+        succeeded: true,
+      },
     });
 
     const loaded = await db.delivery.findUniqueOrThrow({ where: { id: delivery.id }, include: { event: true, webhook: true, attempts: true } });
@@ -93,7 +115,10 @@ describe('the migrated database is what the Prisma client expects', () => {
     expect(await db.project.findUniqueOrThrow({ where: { id: project.id } })).toMatchObject({ strictEventTypes: false });
     expect(eventType).toMatchObject({ deprecated: false, description: null, schema: { type: 'object', required: ['z'] } });
     // One type per name in a project.
-    const sameName = await db.eventType.create({ data: { id: newId('EventType'), projectId: project.id, name: 'a.b' } }).then(() => undefined, (err: unknown) => err);
+    const sameName = await db.eventType.create({ data: { id: newId('EventType'), projectId: project.id, name: 'a.b' } }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(isPrismaError(sameName, 'P2002'), String(sameName)).toBe(true);
 
     const at = new Date('2026-01-02T03:04:05.678Z');
@@ -123,9 +148,10 @@ describe('the migrated database is what the Prisma client expects', () => {
       { error: 'e' },
     ]);
     // One row per attempt number of a delivery: the unique index refuses a second, as P2002.
-    const duplicate = await db.deliveryAttempt
-      .create({ data: { ...attempt, id: newId('DeliveryAttempt'), requestHeaders: {}, responseHeaders: {} } })
-      .then(() => undefined, (err: unknown) => err);
+    const duplicate = await db.deliveryAttempt.create({ data: { ...attempt, id: newId('DeliveryAttempt'), requestHeaders: {}, responseHeaders: {} } }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(isPrismaError(duplicate, 'P2002'), String(duplicate)).toBe(true);
 
     // Deleting a project removes everything below it.

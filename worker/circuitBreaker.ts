@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import type { Broadcaster } from '../src/core/broadcaster.ts';
 import type { Sql } from '../src/core/db/sql.ts';
-import { circuitMove, streakMayDisable, type CircuitSettings, type CircuitSnapshot, type CircuitState, type CircuitView } from '../src/core/delivery/circuit.ts';
+import {
+  circuitMove,
+  streakMayDisable,
+  type CircuitSettings,
+  type CircuitSnapshot,
+  type CircuitState,
+  type CircuitView,
+} from '../src/core/delivery/circuit.ts';
 import type { DeliveryQueue, DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
 import { requeueOpenDeliveries } from '../src/core/queue/requeue.ts';
 import { announceStatus } from '../src/core/webhookStatus.ts';
@@ -93,18 +100,21 @@ const snapshot = (r: MovedRow): CircuitSnapshot => ({
  * and attempts; their jobs wait for the next probe time, and a closing circuit brings them forward.
  */
 export function createCircuitBreaker(deps: CircuitBreakerDeps): CircuitBreaker {
-  const announce = (webhookId: string, r: MovedRow) =>
-    announceStatus(deps.broadcaster, { id: webhookId, projectId: r.project_id }, r.active, snapshot(r));
+  const announce = (webhookId: string, r: MovedRow) => announceStatus(deps.broadcaster, { id: webhookId, projectId: r.project_id }, r.active, snapshot(r));
 
   /** Held deliveries flow again: due ones are brought forward, the others keep their retry time. */
   async function releaseHeld(webhookId: string): Promise<void> {
-    await requeueOpenDeliveries(deps.sql, {
-      async enqueueAttempts(jobs) {
-        const due = jobs.filter((j) => (j.delayMs ?? 0) <= 0);
-        await deps.queue.enqueueAttempts(jobs.filter((j) => (j.delayMs ?? 0) > 0));
-        for (let i = 0; i < due.length; i += 50) await Promise.all(due.slice(i, i + 50).map((j) => deps.queue.bringForward(j)));
+    await requeueOpenDeliveries(
+      deps.sql,
+      {
+        async enqueueAttempts(jobs) {
+          const due = jobs.filter((j) => (j.delayMs ?? 0) <= 0);
+          await deps.queue.enqueueAttempts(jobs.filter((j) => (j.delayMs ?? 0) > 0));
+          for (let i = 0; i < due.length; i += 50) await Promise.all(due.slice(i, i + 50).map((j) => deps.queue.bringForward(j)));
+        },
       },
-    }, { webhookId });
+      { webhookId },
+    );
   }
 
   return {
@@ -122,14 +132,22 @@ export function createCircuitBreaker(deps: CircuitBreakerDeps): CircuitBreaker {
         // jobs kept the slots that new events to healthy endpoints wait for.) If the UPDATE loses
         // its race, the deliveries flow again at once, as when a circuit closes.
         deps.onHold(attempt.webhookId, Date.now() + move.cooldownSeconds * 1000);
-        const { rows } = await deps.sql.query<MovedRow>(OPEN_SQL, [attempt.webhookId, move.cooldownSeconds, move.from, attempt.deliveryId, deps.settings.failures]);
+        const { rows } = await deps.sql.query<MovedRow>(OPEN_SQL, [
+          attempt.webhookId,
+          move.cooldownSeconds,
+          move.from,
+          attempt.deliveryId,
+          deps.settings.failures,
+        ]);
         // From here the row holds the endpoint (claims pass its deliveries over until the probe), and
         // a re-enable through the API, which this process does not hear of, must not find it held here.
         deps.onRelease(attempt.webhookId);
         if (!rows.length) {
           // Another worker opened it first: the row holds. Only a circuit still closed (a success
           // won the race) lets what was handed back go at once.
-          const { rows: state } = await deps.sql.query<{ circuit_state: CircuitState }>('SELECT circuit_state FROM webhooks WHERE id = $1', [attempt.webhookId]);
+          const { rows: state } = await deps.sql.query<{ circuit_state: CircuitState }>('SELECT circuit_state FROM webhooks WHERE id = $1', [
+            attempt.webhookId,
+          ]);
           if (state[0]?.circuit_state === 'CLOSED') await releaseHeld(attempt.webhookId);
           return;
         }

@@ -82,7 +82,9 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
     rateLimiter: createRateLimiter(deps.redis, config.redisPrefix, config.delivery.rateLimitHeadroomMs),
     deferMissed: async (refs) => {
       const later = await laterOf(refs);
-      await scheduleAttempts(later.map(({ ref: [deliveryId, webhookId, attemptCount], untilMs }) => ({ deliveryId, webhookId, attemptCount, delayMs: untilMs - Date.now() })));
+      await scheduleAttempts(
+        later.map(({ ref: [deliveryId, webhookId, attemptCount], untilMs }) => ({ deliveryId, webhookId, attemptCount, delayMs: untilMs - Date.now() })),
+      );
     },
   });
   const processor = createDeliveryProcessor({
@@ -90,7 +92,9 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
     laterOf,
     scheduleAttempts,
     releaseCarried: (claim, ids) =>
-      releaseCarried(deps.preparedSql, claim, ids).catch((err) => logger.warn({ err, count: ids.length }, 'giving back leases taken at publish failed; they run out by themselves')),
+      releaseCarried(deps.preparedSql, claim, ids).catch((err) =>
+        logger.warn({ err, count: ids.length }, 'giving back leases taken at publish failed; they run out by themselves'),
+      ),
   });
   const connection = createRedis(config.redisUrl, logger);
   const worker = new Worker<DeliveryJobData>(DELIVERY_QUEUE_NAME, processor, {

@@ -120,12 +120,16 @@ export class DeliveryDispatcher {
     // way too, after it: a hold ending half-way through must not let a later one pass an earlier one.
     const refused = new Set<string>();
     const taken = deliveries.filter((d) => {
-      const ok = !refused.has(d.webhook.id) && this.holds.heldUntil(d.webhook.id) === undefined && this.endpoints.admitLeased(d.webhook.id, d.webhook.maxConcurrency);
+      const ok =
+        !refused.has(d.webhook.id) && this.holds.heldUntil(d.webhook.id) === undefined && this.endpoints.admitLeased(d.webhook.id, d.webhook.maxConcurrency);
       if (!ok) refused.add(d.webhook.id);
       return ok;
     });
     this.incoming = Math.max(0, this.incoming - taken.length);
-    this.held.holdLeasedAtPublish(taken.map((d) => d.id), renewAtMs);
+    this.held.holdLeasedAtPublish(
+      taken.map((d) => d.id),
+      renewAtMs,
+    );
     for (const d of taken) this.endpoints.park(d);
     this.pump();
     return taken;
@@ -177,7 +181,10 @@ export class DeliveryDispatcher {
         return this.pump();
       }
       // Closed while claiming: close() has handed back what was parked; these leases are let go too.
-      await releaseLeases(this.deps.preparedSql, heads.map((d) => d.id));
+      await releaseLeases(
+        this.deps.preparedSql,
+        heads.map((d) => d.id),
+      );
     }
     const jobs = await lineHeadJobs(this.deps.sql, { webhookIds });
     await Promise.all(jobs.map((job) => this.deps.settleDeps.scheduleAttempt(job)));
@@ -260,19 +267,22 @@ export class DeliveryDispatcher {
       // Written at once when something waits on it: an ordered line's next delivery, a failure's hold
       // on its endpoint, or this dispatcher's room (hasRoom) once a concurrency's worth is recording.
       const now = delivery.line === true || outcome.status !== 'SUCCEEDED' || this.recording >= this.limit;
-      const recorded = await this.deps.recorder.record({
-        attemptId,
-        deliveryId: delivery.id,
-        webhookId: delivery.webhook.id,
-        projectId: delivery.projectId,
-        attemptNumber: delivery.attemptCount + 1,
-        url: request.url,
-        // Sensitive values go to the receiver only; the log keeps their hints.
-        requestHeaders: loggedHeaders(delivery.webhook, request.headers),
-        result,
-        outcome,
-        at,
-      }, { now });
+      const recorded = await this.deps.recorder.record(
+        {
+          attemptId,
+          deliveryId: delivery.id,
+          webhookId: delivery.webhook.id,
+          projectId: delivery.projectId,
+          attemptNumber: delivery.attemptCount + 1,
+          url: request.url,
+          // Sensitive values go to the receiver only; the log keeps their hints.
+          requestHeaders: loggedHeaders(delivery.webhook, request.headers),
+          result,
+          outcome,
+          at,
+        },
+        { now },
+      );
       if ('duplicate' in recorded) return;
       await settle(this.deps.settleDeps, delivery, outcome, { attemptId, failureStreak: recorded.failureStreak, circuit: recorded.circuit });
     } catch (err) {
@@ -307,8 +317,13 @@ export class DeliveryDispatcher {
     for (const d of parked) this.held.release(d.id);
     const refs: DeliveryRef[] = [...parked.map((d): DeliveryRef => [d.id, d.webhook.id, d.attemptCount]), ...waiting];
     try {
-      await releaseLeases(this.deps.preparedSql, parked.map((d) => d.id));
-      await Promise.all(refs.map(([deliveryId, webhookId, attemptCount]) => this.deps.settleDeps.scheduleAttempt({ deliveryId, webhookId, attemptCount, delayMs })));
+      await releaseLeases(
+        this.deps.preparedSql,
+        parked.map((d) => d.id),
+      );
+      await Promise.all(
+        refs.map(([deliveryId, webhookId, attemptCount]) => this.deps.settleDeps.scheduleAttempt({ deliveryId, webhookId, attemptCount, delayMs })),
+      );
     } catch (err) {
       this.deps.logger.warn({ err, count: refs.length }, 'could not hand deliveries back; the reconciler will');
     }

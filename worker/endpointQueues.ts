@@ -47,7 +47,16 @@ export class EndpointQueues {
   private endpoint(webhookId: string): Endpoint {
     let e = this.endpoints.get(webhookId);
     if (!e) {
-      e = { cap: this.caps.get(webhookId) ?? DEFAULT_CAP, inFlight: 0, reserved: 0, parked: [], waiting: new Map(), refilling: false, started: new Map(), answerMs: null };
+      e = {
+        cap: this.caps.get(webhookId) ?? DEFAULT_CAP,
+        inFlight: 0,
+        reserved: 0,
+        parked: [],
+        waiting: new Map(),
+        refilling: false,
+        started: new Map(),
+        answerMs: null,
+      };
       this.endpoints.set(webhookId, e);
     }
     return e;

@@ -6,8 +6,7 @@ import { type Cidr, classifyAddress } from '../src/core/delivery/addressPolicy.t
 /** Resolves a host name to its addresses, in the order to try them. */
 export type Resolver = (hostname: string) => Promise<string[]>;
 
-export const systemResolver: Resolver = async (hostname) =>
-  (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+export const systemResolver: Resolver = async (hostname) => (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
 export class SsrfBlockedError extends Error {
   readonly code = 'SSRF_BLOCKED';

@@ -26,7 +26,13 @@ export class HeldLeases {
     this.renewSoon = createBatcher(
       async (ids: string[]) => {
         try {
-          const renewed = new Set(await renewLeases(sql, ids.filter((id) => this.ids.has(id)), leaseMs));
+          const renewed = new Set(
+            await renewLeases(
+              sql,
+              ids.filter((id) => this.ids.has(id)),
+              leaseMs,
+            ),
+          );
           return ids.map((id) => renewed.has(id));
         } catch (err) {
           logger.warn({ err, count: ids.length }, 'renewing leases taken at publish failed; trying again');

@@ -46,7 +46,11 @@ export function createDeliveryProcessor(deps: ProcessorDeps) {
     const taken = new Set(firstRun ? deps.dispatcher.takeLeased(carriedDeliveries(carried, refs), carriedRenewAt(carried)).map((d) => d.id) : []);
     // A later run leaves them leased: the first may have sent some, which their claim must not take
     // again before it is recorded; their claims wait for the lease instead.
-    if (firstRun) await giveBack(carried, Object.keys(carried.deliveries).filter((id) => !taken.has(id)));
+    if (firstRun)
+      await giveBack(
+        carried,
+        Object.keys(carried.deliveries).filter((id) => !taken.has(id)),
+      );
     return taken.size ? refs.filter(([id]) => !taken.has(id)) : refs;
   }
 
@@ -66,6 +70,8 @@ export function createDeliveryProcessor(deps: ProcessorDeps) {
       await job.moveToDelayed(Math.ceil(later[0].untilMs), token);
       throw new DelayedError();
     }
-    await deps.scheduleAttempts(later.map(({ ref: [deliveryId, webhookId, attemptCount], untilMs }) => ({ deliveryId, webhookId, attemptCount, delayMs: untilMs - Date.now() })));
+    await deps.scheduleAttempts(
+      later.map(({ ref: [deliveryId, webhookId, attemptCount], untilMs }) => ({ deliveryId, webhookId, attemptCount, delayMs: untilMs - Date.now() })),
+    );
   };
 }

@@ -47,9 +47,13 @@ export function startReconciler(
   // start are passed over above and free once that lease ends, so the start's look is taken again
   // then (after the first, should that take longer).
   let stopped = false;
-  const again = setTimeout(() => void starting.then(() => {
-    if (!stopped) void runOnce();
-  }), publishLeaseMs + 500);
+  const again = setTimeout(
+    () =>
+      void starting.then(() => {
+        if (!stopped) void runOnce();
+      }),
+    publishLeaseMs + 500,
+  );
   again.unref();
   const timer = setInterval(() => void runOnce(Math.min(intervalMs, 30_000)), intervalMs);
   timer.unref();

@@ -46,7 +46,9 @@ export function streakChanges(records: AttemptRecord[]): Map<string, { reset: bo
   return byWebhook;
 }
 
-const RECORD = prepared('hookpost.record', `
+const RECORD = prepared(
+  'hookpost.record',
+  `
 WITH v AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::int[], $7::jsonb[], $8::text[],
                        $9::int[], $10::text[], $11::bool[], $12::text[], $13::timestamp[], $14::timestamp[],
@@ -74,7 +76,8 @@ streak AS (
    WHERE w.id = s.webhook_id AND NOT (s.reset AND s.tail = 0 AND w.consecutive_failures = 0)
   RETURNING w.id, w.consecutive_failures, w.circuit_state, w.circuit_cooldown_seconds, w.circuit_probe_delivery_id)
 SELECT 'attempt' AS kind, id, 0 AS streak, NULL AS circuit_state, NULL::float8 AS circuit_cooldown_seconds, NULL AS circuit_probe_delivery_id FROM ins
-UNION ALL SELECT 'webhook', id, consecutive_failures, circuit_state, circuit_cooldown_seconds, circuit_probe_delivery_id FROM streak`);
+UNION ALL SELECT 'webhook', id, consecutive_failures, circuit_state, circuit_cooldown_seconds, circuit_probe_delivery_id FROM streak`,
+);
 
 function params(records: AttemptRecord[]): unknown[] {
   const streaks = [...streakChanges(records)];
@@ -148,7 +151,15 @@ export function createRecorder(deps: { sql: Sql; logger: Logger }): Recorder {
         return await write(records);
       } catch (err) {
         // One bad row (its delivery deleted with its webhook) must not sink the others: write them one by one.
-        if (isIntegrityError(err)) return Promise.all(records.map((r) => write([r]).then(([one]) => one, () => ({ duplicate: true }) as const)));
+        if (isIntegrityError(err))
+          return Promise.all(
+            records.map((r) =>
+              write([r]).then(
+                ([one]) => one,
+                () => ({ duplicate: true }) as const,
+              ),
+            ),
+          );
         deps.logger.error({ err, attempts: records.length }, 'recording attempts failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }

@@ -86,9 +86,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
       error: (...args) => logger.error(yogaLog(args), 'graphql'),
     },
     context: async (initial: InitialContext): Promise<GraphQLContext> => {
-      const key = initial.connectionParams
-        ? keyFromConnectionParams(initial.connectionParams)
-        : initial.request && keyFromHeaders(initial.request.headers);
+      const key = initial.connectionParams ? keyFromConnectionParams(initial.connectionParams) : initial.request && keyFromHeaders(initial.request.headers);
       return { deps, viewer: await deps.authenticate(key) };
     },
   });
@@ -140,14 +138,21 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
-        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        const {
+          schema: s,
+          execute,
+          subscribe,
+          contextFactory,
+          parse,
+          validate,
+        } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
           connectionParams: ctx.connectionParams ?? {},
         });
-        let contextValue;
+        let contextValue: Awaited<ReturnType<typeof contextFactory>>;
         try {
           contextValue = await contextFactory();
         } catch (err) {

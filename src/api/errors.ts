@@ -7,7 +7,6 @@ export function clientError(code: ErrorCode, message: string, extra: Record<stri
   return new GraphQLError(message, { extensions: { code, ...extra } });
 }
 
-export const badInput = (message: string, field?: string) =>
-  clientError('BAD_USER_INPUT', message, field ? { field } : {});
+export const badInput = (message: string, field?: string) => clientError('BAD_USER_INPUT', message, field ? { field } : {});
 
 export const notFound = (what: string, id: string) => clientError('NOT_FOUND', `No ${what} with id ${id}`, { id });

@@ -12,7 +12,7 @@ export interface GraphQLClient {
   subscribe<T = any>(
     query: string,
     variables: Record<string, unknown>,
-    handlers: { next: (data: T) => void | 'stop'; connected?: () => void },
+    handlers: { next: (data: T) => undefined | 'stop'; connected?: () => void },
     signal: AbortSignal,
   ): Promise<void>;
 }
@@ -86,7 +86,14 @@ export function createGraphQLClient(config: CliConfig): GraphQLClient {
               complete: resolve,
             },
           );
-          signal.addEventListener('abort', () => (stop(), resolve()), { once: true });
+          signal.addEventListener(
+            'abort',
+            () => {
+              stop();
+              resolve();
+            },
+            { once: true },
+          );
         });
       } finally {
         await client.dispose();

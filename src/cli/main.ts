@@ -82,12 +82,14 @@ export async function run(argv: string[]): Promise<number> {
     trapping = true;
     return controller.signal;
   };
-  const act: Act = (handler) => async (...args) => {
-    const cmd = args.at(-1) as Command;
-    const globals = cmd.optsWithGlobals();
-    const config = resolveCliConfig({ url: globals.apiUrl, apiKey: globals.apiKey });
-    await handler({ gql: createGraphQLClient(config), out: createOutput(Boolean(globals.json)), interruptible }, ...args.slice(0, -1));
-  };
+  const act: Act =
+    (handler) =>
+    async (...args) => {
+      const cmd = args.at(-1) as Command;
+      const globals = cmd.optsWithGlobals();
+      const config = resolveCliConfig({ url: globals.apiUrl, apiKey: globals.apiKey });
+      await handler({ gql: createGraphQLClient(config), out: createOutput(Boolean(globals.json)), interruptible }, ...args.slice(0, -1));
+    };
   try {
     await buildProgram(act).parseAsync(argv);
     return 0;

@@ -43,7 +43,10 @@ export async function jsonObjectFile(path: string): Promise<Record<string, unkno
 }
 
 export function list(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function numberList(value: string): number[] {

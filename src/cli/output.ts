@@ -37,7 +37,10 @@ export function table(headers: string[], rows: Cell[][]): string {
   const cells = rows.map((r) => r.map(cell));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => visibleLength(r[i] ?? ''))));
   const render = (r: string[]) =>
-    r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - visibleLength(c)))).join('  ').trimEnd();
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - visibleLength(c))))
+      .join('  ')
+      .trimEnd();
   return [pc.dim(render(headers)), ...cells.map(render)].join('\n');
 }
 

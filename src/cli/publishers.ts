@@ -38,10 +38,16 @@ export function singlePublisher(gql: GraphQLClient, projectId: string | undefine
     publish: (events) =>
       Promise.all(
         events.map(async (e) => {
-          const { publishEvent } = await gql.request(
-            'mutation($input: PublishEventInput!) { publishEvent(input: $input) { replayed deliveryCount } }',
-            { input: { type: e.type, data: e.data, idempotencyKey: e.idempotencyKey, projectId: e.projectId ?? projectId, tenantId: e.tenantId, broadcast: e.broadcast } },
-          );
+          const { publishEvent } = await gql.request('mutation($input: PublishEventInput!) { publishEvent(input: $input) { replayed deliveryCount } }', {
+            input: {
+              type: e.type,
+              data: e.data,
+              idempotencyKey: e.idempotencyKey,
+              projectId: e.projectId ?? projectId,
+              tenantId: e.tenantId,
+              broadcast: e.broadcast,
+            },
+          });
           return publishEvent as Published;
         }),
       ),
@@ -65,7 +71,7 @@ export async function bulkPublisher(
     const { __type } = await gql.request<{ __type: { fields: FieldInfo[] | null; inputFields: FieldInfo[] | null } | null }>(TYPE_INFO, { name });
     return __type && { fields: __type.fields ?? [], inputFields: __type.inputFields ?? [] };
   };
-  let mutation;
+  let mutation: Awaited<ReturnType<typeof typeInfo>>;
   try {
     mutation = await typeInfo('Mutation');
   } catch (err) {

@@ -13,7 +13,10 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/hookpost'),
   REDIS_URL: z
     .string()
-    .refine((v) => redisNodes(v).length > 0 && redisNodes(v).every((node) => URL.canParse(node) && node.startsWith('redis')), 'a redis:// URL, or several comma-separated for a Redis Cluster')
+    .refine(
+      (v) => redisNodes(v).length > 0 && redisNodes(v).every((node) => URL.canParse(node) && node.startsWith('redis')),
+      'a redis:// URL, or several comma-separated for a Redis Cluster',
+    )
     .default('redis://127.0.0.1:6379'),
   HOOKPOST_REDIS_PREFIX: z.string().min(1).default('hookpost'),
   HOOKPOST_ADMIN_KEY: z.string().min(16).optional(),
@@ -29,8 +32,16 @@ const envSchema = z.object({
   HOOKPOST_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).default(10),
   // 0 switches the circuit breaker off. Cool-downs are seconds, decimals allowed (tests use short ones).
   HOOKPOST_CIRCUIT_FAILURES: z.coerce.number().int().min(0).default(5),
-  HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: z.coerce.number().min(0.01).max(7 * 24 * 3600).default(60),
-  HOOKPOST_CIRCUIT_MAX_COOLDOWN_SECONDS: z.coerce.number().min(0.01).max(7 * 24 * 3600).default(3600),
+  HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: z.coerce
+    .number()
+    .min(0.01)
+    .max(7 * 24 * 3600)
+    .default(60),
+  HOOKPOST_CIRCUIT_MAX_COOLDOWN_SECONDS: z.coerce
+    .number()
+    .min(0.01)
+    .max(7 * 24 * 3600)
+    .default(3600),
   HOOKPOST_RATE_LIMIT_HEADROOM_MS: z.coerce.number().int().min(0).max(1000).default(100),
   HOOKPOST_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
   HOOKPOST_JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
@@ -41,7 +52,11 @@ const envSchema = z.object({
   HOOKPOST_ALLOWED_NETWORKS: z.string().transform(parsedWith(parseAllowedNetworks)).default([]),
   HOOKPOST_INTROSPECTION: z.enum(['true', 'false']).default('true'),
   HOOKPOST_FEDERATION: z.enum(['true', 'false']).default('false'),
-  HOOKPOST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  HOOKPOST_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   HOOKPOST_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   HOOKPOST_RETENTION_DAYS: z.coerce.number().min(0).default(30),
   HOOKPOST_RETENTION_INTERVAL_MS: z.coerce.number().int().min(100).default(3_600_000),

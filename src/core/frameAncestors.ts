@@ -9,7 +9,10 @@ const ORIGIN = /^https?:\/\/(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$/;
 export const DEFAULT_FRAME_ANCESTORS = "'none'";
 
 export function parseFrameAncestors(value: string): string {
-  const sources = value.split(/[\s,]+/).filter(Boolean).map((s) => s.replace(/\/$/, ''));
+  const sources = value
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((s) => s.replace(/\/$/, ''));
   if (!sources.length) throw new Error("give 'none', 'self' or origins such as https://app.example.com");
   const normalized = sources.map((s) => {
     const bare = s.replace(/^'(.*)'$/, '$1').toLowerCase();

@@ -17,9 +17,7 @@ export function newId(type: IdType): string {
   return `${ID_PREFIXES[type]}_${uuidv7().replaceAll('-', '')}`;
 }
 
-const TYPE_BY_PREFIX = new Map<string, IdType>(
-  Object.entries(ID_PREFIXES).map(([type, prefix]) => [prefix, type as IdType]),
-);
+const TYPE_BY_PREFIX = new Map<string, IdType>(Object.entries(ID_PREFIXES).map(([type, prefix]) => [prefix, type as IdType]));
 
 export function typeOfId(id: string): IdType | undefined {
   const underscore = id.indexOf('_');

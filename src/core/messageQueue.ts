@@ -36,7 +36,10 @@ export class MessageQueue<T> implements AsyncIterableIterator<T> {
     if (this.#closed) return;
     const verdict = this.options.keep ? this.options.keep(message) : true;
     if (verdict === false) return;
-    if (this.#entries.length - this.#head >= this.options.limit) return this.fail(this.options.overflow());
+    if (this.#entries.length - this.#head >= this.options.limit) {
+      this.fail(this.options.overflow());
+      return;
+    }
     // A verdict that fails reaches the consumer through next(); one the consumer never gets to (it
     // left first) must not be an unhandled rejection.
     if (verdict !== true) verdict.catch(() => undefined);

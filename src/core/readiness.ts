@@ -17,9 +17,7 @@ export async function checkReadiness(deps: { db: Db; redis: RedisClient }, timeo
   const [postgres, redis] = await Promise.all([
     probe(() => deps.db.$queryRaw`SELECT 1`, timeoutMs, 'postgres'),
     // Commands on a reconnecting client wait for the connection instead of failing: ask only a ready one.
-    deps.redis.status === 'ready'
-      ? probe(() => deps.redis.ping(), timeoutMs, 'redis')
-      : Promise.resolve(`not connected (${deps.redis.status})`),
+    deps.redis.status === 'ready' ? probe(() => deps.redis.ping(), timeoutMs, 'redis') : Promise.resolve(`not connected (${deps.redis.status})`),
   ]);
   const checks = { postgres, redis };
   const failing = (['postgres', 'redis'] as const).filter((part) => checks[part] !== 'ok');

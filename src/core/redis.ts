@@ -6,7 +6,10 @@ export type RedisClient = Redis | Cluster;
 
 /** The nodes of REDIS_URL: one URL, or several comma-separated for a Redis Cluster. */
 export function redisNodes(url: string): string[] {
-  return url.split(',').map((part) => part.trim()).filter(Boolean);
+  return url
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 }
 
 /**

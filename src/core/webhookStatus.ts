@@ -10,12 +10,7 @@ import { requeueOpenDeliveries } from './queue/requeue.ts';
  * circuit moved; the circuit travels with the message, so a quick OPEN → HALF_OPEN → CLOSED is seen
  * step by step even when the row has moved on by the time a subscriber loads it.
  */
-export function announceStatus(
-  broadcaster: Broadcaster,
-  webhook: { id: string; projectId: string },
-  active: boolean,
-  circuit?: CircuitSnapshot,
-): void {
+export function announceStatus(broadcaster: Broadcaster, webhook: { id: string; projectId: string }, active: boolean, circuit?: CircuitSnapshot): void {
   broadcaster.publish('webhookStatusChanged', { webhookId: webhook.id, projectId: webhook.projectId, active, ...(circuit ? { circuit } : {}) });
 }
 
@@ -23,11 +18,7 @@ export function announceStatus(
  * Disables a webhook unless it already is. Its open deliveries stay as they are: the worker holds
  * them (no attempt, no retry spent) until the webhook is enabled again.
  */
-export async function disableWebhook(
-  deps: { db: Db; broadcaster: Broadcaster },
-  webhook: { id: string; projectId: string },
-  reason: string,
-): Promise<boolean> {
+export async function disableWebhook(deps: { db: Db; broadcaster: Broadcaster }, webhook: { id: string; projectId: string }, reason: string): Promise<boolean> {
   const { count } = await deps.db.webhook.updateMany({
     where: { id: webhook.id, active: true },
     data: { active: false, disabledReason: reason, disabledAt: new Date() },

@@ -37,10 +37,16 @@ describe('authentication', () => {
   });
 
   it('revoking a key locks it out on the next request', async () => {
-    const { createApiKey } = await h.ok(`mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "ci" }) { key apiKey { id keyHint scope } } }`, { p: a.projectId });
+    const { createApiKey } = await h.ok(`mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "ci" }) { key apiKey { id keyHint scope } } }`, {
+      p: a.projectId,
+    });
     expect(createApiKey.apiKey).toMatchObject({ scope: 'PROJECT', keyHint: createApiKey.key.slice(-4) });
     expect((await h.ok(WEBHOOK, { id: hookA }, createApiKey.key)).webhook.id).toBe(hookA);
-    const { revokeApiKey } = await h.ok(`mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { revokedAt } } }`, { id: createApiKey.apiKey.id }, a.key);
+    const { revokeApiKey } = await h.ok(
+      `mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { revokedAt } } }`,
+      { id: createApiKey.apiKey.id },
+      a.key,
+    );
     expect(revokeApiKey.apiKey.revokedAt).not.toBeNull();
     const { apiKeys } = await h.ok(`{ apiKeys { edges { node { id name revokedAt } } } }`, {}, a.key);
     expect(apiKeys.edges.map((e: any) => e.node)).toContainEqual({ id: createApiKey.apiKey.id, name: 'ci', revokedAt: revokeApiKey.apiKey.revokedAt });
@@ -111,7 +117,9 @@ describe('webhook CRUD', () => {
     const p = await h.createProject('CRUD');
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      ids.push((await h.ok(CREATE_WEBHOOK, { input: { url: `https://crud.example/${i}`, events: ['a.*'], name: `hook ${i}` } }, p.key)).createWebhook.webhook.id);
+      ids.push(
+        (await h.ok(CREATE_WEBHOOK, { input: { url: `https://crud.example/${i}`, events: ['a.*'], name: `hook ${i}` } }, p.key)).createWebhook.webhook.id,
+      );
     }
     const LIST = `query($after: String) { webhooks(first: 2, after: $after) { edges { cursor node { id name } } pageInfo { hasNextPage endCursor } } }`;
     const page1 = (await h.ok(LIST, {}, p.key)).webhooks;
@@ -126,14 +134,26 @@ describe('webhook CRUD', () => {
       { id: ids[0], headers: { 'X-A': '1' } },
       p.key,
     );
-    expect(updateWebhook.webhook).toEqual({ events: ['b.created'], active: false, headers: { 'X-A': '1' }, timeoutSeconds: 5, description: 'd', url: 'https://crud.example/0', name: 'hook 0' });
+    expect(updateWebhook.webhook).toEqual({
+      events: ['b.created'],
+      active: false,
+      headers: { 'X-A': '1' },
+      timeoutSeconds: 5,
+      description: 'd',
+      url: 'https://crud.example/0',
+      name: 'hook 0',
+    });
     const { deleteWebhook } = await h.ok(`mutation($id: ID!) { deleteWebhook(input: { id: $id }) { deletedWebhookId } }`, { id: ids[0] }, p.key);
     expect(deleteWebhook.deletedWebhookId).toBe(ids[0]);
     expect(code(await h.gql(WEBHOOK, { id: ids[0] }, p.key))).toBe('NOT_FOUND');
   });
 
   it('never returns a secret after creation, and stores none in plaintext', async () => {
-    const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: 'https://s.example', events: ['*'], secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } }, a.key);
+    const { createWebhook } = await h.ok(
+      CREATE_WEBHOOK,
+      { input: { url: 'https://s.example', events: ['*'], secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } },
+      a.key,
+    );
     expect(createWebhook.secret).toBe('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
     const introspection = await h.ok(`{ __type(name: "Webhook") { fields { name } } }`);
     expect(introspection.__type.fields.map((f: any) => f.name)).not.toContain('secret');

@@ -39,7 +39,11 @@ describe('createWebhook refuses bad input and writes nothing', () => {
     ['a broken whsec_ secret', { url: 'https://x.example', events: ['*'], secret: 'whsec_***notbase64***' }, /secret/],
     ['a zero timeout', { url: 'https://x.example', events: ['*'], timeoutSeconds: 0 }, /timeoutSeconds/],
     ['a header overriding the signature', { url: 'https://x.example', events: ['*'], headers: { 'webhook-signature': 'x' } }, /cannot be overridden/],
-    ['a header overriding the branded signature', { url: 'https://x.example', events: ['*'], headers: { 'X-Hookpost-Signature': 'x' } }, /cannot be overridden/],
+    [
+      'a header overriding the branded signature',
+      { url: 'https://x.example', events: ['*'], headers: { 'X-Hookpost-Signature': 'x' } },
+      /cannot be overridden/,
+    ],
     ['a header with a line break', { url: 'https://x.example', events: ['*'], headers: { 'X-A': 'a\r\nX-B: b' } }, /one line/],
     ['headers that are not an object', { url: 'https://x.example', events: ['*'], headers: ['a'] }, /headers/],
   ])('%s', async (_what, input, message) => {
@@ -85,7 +89,11 @@ describe('unknown ids are NOT_FOUND', () => {
 
 describe('unexpected errors', () => {
   it('are masked: no message, no stack trace', async () => {
-    const broken = buildApp(h.deps, { authenticate: async () => { throw new Error('password=hunter2 at /srv/db.ts:42'); } });
+    const broken = buildApp(h.deps, {
+      authenticate: async () => {
+        throw new Error('password=hunter2 at /srv/db.ts:42');
+      },
+    });
     const url = await broken.listen(0);
     onTestFinished(() => broken.close());
     const res = await fetch(`${url}/graphql`, {
@@ -111,7 +119,9 @@ describe('plain http endpoints', () => {
   it('are refused when HOOKPOST_ALLOW_HTTP=false (the production default)', async () => {
     const strict = await startHarness({ HOOKPOST_ALLOW_HTTP: 'false' });
     onTestFinished(() => strict.close());
-    const res = await strict.gql(CREATE_WEBHOOK, { input: { projectId: (await strict.createProject()).projectId, url: 'http://x.example/hook', events: ['*'] } });
+    const res = await strict.gql(CREATE_WEBHOOK, {
+      input: { projectId: (await strict.createProject()).projectId, url: 'http://x.example/hook', events: ['*'] },
+    });
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.message).toMatch(/must use https/);
     expect(await strict.deps.db.webhook.count()).toBe(0);

@@ -45,7 +45,10 @@ describe('/dashboard', () => {
 
   it('serves the script and stylesheet with their types, revalidated by ETag, and nothing else', async () => {
     const url = await serve(dir);
-    for (const [file, type] of [['app.js', 'text/javascript; charset=utf-8'], ['app.css', 'text/css; charset=utf-8']]) {
+    for (const [file, type] of [
+      ['app.js', 'text/javascript; charset=utf-8'],
+      ['app.css', 'text/css; charset=utf-8'],
+    ]) {
       const res = await fetch(`${url}/dashboard/${file}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe(type);

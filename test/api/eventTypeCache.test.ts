@@ -60,7 +60,8 @@ describe('the validator cache while Redis is away', () => {
     const { projectId } = await h.createProject('Redis away');
     const db = h.deps.db;
     const strict = (on: boolean) => db.project.update({ where: { id: projectId }, data: { strictEventTypes: on } });
-    const refusedUnknown = async (catalog: ReturnType<typeof createEventCatalog>) => (await catalog.refusal(projectId, [{ type: 'not.listed', data: {} }]))?.field === 'type';
+    const refusedUnknown = async (catalog: ReturnType<typeof createEventCatalog>) =>
+      (await catalog.refusal(projectId, [{ type: 'not.listed', data: {} }]))?.field === 'type';
     // Changes below are written straight to Postgres: no message tells the caches.
 
     // Never connected: every call reads Postgres.

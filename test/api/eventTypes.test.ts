@@ -49,9 +49,20 @@ async function rows(projectId: string) {
 describe('the catalog', () => {
   it('creates, reads, pages, updates and deletes event types', async () => {
     const p = await h.createProject('Catalog');
-    const { createEventType } = await h.ok(CREATE, { input: { name: 'order.shipped', description: 'An order left the warehouse', schema: ORDER_SCHEMA, example: { orderId: 'ord_1', total: 12.5 } } }, p.key);
+    const { createEventType } = await h.ok(
+      CREATE,
+      { input: { name: 'order.shipped', description: 'An order left the warehouse', schema: ORDER_SCHEMA, example: { orderId: 'ord_1', total: 12.5 } } },
+      p.key,
+    );
     const shipped = createEventType.eventType;
-    expect(shipped).toMatchObject({ name: 'order.shipped', description: 'An order left the warehouse', schema: ORDER_SCHEMA, example: { orderId: 'ord_1', total: 12.5 }, deprecated: false, project: { id: p.projectId } });
+    expect(shipped).toMatchObject({
+      name: 'order.shipped',
+      description: 'An order left the warehouse',
+      schema: ORDER_SCHEMA,
+      example: { orderId: 'ord_1', total: 12.5 },
+      deprecated: false,
+      project: { id: p.projectId },
+    });
     expect(shipped.id).toMatch(/^ety_[0-9a-f]{32}$/);
     // Key order survives the round trip (json, not jsonb).
     expect(Object.keys(shipped.schema)).toEqual(['type', 'properties', 'required']);
@@ -99,11 +110,7 @@ describe('the catalog', () => {
     const p = await h.createProject('Catalog for tenants');
     const { createEventType } = await h.ok(CREATE, { input: { name: 'alert.created', example: { id: 'a1' } } }, p.key);
     const id = createEventType.eventType.id;
-    const { createTenantToken } = await h.ok(
-      `mutation { createTenantToken(input: { tenantId: "acme" }) { token } }`,
-      {},
-      p.key,
-    );
+    const { createTenantToken } = await h.ok(`mutation { createTenantToken(input: { tenantId: "acme" }) { token } }`, {}, p.key);
     const tenant = createTenantToken.token as string;
     expect((await h.ok(LIST, { first: 10 }, tenant)).eventTypes.edges.map((e: any) => e.node.name)).toEqual(['alert.created']);
     expect((await h.ok(`query($id: ID!) { node(id: $id) { ... on EventType { name } } }`, { id }, tenant)).node).toEqual({ name: 'alert.created' });
@@ -127,7 +134,11 @@ describe('the catalog', () => {
       ['an unknown type', { name: 'a.b', schema: { type: 'strin' } }, /^schema: .*must be equal to one of the allowed values/],
       ['an unknown keyword', { name: 'a.b', schema: { type: 'object', propertiez: {} } }, /unknown keyword: "propertiez"/],
       ['a remote $ref', { name: 'a.b', schema: { $ref: 'https://example.com/order.json' } }, /only references within the schema/],
-      ['an example failing the schema', { name: 'a.b', schema: ORDER_SCHEMA, example: { orderId: 'nope', total: 1 } }, /^example: does not match the schema: data\/orderId must match pattern/],
+      [
+        'an example failing the schema',
+        { name: 'a.b', schema: ORDER_SCHEMA, example: { orderId: 'nope', total: 1 } },
+        /^example: does not match the schema: data\/orderId must match pattern/,
+      ],
       ['an example that is not an object', { name: 'a.b', example: [1] }, /^example: data must be a JSON object/],
       ['a bad name', { name: 'a..b' }, /^name: /],
     ];
@@ -145,7 +156,11 @@ describe('the catalog', () => {
     expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'example' } });
     expect((await h.deps.db.eventType.findUniqueOrThrow({ where: { id: createEventType.eventType.id } })).schema).toEqual(ORDER_SCHEMA);
     // With a new example it goes through; null removes the schema.
-    const both = await h.ok(UPDATE, { input: { id: createEventType.eventType.id, schema: stricter, example: { orderId: 'ord_2', total: 2, currency: 'EUR' } } }, p.key);
+    const both = await h.ok(
+      UPDATE,
+      { input: { id: createEventType.eventType.id, schema: stricter, example: { orderId: 'ord_2', total: 2, currency: 'EUR' } } },
+      p.key,
+    );
     expect(both.updateEventType.eventType.schema.required).toContain('currency');
     const cleared = await h.ok(UPDATE, { input: { id: createEventType.eventType.id, schema: null } }, p.key);
     expect(cleared.updateEventType.eventType).toMatchObject({ schema: null, example: { orderId: 'ord_2' } });
@@ -166,15 +181,21 @@ describe('publishing against schemas', () => {
       extensions: { code: 'BAD_USER_INPUT', field: 'data', validationErrors: [{ instancePath: '/total', keyword: 'minimum', message: 'must be >= 0' }] },
     });
     const missing = await h.gql(PUBLISH_EVENT, { input: { type: 'order.shipped', data: { total: 3 } } }, p.key);
-    expect(missing.errors?.[0].extensions?.validationErrors).toEqual([expect.objectContaining({ instancePath: '', keyword: 'required', message: "must have required property 'orderId'" })]);
+    expect(missing.errors?.[0].extensions?.validationErrors).toEqual([
+      expect.objectContaining({ instancePath: '', keyword: 'required', message: "must have required property 'orderId'" }),
+    ]);
 
-    const many = await h.gql(PUBLISH_MANY, {
-      e: [
-        { type: 'order.shipped', data: { orderId: 'ord_1', total: 1 } },
-        { type: 'order.noted', data: { anything: true } },
-        { type: 'order.shipped', data: { orderId: 42, total: 1 } },
-      ],
-    }, p.key);
+    const many = await h.gql(
+      PUBLISH_MANY,
+      {
+        e: [
+          { type: 'order.shipped', data: { orderId: 'ord_1', total: 1 } },
+          { type: 'order.noted', data: { anything: true } },
+          { type: 'order.shipped', data: { orderId: 42, total: 1 } },
+        ],
+      },
+      p.key,
+    );
     expect(many.errors?.[0]).toMatchObject({
       message: 'events.2.data: does not match the schema of "order.shipped": data/orderId must be string',
       extensions: { code: 'BAD_USER_INPUT', field: 'events.2', validationErrors: [{ instancePath: '/orderId', keyword: 'type' }] },
@@ -182,13 +203,17 @@ describe('publishing against schemas', () => {
     expect(await rows(p.projectId)).toEqual(before);
 
     // Valid data, a type without a schema, and a type not in the catalog (strict mode off) all publish.
-    const ok = await h.ok(PUBLISH_MANY, {
-      e: [
-        { type: 'order.shipped', data: { orderId: 'ord_1', total: 1 } },
-        { type: 'order.noted', data: { anything: true } },
-        { type: 'not.catalogued', data: {} },
-      ],
-    }, p.key);
+    const ok = await h.ok(
+      PUBLISH_MANY,
+      {
+        e: [
+          { type: 'order.shipped', data: { orderId: 'ord_1', total: 1 } },
+          { type: 'order.noted', data: { anything: true } },
+          { type: 'not.catalogued', data: {} },
+        ],
+      },
+      p.key,
+    );
     expect(ok.publishEvents.deliveryCount).toBe(3);
     expect(await rows(p.projectId)).toEqual({ ...before, events: 3, deliveries: 3 });
   });
@@ -203,11 +228,13 @@ describe('sendTestEvent', () => {
     await h.ok(CREATE, { input: { name: 'order.shipped', schema: ORDER_SCHEMA, example: { orderId: 'ord_example', total: 99 } } }, p.key);
     const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['order.*'] } }, p.key);
     const send = async (eventType: string, data?: unknown) =>
-      (await h.ok(
-        `mutation($w: ID!, $t: String, $d: JSON) { sendTestEvent(input: { webhookId: $w, eventType: $t, data: $d }) { delivery { id } } }`,
-        { w: createWebhook.webhook.id, t: eventType, d: data },
-        p.key,
-      )).sendTestEvent.delivery.id as string;
+      (
+        await h.ok(
+          `mutation($w: ID!, $t: String, $d: JSON) { sendTestEvent(input: { webhookId: $w, eventType: $t, data: $d }) { delivery { id } } }`,
+          { w: createWebhook.webhook.id, t: eventType, d: data },
+          p.key,
+        )
+      ).sendTestEvent.delivery.id as string;
     const bodyOf = async (deliveryId: string) => {
       const requests = await waitUntil(() => receiver.requests.find((r) => r.headers['x-hookpost-delivery'] === deliveryId), 15_000, `delivery ${deliveryId}`);
       return JSON.parse(requests.body);
@@ -234,7 +261,16 @@ describe('strict projects', () => {
     const unknown = await h.gql(PUBLISH_EVENT, { input: { type: 'invoice.lost', data: {} } }, key);
     expect(unknown.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'type' } });
     expect(unknown.errors?.[0].message).toMatch(/"invoice\.lost" is not in the project's event-type catalog/);
-    const inBulk = await h.gql(PUBLISH_MANY, { e: [{ type: 'invoice.paid', data: {} }, { type: 'invoice.lost', data: {} }] }, key);
+    const inBulk = await h.gql(
+      PUBLISH_MANY,
+      {
+        e: [
+          { type: 'invoice.paid', data: {} },
+          { type: 'invoice.lost', data: {} },
+        ],
+      },
+      key,
+    );
     expect(inBulk.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'events.1' } });
 
     const hook = await h.gql(CREATE_WEBHOOK, { input: { url: 'https://x.example', events: ['invoice.paid', 'invoice.lost'] } }, key);
@@ -243,7 +279,11 @@ describe('strict projects', () => {
     expect(await rows(projectId)).toEqual(before);
 
     const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: 'https://x.example', events: ['invoice.paid', 'invoice.*', '*'] } }, key);
-    const renamed = await h.gql(`mutation($id: ID!) { updateWebhook(input: { id: $id, events: ["refund.made"] }) { webhook { events } } }`, { id: createWebhook.webhook.id }, key);
+    const renamed = await h.gql(
+      `mutation($id: ID!) { updateWebhook(input: { id: $id, events: ["refund.made"] }) { webhook { events } } }`,
+      { id: createWebhook.webhook.id },
+      key,
+    );
     expect(renamed.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect((await h.deps.db.webhook.findUniqueOrThrow({ where: { id: createWebhook.webhook.id } })).events).toEqual(['invoice.paid', 'invoice.*', '*']);
     expect((await h.ok(PUBLISH_EVENT, { input: { type: 'invoice.paid', data: {} } }, key)).publishEvent.deliveryCount).toBe(1);

@@ -43,17 +43,33 @@ function fannedOutRefs(n: number) {
 
 const CREATE = 'mutation($s: JSON, $x: JSON) { createEventType(input: { name: "hostile.type", schema: $s, example: $x }) { eventType { id } } }';
 const PUBLISH = 'mutation($d: JSON!) { publishEvent(input: { type: "order.paid", data: $d }) { deliveryCount } }';
-const PUBLISH_MANY = 'mutation($d: JSON!) { publishEvents(input: { events: [{ type: "order.paid", data: {} }, { type: "order.paid", data: $d }] }) { deliveryCount } }';
+const PUBLISH_MANY =
+  'mutation($d: JSON!) { publishEvents(input: { events: [{ type: "order.paid", data: {} }, { type: "order.paid", data: $d }] }) { deliveryCount } }';
 
 const cases: [string, string, string | (() => string), RegExp][] = [
   ['a schema over 64 KiB', CREATE, json({ s: { type: 'object', description: 'x'.repeat(70 * 1024) } }), /^schema: a schema must be at most 64 KiB/],
   ['a schema nested 5,000 levels deep', CREATE, `{"s":${nestedText(5000, 'not')}}`, /^schema: a schema may nest at most 32 levels deep/],
   // 20,000 subschemas in 60 KiB: ajv would compile for many seconds (about a millisecond each).
-  ['a schema slow to compile', CREATE, json({ s: { anyOf: Array.from({ length: 20_000 }, () => ({})) } }), /^schema: a schema may hold at most 500 objects and arrays/],
+  [
+    'a schema slow to compile',
+    CREATE,
+    json({ s: { anyOf: Array.from({ length: 20_000 }, () => ({})) } }),
+    /^schema: a schema may hold at most 500 objects and arrays/,
+  ],
   ['a schema slow to validate', CREATE, json({ s: fannedOutRefs(22) }), /^schema: a schema's \$refs may expand to at most 2000/],
   ['a recursive schema', CREATE, json({ s: { type: 'object', properties: { next: { $ref: '#' } } } }), /^schema: recursive schemas/],
-  ['a catastrophic-backtracking pattern', CREATE, json({ s: { type: 'string', pattern: '^(a+)+$' } }), /^schema: pattern "\^\(a\+\)\+\$" may backtrack catastrophically/],
-  ['a catastrophic patternProperties key', CREATE, json({ s: { type: 'object', patternProperties: { '^(\\w+\\s?)*$': {} } } }), /may backtrack catastrophically/],
+  [
+    'a catastrophic-backtracking pattern',
+    CREATE,
+    json({ s: { type: 'string', pattern: '^(a+)+$' } }),
+    /^schema: pattern "\^\(a\+\)\+\$" may backtrack catastrophically/,
+  ],
+  [
+    'a catastrophic patternProperties key',
+    CREATE,
+    json({ s: { type: 'object', patternProperties: { '^(\\w+\\s?)*$': {} } } }),
+    /may backtrack catastrophically/,
+  ],
   ['a pattern of 10,000 characters', CREATE, json({ s: { type: 'string', pattern: 'a'.repeat(10_000) } }), /longer than 256 characters/],
   ['uniqueItems over unbounded object arrays', CREATE, json({ s: { type: 'array', uniqueItems: true } }), /uniqueItems needs maxItems/],
   ['a remote $ref (never fetched)', CREATE, () => json({ s: { $ref: `${remote.url}/schema.json` } }), /only references within the schema/],
@@ -78,9 +94,18 @@ describe('hostile schemas, examples and payloads', () => {
   });
 
   it('a schema at the limits is accepted, and its events are checked', async () => {
-    const ok = await post(CREATE, json({ s: { type: 'object', properties: { tags: { type: 'array', items: { type: 'string', pattern: '^[a-z]+$' }, uniqueItems: true } } }, x: { tags: ['a', 'b'] } }));
+    const ok = await post(
+      CREATE,
+      json({
+        s: { type: 'object', properties: { tags: { type: 'array', items: { type: 'string', pattern: '^[a-z]+$' }, uniqueItems: true } } },
+        x: { tags: ['a', 'b'] },
+      }),
+    );
     expect(ok.errors).toBeUndefined();
-    const bad = await post('mutation($d: JSON!) { publishEvent(input: { type: "hostile.type", data: $d }) { deliveryCount } }', json({ d: { tags: ['a', 'a'] } }));
+    const bad = await post(
+      'mutation($d: JSON!) { publishEvent(input: { type: "hostile.type", data: $d }) { deliveryCount } }',
+      json({ d: { tags: ['a', 'a'] } }),
+    );
     expect(bad.errors?.[0]?.message).toMatch(/must NOT have duplicate items/);
   });
 });

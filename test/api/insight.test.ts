@@ -49,16 +49,21 @@ async function plan(key: string, hook: keyof typeof hooks, type: string, rows: [
 function expectedStats(rows: Planned[], windowMinutes: number) {
   const inWindow = rows.filter((r) => r.at.getTime() >= Date.now() - windowMinutes * 60_000);
   const ok = (r: Planned) => r.status !== null && r.status >= 200 && r.status < 300;
-  const latest = (list: Planned[]) =>
-    list.length ? new Date(Math.max(...list.map((r) => r.at.getTime()))).toISOString() : null;
+  const latest = (list: Planned[]) => (list.length ? new Date(Math.max(...list.map((r) => r.at.getTime()))).toISOString() : null);
   const succeeded = inWindow.filter(ok).length;
   return {
     total: inWindow.length,
     succeeded,
     failed: inWindow.length - succeeded,
     successRate: inWindow.length ? succeeded / inWindow.length : null,
-    p50LatencyMs: percentileCont(inWindow.map((r) => r.durationMs), 0.5),
-    p95LatencyMs: percentileCont(inWindow.map((r) => r.durationMs), 0.95),
+    p50LatencyMs: percentileCont(
+      inWindow.map((r) => r.durationMs),
+      0.5,
+    ),
+    p95LatencyMs: percentileCont(
+      inWindow.map((r) => r.durationMs),
+      0.95,
+    ),
     lastSuccessAt: latest(inWindow.filter(ok)),
     lastFailureAt: latest(inWindow.filter((r) => !ok(r))),
   };
@@ -113,8 +118,15 @@ describe('Webhook.stats and Project.stats', () => {
     ['LAST_DAY', DAY],
     ['LAST_WEEK', 7 * DAY],
   ])("count a webhook's attempts in %s, with percentiles and the latest success and failure", async (window, minutes) => {
-    const { webhook } = await h.ok(`query($id: ID!, $w: StatsWindow!) { webhook(id: $id) { stats(window: $w) { ${STATS_FIELDS} } } }`, { id: hooks.a, w: window }, p.key);
-    const expected = expectedStats(planned.filter((r) => r.webhook === 'a'), minutes);
+    const { webhook } = await h.ok(
+      `query($id: ID!, $w: StatsWindow!) { webhook(id: $id) { stats(window: $w) { ${STATS_FIELDS} } } }`,
+      { id: hooks.a, w: window },
+      p.key,
+    );
+    const expected = expectedStats(
+      planned.filter((r) => r.webhook === 'a'),
+      minutes,
+    );
     expect(expected.total).toBeGreaterThan(0);
     expect(webhook.stats).toEqual({ ...expected, successRate: expect.closeTo(expected.successRate!, 10) });
   });
@@ -122,7 +134,14 @@ describe('Webhook.stats and Project.stats', () => {
   it('reports an idle webhook as zero attempts with no rate, latency or dates', async () => {
     const { webhook } = await h.ok(`query($id: ID!) { webhook(id: $id) { stats(window: LAST_WEEK) { ${STATS_FIELDS} } } }`, { id: hooks.c }, p.key);
     expect(webhook.stats).toEqual({
-      total: 0, succeeded: 0, failed: 0, successRate: null, p50LatencyMs: null, p95LatencyMs: null, lastSuccessAt: null, lastFailureAt: null,
+      total: 0,
+      succeeded: 0,
+      failed: 0,
+      successRate: null,
+      p50LatencyMs: null,
+      p95LatencyMs: null,
+      lastSuccessAt: null,
+      lastFailureAt: null,
     });
   });
 
@@ -133,7 +152,10 @@ describe('Webhook.stats and Project.stats', () => {
     try {
       const { viewer } = await h.ok(`{ viewer { project { stats(window: LAST_DAY) { ${STATS_FIELDS} backlog } } } }`, {}, p.key);
       const { backlog, ...stats } = viewer.project.stats;
-      const expected = expectedStats(planned.filter((r) => r.webhook === 'a' || r.webhook === 'b'), DAY);
+      const expected = expectedStats(
+        planned.filter((r) => r.webhook === 'a' || r.webhook === 'b'),
+        DAY,
+      );
       expect(stats).toEqual({ ...expected, successRate: expect.closeTo(expected.successRate!, 10) });
       const open = planned.filter((r) => r.webhook !== 'qa' && (r.status === 500 || r.status === 404)).map((r) => r.deliveryId);
       expect(open.length).toBe(2);

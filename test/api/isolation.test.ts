@@ -67,17 +67,25 @@ const ids = (connection: { edges: { node: { id: string } }[] }) => connection.ed
 const freshWebhook = async () =>
   (await h.ok(CREATE_WEBHOOK, { input: { projectId: A.projectId, url: receiver.url, events: ['x.y'] } })).createWebhook.webhook.id as string;
 const freshKey = async () =>
-  (await h.ok(`mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "victim" }) { apiKey { id } } }`, { p: A.projectId })).createApiKey.apiKey.id as string;
+  (await h.ok(`mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "victim" }) { apiKey { id } } }`, { p: A.projectId })).createApiKey.apiKey
+    .id as string;
 /** A webhook of project A with one dead-lettered delivery. */
 const failedWebhook = async () => {
-  const w = (await h.ok(CREATE_WEBHOOK, { input: { projectId: A.projectId, url: failing.url, events: ['x.y'], retryPolicy: { schedule: [] } } })).createWebhook.webhook.id;
+  const w = (await h.ok(CREATE_WEBHOOK, { input: { projectId: A.projectId, url: failing.url, events: ['x.y'], retryPolicy: { schedule: [] } } })).createWebhook
+    .webhook.id;
   await h.ok(`mutation($w: ID!) { sendTestEvent(input: { webhookId: $w }) { delivery { id } } }`, { w });
   await h.waitForDelivery({ webhookId: w }, 'FAILED');
   return w as string;
 };
 
 const operations: Operation[] = [
-  { name: 'project', query: `query($id: ID!) { project(id: $id) { id } }`, vars: () => ({ id: A.projectId }), allowed: (d) => expect(d.project.id).toBe(A.projectId), expect: { tenant: 'ok' } },
+  {
+    name: 'project',
+    query: `query($id: ID!) { project(id: $id) { id } }`,
+    vars: () => ({ id: A.projectId }),
+    allowed: (d) => expect(d.project.id).toBe(A.projectId),
+    expect: { tenant: 'ok' },
+  },
   {
     name: 'projects',
     query: `{ projects(first: 100) { edges { node { id } } } }`,
@@ -85,14 +93,62 @@ const operations: Operation[] = [
     allowed: (d) => expect(ids(d.projects)).toEqual(expect.arrayContaining([A.projectId, B.projectId])),
     expect: { own: 'FORBIDDEN', foreign: 'FORBIDDEN', tenant: 'FORBIDDEN' },
   },
-  { name: 'webhooks', query: `query($p: ID) { webhooks(projectId: $p, first: 100) { edges { node { id } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.webhooks)).toContain(hookA), expect: { foreign: 'FORBIDDEN', tenant: 'ok' }, asTenant: (d) => expect(ids(d.webhooks)).toEqual([tenantHook]) },
-  { name: 'apiKeys', query: `query($p: ID) { apiKeys(projectId: $p, first: 100) { edges { node { id keyHint } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.apiKeys)).toContain(keyIdA), expect: { foreign: 'FORBIDDEN', tenant: 'FORBIDDEN' } },
-  { name: 'webhook', query: `query($id: ID!) { webhook(id: $id) { id url } }`, vars: () => ({ id: hookA }), allowed: (d) => expect(d.webhook).toEqual({ id: hookA, url: receiver.url }) },
-  { name: 'events', query: `query($p: ID) { events(projectId: $p, first: 100) { edges { node { id data } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.events)).toContain(eventA), expect: { foreign: 'FORBIDDEN', tenant: 'ok' }, asTenant: (d) => expect(ids(d.events)).toEqual([tenantEvent]) },
-  { name: 'event', query: `query($id: ID!) { event(id: $id) { id data } }`, vars: () => ({ id: eventA }), allowed: (d) => expect(d.event).toEqual({ id: eventA, data: {} }) },
-  { name: 'deliveries by webhook', query: `query($w: ID) { deliveries(webhookId: $w, first: 100) { edges { node { id } } } }`, vars: () => ({ w: hookA }), allowed: (d) => expect(ids(d.deliveries)).toContain(deliveryA) },
-  { name: 'deliveries by event', query: `query($e: ID) { deliveries(eventId: $e) { edges { node { id } } } }`, vars: () => ({ e: eventA }), allowed: (d) => expect(ids(d.deliveries)).toEqual([deliveryA]) },
-  { name: 'deliveries by project', query: `query($p: ID) { deliveries(projectId: $p, first: 100) { edges { node { id } } } }`, vars: () => ({ p: A.projectId }), allowed: (d) => expect(ids(d.deliveries)).toContain(deliveryA), expect: { foreign: 'FORBIDDEN', tenant: 'ok' }, asTenant: async (d) => expect(ids(d.deliveries)).toEqual((await db().delivery.findMany({ where: { tenantId: 't1' }, orderBy: { id: 'desc' } })).map((r) => r.id)) },
+  {
+    name: 'webhooks',
+    query: `query($p: ID) { webhooks(projectId: $p, first: 100) { edges { node { id } } } }`,
+    vars: () => ({ p: A.projectId }),
+    allowed: (d) => expect(ids(d.webhooks)).toContain(hookA),
+    expect: { foreign: 'FORBIDDEN', tenant: 'ok' },
+    asTenant: (d) => expect(ids(d.webhooks)).toEqual([tenantHook]),
+  },
+  {
+    name: 'apiKeys',
+    query: `query($p: ID) { apiKeys(projectId: $p, first: 100) { edges { node { id keyHint } } } }`,
+    vars: () => ({ p: A.projectId }),
+    allowed: (d) => expect(ids(d.apiKeys)).toContain(keyIdA),
+    expect: { foreign: 'FORBIDDEN', tenant: 'FORBIDDEN' },
+  },
+  {
+    name: 'webhook',
+    query: `query($id: ID!) { webhook(id: $id) { id url } }`,
+    vars: () => ({ id: hookA }),
+    allowed: (d) => expect(d.webhook).toEqual({ id: hookA, url: receiver.url }),
+  },
+  {
+    name: 'events',
+    query: `query($p: ID) { events(projectId: $p, first: 100) { edges { node { id data } } } }`,
+    vars: () => ({ p: A.projectId }),
+    allowed: (d) => expect(ids(d.events)).toContain(eventA),
+    expect: { foreign: 'FORBIDDEN', tenant: 'ok' },
+    asTenant: (d) => expect(ids(d.events)).toEqual([tenantEvent]),
+  },
+  {
+    name: 'event',
+    query: `query($id: ID!) { event(id: $id) { id data } }`,
+    vars: () => ({ id: eventA }),
+    allowed: (d) => expect(d.event).toEqual({ id: eventA, data: {} }),
+  },
+  {
+    name: 'deliveries by webhook',
+    query: `query($w: ID) { deliveries(webhookId: $w, first: 100) { edges { node { id } } } }`,
+    vars: () => ({ w: hookA }),
+    allowed: (d) => expect(ids(d.deliveries)).toContain(deliveryA),
+  },
+  {
+    name: 'deliveries by event',
+    query: `query($e: ID) { deliveries(eventId: $e) { edges { node { id } } } }`,
+    vars: () => ({ e: eventA }),
+    allowed: (d) => expect(ids(d.deliveries)).toEqual([deliveryA]),
+  },
+  {
+    name: 'deliveries by project',
+    query: `query($p: ID) { deliveries(projectId: $p, first: 100) { edges { node { id } } } }`,
+    vars: () => ({ p: A.projectId }),
+    allowed: (d) => expect(ids(d.deliveries)).toContain(deliveryA),
+    expect: { foreign: 'FORBIDDEN', tenant: 'ok' },
+    asTenant: async (d) =>
+      expect(ids(d.deliveries)).toEqual((await db().delivery.findMany({ where: { tenantId: 't1' }, orderBy: { id: 'desc' } })).map((r) => r.id)),
+  },
   {
     name: 'delivery',
     query: `query($id: ID!) { delivery(id: $id) { id attempts { edges { node { id responseBody } } } } }`,
@@ -111,14 +167,16 @@ const operations: Operation[] = [
       ['node(project)', () => A.projectId],
       ['node(api key)', () => keyIdA],
     ] as const
-  ).map(([name, id]): Operation => ({
-    name,
-    query: `query($id: ID!) { node(id: $id) { id } }`,
-    vars: () => ({ id: id() }),
-    allowed: (d) => expect(d.node).toEqual({ id: id() }),
-    // The project itself is readable with a tenant token; API keys and project-wide objects are not.
-    expect: { foreign: 'null', tenant: name === 'node(project)' ? 'ok' : 'null' },
-  })),
+  ).map(
+    ([name, id]): Operation => ({
+      name,
+      query: `query($id: ID!) { node(id: $id) { id } }`,
+      vars: () => ({ id: id() }),
+      allowed: (d) => expect(d.node).toEqual({ id: id() }),
+      // The project itself is readable with a tenant token; API keys and project-wide objects are not.
+      expect: { foreign: 'null', tenant: name === 'node(project)' ? 'ok' : 'null' },
+    }),
+  ),
   {
     name: 'nodes',
     query: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
@@ -130,10 +188,16 @@ const operations: Operation[] = [
     name: 'createWebhook',
     query: `mutation($p: ID) { createWebhook(input: { projectId: $p, url: "https://n.example", events: ["a.b"] }) { webhook { id } } }`,
     vars: () => ({ p: A.projectId }),
-    allowed: async (d) => expect(await db().webhook.findUnique({ where: { id: d.createWebhook.webhook.id } })).toMatchObject({ projectId: A.projectId, url: 'https://n.example', tenantId: null }),
+    allowed: async (d) =>
+      expect(await db().webhook.findUnique({ where: { id: d.createWebhook.webhook.id } })).toMatchObject({
+        projectId: A.projectId,
+        url: 'https://n.example',
+        tenantId: null,
+      }),
     expect: { foreign: 'FORBIDDEN', tenant: 'ok' },
     // A tenant token's webhook is its tenant's, though it did not say so.
-    asTenant: async (d) => expect(await db().webhook.findUnique({ where: { id: d.createWebhook.webhook.id } })).toMatchObject({ projectId: A.projectId, tenantId: 't1' }),
+    asTenant: async (d) =>
+      expect(await db().webhook.findUnique({ where: { id: d.createWebhook.webhook.id } })).toMatchObject({ projectId: A.projectId, tenantId: 't1' }),
   },
   {
     name: 'updateWebhook',
@@ -176,7 +240,8 @@ const operations: Operation[] = [
     name: 'sendTestEvent',
     query: `mutation($w: ID!) { sendTestEvent(input: { webhookId: $w }) { delivery { id } } }`,
     vars: async () => ({ w: await freshWebhook() }),
-    allowed: async (d, v) => expect(await db().delivery.findUnique({ where: { id: d.sendTestEvent.delivery.id } })).toMatchObject({ webhookId: v.w, projectId: A.projectId }),
+    allowed: async (d, v) =>
+      expect(await db().delivery.findUnique({ where: { id: d.sendTestEvent.delivery.id } })).toMatchObject({ webhookId: v.w, projectId: A.projectId }),
   },
   {
     name: 'retryDelivery',
@@ -194,7 +259,8 @@ const operations: Operation[] = [
     name: 'createApiKey',
     query: `mutation($p: ID) { createApiKey(input: { projectId: $p, name: "k" }) { key apiKey { id } } }`,
     vars: () => ({ p: A.projectId }),
-    allowed: async (d) => expect(await db().apiKey.findUnique({ where: { id: d.createApiKey.apiKey.id } })).toMatchObject({ projectId: A.projectId, scope: 'PROJECT' }),
+    allowed: async (d) =>
+      expect(await db().apiKey.findUnique({ where: { id: d.createApiKey.apiKey.id } })).toMatchObject({ projectId: A.projectId, scope: 'PROJECT' }),
     expect: { foreign: 'FORBIDDEN', tenant: 'FORBIDDEN' },
   },
   {
@@ -211,7 +277,12 @@ const operations: Operation[] = [
     name: 'createTenantToken',
     query: `mutation($p: ID) { createTenantToken(input: { projectId: $p, tenantId: "t9" }) { token } }`,
     vars: () => ({ p: A.projectId }),
-    allowed: async (d) => expect((await h.ok(`{ viewer { scope tenantId project { id } } }`, {}, d.createTenantToken.token)).viewer).toEqual({ scope: 'TENANT', tenantId: 't9', project: { id: A.projectId } }),
+    allowed: async (d) =>
+      expect((await h.ok(`{ viewer { scope tenantId project { id } } }`, {}, d.createTenantToken.token)).viewer).toEqual({
+        scope: 'TENANT',
+        tenantId: 't9',
+        project: { id: A.projectId },
+      }),
     expect: { foreign: 'FORBIDDEN', tenant: 'FORBIDDEN' },
   },
 ];

@@ -21,16 +21,25 @@ describe('publishEvents (bulk)', () => {
       deliveries: await h.deps.db.delivery.count({ where: { projectId } }),
     });
 
-    const first = await h.ok(PUBLISH_MANY, {
-      e: [
-        { type: 'order.shipped', data: { n: 1 }, idempotencyKey: 'k1' },
-        { type: 'order.created', data: { n: 2 } },
-        { type: 'user.created', data: { n: 3 } },
-        { type: 'order.shipped', data: { n: 4 }, idempotencyKey: 'k1' },
-      ],
-    }, key);
+    const first = await h.ok(
+      PUBLISH_MANY,
+      {
+        e: [
+          { type: 'order.shipped', data: { n: 1 }, idempotencyKey: 'k1' },
+          { type: 'order.created', data: { n: 2 } },
+          { type: 'user.created', data: { n: 3 } },
+          { type: 'order.shipped', data: { n: 4 }, idempotencyKey: 'k1' },
+        ],
+      },
+      key,
+    );
     const results = first.publishEvents.results;
-    expect(results.map((r: { deliveryCount: number; replayed: boolean }) => [r.deliveryCount, r.replayed])).toEqual([[2, false], [1, false], [0, false], [2, true]]);
+    expect(results.map((r: { deliveryCount: number; replayed: boolean }) => [r.deliveryCount, r.replayed])).toEqual([
+      [2, false],
+      [1, false],
+      [0, false],
+      [2, true],
+    ]);
     // The same key twice in one call: the second is the first event, replayed.
     expect(results[3].event).toEqual(results[0].event);
     expect(results[1].event).toMatchObject({ type: 'order.created', data: { n: 2 } });
@@ -40,7 +49,16 @@ describe('publishEvents (bulk)', () => {
     const again = await h.ok(PUBLISH_MANY, { e: [{ type: 'order.shipped', data: { n: 9 }, idempotencyKey: 'k1' }] }, key);
     expect(again.publishEvents).toMatchObject({ deliveryCount: 0, results: [{ replayed: true, event: { id: results[0].event.id } }] });
 
-    const refused = await h.gql(PUBLISH_MANY, { e: [{ type: 'order.ok', data: {} }, { type: 'Not A Type', data: {} }] }, key);
+    const refused = await h.gql(
+      PUBLISH_MANY,
+      {
+        e: [
+          { type: 'order.ok', data: {} },
+          { type: 'Not A Type', data: {} },
+        ],
+      },
+      key,
+    );
     expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'events.1' } });
     expect(refused.errors?.[0].message).toMatch(/^events\.1\.type: /);
     const tooMany = await h.gql(PUBLISH_MANY, { e: Array.from({ length: 1001 }, () => ({ type: 'order.x', data: {} })) }, key);
@@ -66,7 +84,10 @@ describe('publishEvents (bulk)', () => {
       return (await res.json()) as { data?: { publishEvent: { deliveryCount: number } }; errors?: { message: string; extensions?: { code?: string } }[] };
     };
     for (const levels of [65, 5000]) {
-      expect((await publish(levels)).errors?.[0]).toMatchObject({ message: 'data: data may nest at most 64 levels deep', extensions: { code: 'BAD_USER_INPUT' } });
+      expect((await publish(levels)).errors?.[0]).toMatchObject({
+        message: 'data: data may nest at most 64 levels deep',
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     }
     expect((await publish(64)).data?.publishEvent.deliveryCount).toBe(0);
     expect(await h.deps.db.event.count({ where: { projectId } })).toBe(1);

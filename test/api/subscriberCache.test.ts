@@ -17,7 +17,9 @@ describe('the subscriber cache', () => {
       });
       const body = (await res.json()) as { data?: { publishEvent: { event: { id: string } } }; errors?: unknown[] };
       expect(body.errors).toBeUndefined();
-      const { rows } = await h.deps.sql.query<{ webhook_id: string }>('SELECT webhook_id FROM deliveries WHERE event_id = $1', [body.data!.publishEvent.event.id]);
+      const { rows } = await h.deps.sql.query<{ webhook_id: string }>('SELECT webhook_id FROM deliveries WHERE event_id = $1', [
+        body.data!.publishEvent.event.id,
+      ]);
       return rows.map((r) => r.webhook_id).sort();
     };
     const create = async (input: Record<string, unknown>) =>
@@ -37,7 +39,11 @@ describe('the subscriber cache', () => {
     expect(await publishThere({ n: 3 })).toEqual([b]);
 
     // A filter set through the API.
-    await h.ok(`mutation($id: ID!, $f: JSON) { updateWebhook(input: { id: $id, filter: $f }) { webhook { id } } }`, { id: b, f: { 'data.n': { $gte: 10 } } }, key);
+    await h.ok(
+      `mutation($id: ID!, $f: JSON) { updateWebhook(input: { id: $id, filter: $f }) { webhook { id } } }`,
+      { id: b, f: { 'data.n': { $gte: 10 } } },
+      key,
+    );
     expect(await publishThere({ n: 4 })).toEqual([]);
     expect(await publishThere({ n: 10 })).toEqual([b]);
 

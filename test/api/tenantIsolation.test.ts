@@ -79,20 +79,57 @@ const db = () => h.deps.db;
 const ids = (c: { edges: { node: { id: string } }[] }) => c.edges.map((e) => e.node.id);
 
 const operations: Operation[] = [
-  { name: 'webhook', query: `query($id: ID!) { webhook(id: $id) { id tenantId } }`, vars: (o) => ({ id: o.webhook }), allowed: (d, o) => expect(d.webhook).toEqual({ id: o.webhook, tenantId: o.tenantId }) },
-  { name: 'event', query: `query($id: ID!) { event(id: $id) { id tenantId data } }`, vars: (o) => ({ id: o.event }), allowed: (d, o) => expect(d.event).toMatchObject({ id: o.event, tenantId: o.tenantId }) },
-  { name: 'delivery', query: `query($id: ID!) { delivery(id: $id) { id tenantId attempts { edges { node { id } } } } }`, vars: (o) => ({ id: o.delivery }), allowed: (d, o) => expect(d.delivery).toEqual({ id: o.delivery, tenantId: o.tenantId, attempts: { edges: [{ node: { id: o.attempt } }] } }) },
-  { name: 'deliveries by webhook', query: `query($w: ID) { deliveries(webhookId: $w) { edges { node { id } } } }`, vars: (o) => ({ w: o.webhook }), allowed: (d, o) => expect(ids(d.deliveries)).toEqual([o.delivery]) },
-  { name: 'deliveries by event', query: `query($e: ID) { deliveries(eventId: $e) { edges { node { id } } } }`, vars: (o) => ({ e: o.event }), allowed: (d, o) => expect(ids(d.deliveries)).toEqual([o.delivery]) },
-  { name: 'attempts by delivery', query: `query($d: ID) { attempts(deliveryId: $d) { edges { node { id } } } }`, vars: (o) => ({ d: o.delivery }), allowed: (d, o) => expect(ids(d.attempts)).toEqual([o.attempt]) },
-  { name: 'attempts by webhook', query: `query($w: ID) { attempts(webhookId: $w) { edges { node { id } } } }`, vars: (o) => ({ w: o.webhook }), allowed: (d, o) => expect(ids(d.attempts)).toEqual([o.attempt]) },
-  ...(['webhook', 'event', 'delivery', 'attempt'] as const).map((kind): Operation => ({
-    name: `node(${kind})`,
-    query: `query($id: ID!) { node(id: $id) { id } }`,
-    vars: (o) => ({ id: o[kind] }),
-    allowed: (d, o) => expect(d.node).toEqual({ id: o[kind] }),
-    refused: 'null',
-  })),
+  {
+    name: 'webhook',
+    query: `query($id: ID!) { webhook(id: $id) { id tenantId } }`,
+    vars: (o) => ({ id: o.webhook }),
+    allowed: (d, o) => expect(d.webhook).toEqual({ id: o.webhook, tenantId: o.tenantId }),
+  },
+  {
+    name: 'event',
+    query: `query($id: ID!) { event(id: $id) { id tenantId data } }`,
+    vars: (o) => ({ id: o.event }),
+    allowed: (d, o) => expect(d.event).toMatchObject({ id: o.event, tenantId: o.tenantId }),
+  },
+  {
+    name: 'delivery',
+    query: `query($id: ID!) { delivery(id: $id) { id tenantId attempts { edges { node { id } } } } }`,
+    vars: (o) => ({ id: o.delivery }),
+    allowed: (d, o) => expect(d.delivery).toEqual({ id: o.delivery, tenantId: o.tenantId, attempts: { edges: [{ node: { id: o.attempt } }] } }),
+  },
+  {
+    name: 'deliveries by webhook',
+    query: `query($w: ID) { deliveries(webhookId: $w) { edges { node { id } } } }`,
+    vars: (o) => ({ w: o.webhook }),
+    allowed: (d, o) => expect(ids(d.deliveries)).toEqual([o.delivery]),
+  },
+  {
+    name: 'deliveries by event',
+    query: `query($e: ID) { deliveries(eventId: $e) { edges { node { id } } } }`,
+    vars: (o) => ({ e: o.event }),
+    allowed: (d, o) => expect(ids(d.deliveries)).toEqual([o.delivery]),
+  },
+  {
+    name: 'attempts by delivery',
+    query: `query($d: ID) { attempts(deliveryId: $d) { edges { node { id } } } }`,
+    vars: (o) => ({ d: o.delivery }),
+    allowed: (d, o) => expect(ids(d.attempts)).toEqual([o.attempt]),
+  },
+  {
+    name: 'attempts by webhook',
+    query: `query($w: ID) { attempts(webhookId: $w) { edges { node { id } } } }`,
+    vars: (o) => ({ w: o.webhook }),
+    allowed: (d, o) => expect(ids(d.attempts)).toEqual([o.attempt]),
+  },
+  ...(['webhook', 'event', 'delivery', 'attempt'] as const).map(
+    (kind): Operation => ({
+      name: `node(${kind})`,
+      query: `query($id: ID!) { node(id: $id) { id } }`,
+      vars: (o) => ({ id: o[kind] }),
+      allowed: (d, o) => expect(d.node).toEqual({ id: o[kind] }),
+      refused: 'null',
+    }),
+  ),
   {
     name: 'nodes',
     query: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
@@ -113,7 +150,8 @@ const operations: Operation[] = [
     name: 'rotateWebhookSecret',
     query: `mutation($id: ID!) { rotateWebhookSecret(input: { id: $id, gracePeriodSeconds: 0 }) { secret webhook { id } } }`,
     vars: async (_o, owner) => ({ id: await webhookOf(owner, receiver.url, ['x.y']) }),
-    allowed: async (d, _o, v) => expect((await db().webhook.findUniqueOrThrow({ where: { id: v.id } })).secretHint).toBe(d.rotateWebhookSecret.secret.slice(-4)),
+    allowed: async (d, _o, v) =>
+      expect((await db().webhook.findUniqueOrThrow({ where: { id: v.id } })).secretHint).toBe(d.rotateWebhookSecret.secret.slice(-4)),
   },
   {
     name: 'deleteWebhook',
@@ -128,7 +166,12 @@ const operations: Operation[] = [
     name: 'sendTestEvent',
     query: `mutation($w: ID!) { sendTestEvent(input: { webhookId: $w }) { delivery { id tenantId } } }`,
     vars: async (_o, owner) => ({ w: await webhookOf(owner, receiver.url, ['x.y']) }),
-    allowed: async (d, o, v) => expect(await db().delivery.findUnique({ where: { id: d.sendTestEvent.delivery.id } })).toMatchObject({ webhookId: v.w, tenantId: o.tenantId, projectId: o.projectId }),
+    allowed: async (d, o, v) =>
+      expect(await db().delivery.findUnique({ where: { id: d.sendTestEvent.delivery.id } })).toMatchObject({
+        webhookId: v.w,
+        tenantId: o.tenantId,
+        projectId: o.projectId,
+      }),
   },
   {
     name: 'retryDelivery',
@@ -172,7 +215,12 @@ describe('tenant axis: every operation × own tenant / other tenant / project-wi
     const before = await allRows(db());
     const res = await h.gql(op.query, vars, credential(caller));
     // Nothing leaks in the refusal and nothing changes.
-    expectRefused(res, outcome, vars, Object.values(o).filter((v): v is string => typeof v === 'string' && ANY_ID.test(v)));
+    expectRefused(
+      res,
+      outcome,
+      vars,
+      Object.values(o).filter((v): v is string => typeof v === 'string' && ANY_ID.test(v)),
+    );
     expect(await allRows(db())).toEqual(before);
   });
 });
@@ -184,11 +232,15 @@ describe('tenant axis: every operation × own tenant / other tenant / project-wi
 async function proveLiveOn(sub: Subscription, topic: keyof Topics, message: any): Promise<void> {
   if (topic !== 'webhookStatusChanged') return proveLive(h, sub, topic, message);
   const before = sub.items.length;
-  await waitUntil(() => {
-    if (sub.items.length > before) return true;
-    h.deps.broadcaster.publish(topic, message);
-    return false;
-  }, 10_000, `a ${topic} message to reach the subscriber`);
+  await waitUntil(
+    () => {
+      if (sub.items.length > before) return true;
+      h.deps.broadcaster.publish(topic, message);
+      return false;
+    },
+    10_000,
+    `a ${topic} message to reach the subscriber`,
+  );
 }
 
 describe('subscriptions × tenant', () => {
@@ -216,7 +268,10 @@ describe('subscriptions × tenant', () => {
 
   it("a tenant token's streams carry its own tenant's messages only", async () => {
     const streams = Object.fromEntries(
-      Object.entries(SUBSCRIPTIONS).map(([topic, query]) => [topic, { tenant: wsSubscription(h.wsClient(token), query), admin: wsSubscription(h.wsClient(TEST_ADMIN_KEY), query) }]),
+      Object.entries(SUBSCRIPTIONS).map(([topic, query]) => [
+        topic,
+        { tenant: wsSubscription(h.wsClient(token), query), admin: wsSubscription(h.wsClient(TEST_ADMIN_KEY), query) },
+      ]),
     );
     // Markers name a webhook of t1's kept for the purpose, so they are told apart from real messages.
     const probe = await webhookOf('ownTenant', receiver.url, ['probe.only']);
@@ -225,7 +280,8 @@ describe('subscriptions × tenant', () => {
       await proveLiveOn(tenant, topic as keyof typeof SUBSCRIPTIONS, marker);
       await proveLiveOn(admin, topic as keyof typeof SUBSCRIPTIONS, marker);
     }
-    const webhookOfItem = (topic: string, item: any) => (topic === 'deliveryAttemptCreated' ? item.delivery.webhook.id : topic === 'deliveryUpdated' ? item.webhook.id : item.id);
+    const webhookOfItem = (topic: string, item: any) =>
+      topic === 'deliveryAttemptCreated' ? item.delivery.webhook.id : topic === 'deliveryUpdated' ? item.webhook.id : item.id;
     const seenByAdmin = (topic: string, webhook: string) => streams[topic].admin.items.some((i) => webhookOfItem(topic, i) === webhook);
 
     // Others first, each seen by the admin before the tenant's own is sent: messages reach one
@@ -256,7 +312,9 @@ describe('what a tenant token sees of the project', () => {
     // A broadcast no webhook of t1 subscribes to went to nobody of t1: not its event.
     const missed = (await h.ok(PUBLISH_EVENT, { input: { type: 'iso.otherTenant', data: {}, broadcast: true } }, A.key)).publishEvent.event.id;
 
-    const events = (await as(`{ events(first: 100) { edges { node { id tenantId deliveries { edges { node { id tenantId } } } } } } }`)).data.events.edges.map((e: any) => e.node);
+    const events = (await as(`{ events(first: 100) { edges { node { id tenantId deliveries { edges { node { id tenantId } } } } } } }`)).data.events.edges.map(
+      (e: any) => e.node,
+    );
     // (Earlier tests sent t1 test events too: they are t1's.)
     const published = await db().event.findMany({ where: { projectId: A.projectId, tenantId: 't1' }, select: { id: true } });
     expect(published.map((e) => e.id)).toContain(objects.ownTenant.event);
@@ -272,7 +330,9 @@ describe('what a tenant token sees of the project', () => {
     for (const list of ['webhooks', 'events', 'deliveries', 'attempts']) {
       expect((await as(`{ ${list}(tenantId: "t2") { edges { node { id } } } }`)).errors?.[0]?.extensions?.code, list).toBe('FORBIDDEN');
       expect((await as(`{ ${list}(tenantId: "t1") { edges { node { id } } } }`)).errors, list).toBeUndefined();
-      expect((await as(`query($p: ID) { ${list}(projectId: $p) { edges { node { id } } } }`, { p: B.projectId })).errors?.[0]?.extensions?.code, list).toBe('FORBIDDEN');
+      expect((await as(`query($p: ID) { ${list}(projectId: $p) { edges { node { id } } } }`, { p: B.projectId })).errors?.[0]?.extensions?.code, list).toBe(
+        'FORBIDDEN',
+      );
     }
     const { attempts } = (await as(`{ attempts(first: 100) { edges { node { id delivery { tenantId } } } } }`)).data;
     expect(new Set(attempts.edges.map((e: any) => e.node.delivery.tenantId))).toEqual(new Set(['t1']));
@@ -285,10 +345,15 @@ describe('what a tenant token sees of the project', () => {
     expect((await as(STATS, { p: A.projectId, t: 't2' })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await as(STATS, { p: B.projectId })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect((await as(`{ apiKeys { edges { node { id } } } }`)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect((await as(`mutation { publishEvents(input: { events: [{ type: "a.b", data: {} }] }) { deliveryCount } }`)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await as(`mutation { publishEvents(input: { events: [{ type: "a.b", data: {} }] }) { deliveryCount } }`)).errors?.[0]?.extensions?.code).toBe(
+      'FORBIDDEN',
+    );
     // A webhook it creates is its tenant's; naming another tenant is FORBIDDEN.
     const created = await as(`mutation { createWebhook(input: { url: "https://t1.example", events: ["*"], tenantId: "t1" }) { webhook { tenantId } } }`);
     expect(created.data.createWebhook.webhook).toEqual({ tenantId: 't1' });
-    expect((await as(`mutation { createWebhook(input: { url: "https://t2.example", events: ["*"], tenantId: "t2" }) { webhook { id } } }`)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(
+      (await as(`mutation { createWebhook(input: { url: "https://t2.example", events: ["*"], tenantId: "t2" }) { webhook { id } } }`)).errors?.[0]?.extensions
+        ?.code,
+    ).toBe('FORBIDDEN');
   });
 });

@@ -34,7 +34,9 @@ const codeOf = (res: { errors?: { extensions?: { code?: string } }[] }) => res.e
 
 /** A key of the project of its own, so revoking it leaves the others alone. */
 async function freshKey(): Promise<{ id: string; key: string }> {
-  const { createApiKey } = await h.ok(`mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "portal" }) { key apiKey { id } } }`, { p: project.projectId });
+  const { createApiKey } = await h.ok(`mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "portal" }) { key apiKey { id } } }`, {
+    p: project.projectId,
+  });
   return { id: createApiKey.apiKey.id, key: createApiKey.key };
 }
 
@@ -72,11 +74,18 @@ describe('a tenant token ends', () => {
   it('when it expires, with a message saying so', async () => {
     const { token, expiresAt } = await mint({ expiresInSeconds: 2 });
     expect((await h.ok(VIEWER, {}, token)).viewer.expiresAt).toBe(expiresAt);
-    const refused = await waitUntil(async () => {
-      const res = await h.gql(VIEWER, {}, token);
-      return res.errors ? res : undefined;
-    }, 5000, 'the token to expire');
-    expect(refused.errors?.[0]).toMatchObject({ message: 'Tenant token expired; mint a new one with createTenantToken', extensions: { code: 'UNAUTHENTICATED' } });
+    const refused = await waitUntil(
+      async () => {
+        const res = await h.gql(VIEWER, {}, token);
+        return res.errors ? res : undefined;
+      },
+      5000,
+      'the token to expire',
+    );
+    expect(refused.errors?.[0]).toMatchObject({
+      message: 'Tenant token expired; mint a new one with createTenantToken',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
     expect(refused.data ?? null).toBeNull();
   });
 
@@ -134,7 +143,10 @@ describe('a tenant token ends', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query: VIEWER }),
     });
-    expect(((await res.json()) as any).errors?.[0]).toMatchObject({ message: 'Tenant token revoked: the API key that minted it was revoked', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(((await res.json()) as any).errors?.[0]).toMatchObject({
+      message: 'Tenant token revoked: the API key that minted it was revoked',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
   });
 
   it('when its signing key is retired; a rotation that keeps the old key second keeps it alive', async () => {

@@ -13,7 +13,10 @@ describe('percentiles', () => {
   });
 
   it('counts what never arrived as later than anything that did', () => {
-    const s = summarize(Array.from({ length: 98 }, () => 5), 2);
+    const s = summarize(
+      Array.from({ length: 98 }, () => 5),
+      2,
+    );
     expect(s).toMatchObject({ count: 98, missing: 2, p50: 5, p95: 5, p99: Infinity, max: Infinity, mean: 5 });
   });
 });

@@ -60,7 +60,13 @@ export function parseOptions(argv: string[]): Options {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : []);
+  const list = (v: unknown) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : [];
   const named = [...list(values.only), ...PHASE_NAMES.filter((p) => (values as Record<string, unknown>)[p])];
   const skipped = list(values.skip);
   for (const name of [...named, ...skipped]) {

@@ -38,16 +38,17 @@ export function renderTable(outcomes: PhaseOutcome[]): string {
     for (const f of o.figures ?? []) rows.push(row(f).map((c, i) => (i === 0 ? `  ${c}` : c)));
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join(' | ')
+      .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('-|-');
   return [line(rows[0]), rule, ...rows.slice(1).map(line)].join('\n');
 }
 
 export function missed(outcomes: PhaseOutcome[]): string[] {
-  return outcomes.flatMap((o) => [
-    ...(o.error ? [`${o.title}: failed`] : []),
-    ...(o.figures ?? []).filter((f) => passes(f) === false).map((f) => f.label),
-  ]);
+  return outcomes.flatMap((o) => [...(o.error ? [`${o.title}: failed`] : []), ...(o.figures ?? []).filter((f) => passes(f) === false).map((f) => f.label)]);
 }
 
 /** Infinity ("never arrived") and NaN ("not measured") have no JSON form: both become null. */

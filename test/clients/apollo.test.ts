@@ -137,10 +137,7 @@ const ATTEMPTS: TypedDocumentNode<{ deliveryAttemptCreated: Attempt }, { webhook
     }
   }
 `;
-const PUBLISH: TypedDocumentNode<
-  { publishEvent: { deliveryCount: number; event: { id: string } } },
-  { type: string; data: unknown }
-> = gql`
+const PUBLISH: TypedDocumentNode<{ publishEvent: { deliveryCount: number; event: { id: string } } }, { type: string; data: unknown }> = gql`
   mutation Publish($type: String!, $data: JSON!) {
     publishEvent(input: { type: $type, data: $data }) { deliveryCount event { id type } }
   }
@@ -187,11 +184,15 @@ describe('Apollo Client end to end', () => {
       error: (e) => errors.push(e),
     });
     // Live once a marker on this webhook's stream has come through.
-    await waitUntil(() => {
-      if (markers > 0) return true;
-      h.deps.broadcaster.publish('deliveryAttemptCreated', { ...MARKER_IDS, webhookId, projectId: project.projectId });
-      return false;
-    }, 10_000, 'a marker on the subscription');
+    await waitUntil(
+      () => {
+        if (markers > 0) return true;
+        h.deps.broadcaster.publish('deliveryAttemptCreated', { ...MARKER_IDS, webhookId, projectId: project.projectId });
+        return false;
+      },
+      10_000,
+      'a marker on the subscription',
+    );
 
     const { data } = await client.mutate({ mutation: PUBLISH, variables: { type: 'order.shipped', data: { orderId: 'ord_7' } } });
     expect(data!.publishEvent.deliveryCount).toBe(1);

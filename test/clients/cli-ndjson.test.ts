@@ -26,7 +26,11 @@ beforeAll(async () => {
   const project = await h.createProject('NDJSON');
   projectId = project.projectId;
   env = { HOOKPOST_URL: h.url, HOOKPOST_API_KEY: project.key };
-  await h.ok('mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } } }', { i: { url: receiver.url, events: ['order.*'] } }, project.key);
+  await h.ok(
+    'mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } } }',
+    { i: { url: receiver.url, events: ['order.*'] } },
+    project.key,
+  );
   dir = await mkdtemp(path.join(tmpdir(), 'hookpost-ndjson-'));
 });
 
@@ -55,7 +59,9 @@ describe('events publish --ndjson', () => {
     const summary = JSON.parse(first.stdout);
     expect(summary).toMatchObject({ lines: 1000, published: 1000, replayed: 0, deliveries: 1000, remaining: 0 });
     expect(['publishEvent', 'publishEvents']).toContain(summary.mode);
-    const sha = createHash('sha256').update(`${lines.join('\n')}\n`).digest('hex');
+    const sha = createHash('sha256')
+      .update(`${lines.join('\n')}\n`)
+      .digest('hex');
     expect(summary.keyPrefix).toBe(`ndjson:${sha}`);
 
     const received = await receiver.waitFor(1000, 120_000);
@@ -140,7 +146,10 @@ describe('events publish --ndjson', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const stub = { HOOKPOST_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, HOOKPOST_API_KEY: 'hpk_stub' };
-      const events = await file('bulk.ndjson', Array.from({ length: 1200 }, (_, i) => JSON.stringify({ type: 'order.bulk', data: { i } })));
+      const events = await file(
+        'bulk.ndjson',
+        Array.from({ length: 1200 }, (_, i) => JSON.stringify({ type: 'order.bulk', data: { i } })),
+      );
       const first = JSON.parse((await runCli(['events', 'publish', '--ndjson', events, '--json'], stub)).stdout);
       expect(first).toMatchObject({ mode: 'publishEvents', published: 1200, deliveries: 2400, replayed: 0 });
       // Batches go out concurrently, so they may arrive in any order.

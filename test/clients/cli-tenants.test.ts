@@ -64,15 +64,22 @@ describe('hookpost with tenants', () => {
   it('events publish --ndjson: a line routes itself, the others take --tenant; a bad routing refuses the file', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'hookpost-cli-tenants-'));
     const file = path.join(dir, 'events.ndjson');
-    await writeFile(file, [
-      JSON.stringify({ type: 't.n1', data: { n: 1 }, idempotencyKey: 'n1' }),
-      JSON.stringify({ type: 't.n2', data: { n: 2 }, idempotencyKey: 'n2', tenantId: 'acme' }),
-      JSON.stringify({ type: 't.n3', data: { n: 3 }, idempotencyKey: 'n3', broadcast: true }),
-    ].join('\n'));
+    await writeFile(
+      file,
+      [
+        JSON.stringify({ type: 't.n1', data: { n: 1 }, idempotencyKey: 'n1' }),
+        JSON.stringify({ type: 't.n2', data: { n: 2 }, idempotencyKey: 'n2', tenantId: 'acme' }),
+        JSON.stringify({ type: 't.n3', data: { n: 3 }, idempotencyKey: 'n3', broadcast: true }),
+      ].join('\n'),
+    );
     const summary = await cliJson(['events', 'publish', '--ndjson', file, '--tenant', 'globex'], env);
     expect(summary).toMatchObject({ lines: 3, published: 3, mode: 'publishEvents' });
     const events = await h.deps.db.event.findMany({ where: { type: { in: ['t.n1', 't.n2', 't.n3'] } }, orderBy: { type: 'asc' } });
-    expect(await Promise.all(events.map((e) => reached(e.id)))).toEqual([['globex', 'wide'], ['acme', 'wide'], ['acme', 'globex', 'wide']]);
+    expect(await Promise.all(events.map((e) => reached(e.id)))).toEqual([
+      ['globex', 'wide'],
+      ['acme', 'wide'],
+      ['acme', 'globex', 'wide'],
+    ]);
 
     const bad = path.join(dir, 'bad.ndjson');
     await writeFile(bad, [JSON.stringify({ type: 't.x', tenantId: 'acme', broadcast: true }), JSON.stringify({ type: 't.y', tenantId: 7 })].join('\n'));

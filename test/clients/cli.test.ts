@@ -35,8 +35,7 @@ afterAll(async () => {
   await failing?.close();
 });
 
-const deliveriesOf = (whk: string) =>
-  h.deps.db.delivery.findMany({ where: { webhookId: whk }, include: { event: true }, orderBy: { id: 'asc' } });
+const deliveriesOf = (whk: string) => h.deps.db.delivery.findMany({ where: { webhookId: whk }, include: { event: true }, orderBy: { id: 'asc' } });
 
 describe('hookpost', () => {
   it('npx hookpost --help (the package bin) documents every command, the environment and the exit codes', async () => {
@@ -136,10 +135,7 @@ describe('hookpost', () => {
     await waitUntil(() => receiver.requests.find((r) => JSON.parse(r.body).data?.hello === 'cli'), 10_000, 'the test delivery');
 
     // One attempt only, against a receiver that fails: the delivery is dead-lettered at once.
-    const doomed = await cliJson(
-      ['webhooks', 'create', '--url', failing.url, '--events', 'invoice.*', '--retry-policy', '{"schedule":[]}'],
-      env,
-    );
+    const doomed = await cliJson(['webhooks', 'create', '--url', failing.url, '--events', 'invoice.*', '--retry-policy', '{"schedule":[]}'], env);
     const since = new Date(Date.now() - 60_000).toISOString();
     await cliJson(['events', 'publish', 'invoice.overdue', '--data', '{"invoice":"inv_9"}'], env);
     await waitUntil(async () => (await deliveriesOf(doomed.webhook.id))[0]?.status === 'FAILED', 10_000, 'a dead letter');
@@ -162,13 +158,17 @@ describe('hookpost', () => {
     const published: string[] = [];
     let exited = false;
     void tail.done.then(() => (exited = true));
-    await waitUntil(async () => {
-      if (exited) return true;
-      const { publishEvent } = await h.ok('mutation { publishEvent(input: { type: "order.tailed", data: {} }) { event { id } } }', {}, env.HOOKPOST_API_KEY);
-      published.push(publishEvent.event.id);
-      await new Promise((r) => setTimeout(r, 100));
-      return false;
-    }, 15_000, 'tail to print an attempt');
+    await waitUntil(
+      async () => {
+        if (exited) return true;
+        const { publishEvent } = await h.ok('mutation { publishEvent(input: { type: "order.tailed", data: {} }) { event { id } } }', {}, env.HOOKPOST_API_KEY);
+        published.push(publishEvent.event.id);
+        await new Promise((r) => setTimeout(r, 100));
+        return false;
+      },
+      15_000,
+      'tail to print an attempt',
+    );
     const { code, stdout } = await tail.done;
     expect(code).toBe(0);
     expect(stdout.trim().split('\n')).toHaveLength(1);

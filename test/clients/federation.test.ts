@@ -134,7 +134,10 @@ describe('through the gateway', () => {
     const res = await viaGateway('query Tickets { tickets { title webhook { id name url project { name } } } }', mine.key);
     expect(res.errors).toBeUndefined();
     expect(res.data!.tickets).toEqual([
-      { title: 'Orders endpoint returns 500', webhook: { id: myWebhook, name: 'orders endpoint', url: 'https://example.com/hooks', project: { name: 'Federated' } } },
+      {
+        title: 'Orders endpoint returns 500',
+        webhook: { id: myWebhook, name: 'orders endpoint', url: 'https://example.com/hooks', project: { name: 'Federated' } },
+      },
       { title: 'Someone else’s problem', webhook: null },
     ]);
   });

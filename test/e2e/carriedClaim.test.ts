@@ -51,7 +51,10 @@ async function setUp(env: Record<string, string> = {}, webhook: Record<string, u
 
 describe('deliveries claimed at publish', () => {
   it('a small publish leases its deliveries, and its job carries exactly what a claim returns', async () => {
-    const { h, key, webhookId, publish } = await setUp({}, { headers: { 'x-tenant': 'acme', authorization: 'Bearer s3cret' }, sensitiveHeaders: ['authorization'], timeoutSeconds: 7 });
+    const { h, key, webhookId, publish } = await setUp(
+      {},
+      { headers: { 'x-tenant': 'acme', authorization: 'Bearer s3cret' }, sensitiveHeaders: ['authorization'], timeoutSeconds: 7 },
+    );
     // A rotated secret still signing: its expiry is a timestamp the job must carry to the millisecond.
     await h.ok(`mutation($id: ID!) { rotateWebhookSecret(input: { id: $id, gracePeriodSeconds: 3600 }) { secret } }`, { id: webhookId }, key);
     const eventId = await publish(1);
@@ -88,12 +91,20 @@ describe('deliveries claimed at publish', () => {
     // Leased at publish for seconds; still unanswered with 60 % of that left, it is renewed to a
     // job lock's length.
     const renewed = Date.now() + h.config.delivery.jobLockMs / 2;
-    await waitUntil(async () => {
-      const { rows } = await h.deps.sql.query<{ lease_until: Date }>('SELECT lease_until FROM deliveries');
-      return rows[0].lease_until.getTime() > renewed;
-    }, 5000, 'the lease to be renewed');
+    await waitUntil(
+      async () => {
+        const { rows } = await h.deps.sql.query<{ lease_until: Date }>('SELECT lease_until FROM deliveries');
+        return rows[0].lease_until.getTime() > renewed;
+      },
+      5000,
+      'the lease to be renewed',
+    );
     answer();
-    await waitUntil(async () => (await h.deps.sql.query(`SELECT 1 FROM deliveries WHERE status = 'SUCCEEDED' AND lease_until IS NULL`)).rowCount === 1, 5000, 'the attempt to be recorded');
+    await waitUntil(
+      async () => (await h.deps.sql.query(`SELECT 1 FROM deliveries WHERE status = 'SUCCEEDED' AND lease_until IS NULL`)).rowCount === 1,
+      5000,
+      'the attempt to be recorded',
+    );
     expect(claims()).toBe(0);
   });
 
@@ -106,7 +117,11 @@ describe('deliveries claimed at publish', () => {
     const [job] = await waitingJobs(h);
     h.startWorker();
     await receiver.waitFor(1);
-    await waitUntil(async () => (await h.deps.sql.query(`SELECT 1 FROM deliveries WHERE status = 'SUCCEEDED' AND lease_until IS NULL`)).rowCount === 1, 5000, 'the attempt to be recorded');
+    await waitUntil(
+      async () => (await h.deps.sql.query(`SELECT 1 FROM deliveries WHERE status = 'SUCCEEDED' AND lease_until IS NULL`)).rowCount === 1,
+      5000,
+      'the attempt to be recorded',
+    );
     // Past the time its renewal was due, had it still been held.
     const renewAt = carriedRenewAt(job.data.carried!);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, renewAt - Date.now()) + 300));
@@ -159,7 +174,11 @@ describe('deliveries claimed at publish', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(new Set(requests.map((r) => JSON.parse(r.body).id))).toEqual(new Set(events));
     expect(receiver.requests).toHaveLength(6);
-    await waitUntil(async () => (await h.deps.sql.query(`SELECT 1 FROM deliveries WHERE status = 'SUCCEEDED' AND attempt_count = 1 AND lease_until IS NULL`)).rowCount === 6, 5000, 'every attempt to be recorded');
+    await waitUntil(
+      async () => (await h.deps.sql.query(`SELECT 1 FROM deliveries WHERE status = 'SUCCEEDED' AND attempt_count = 1 AND lease_until IS NULL`)).rowCount === 6,
+      5000,
+      'every attempt to be recorded',
+    );
   });
   it('a lease taken at publish whose renewal fails is renewed as soon as Postgres answers again', async () => {
     const { h, publish } = await setUp();

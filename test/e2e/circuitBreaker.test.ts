@@ -50,9 +50,17 @@ describe('circuit breaker', () => {
 
     // Opens after three failures; a failed probe reopens it for twice as long; then the receiver
     // recovers and the next probe closes it.
-    await waitUntil(() => states().filter((s) => s.state === 'OPEN').length >= 2, 20_000, () => `the circuit to reopen; seen ${JSON.stringify(states())}`);
+    await waitUntil(
+      () => states().filter((s) => s.state === 'OPEN').length >= 2,
+      20_000,
+      () => `the circuit to reopen; seen ${JSON.stringify(states())}`,
+    );
     failing = false;
-    await waitUntil(() => states().some((s) => s.state === 'CLOSED'), 20_000, () => `the circuit to close; seen ${JSON.stringify(states())}`);
+    await waitUntil(
+      () => states().some((s) => s.state === 'CLOSED'),
+      20_000,
+      () => `the circuit to close; seen ${JSON.stringify(states())}`,
+    );
     expect(states().map((s) => s.state)).toEqual(['OPEN', 'HALF_OPEN', 'OPEN', 'HALF_OPEN', 'CLOSED']);
     const [opened, , reopened] = states();
     const cooldownMs = (s: Change['circuit']) => Date.parse(s.nextProbeAt!) - Date.parse(s.openedAt!);
@@ -62,7 +70,11 @@ describe('circuit breaker', () => {
 
     // Held deliveries flow again: every one succeeds.
     const rows = async () =>
-      (await h.deps.sql.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM deliveries WHERE webhook_id = $1 GROUP BY status`, [webhookId])).rows;
+      (
+        await h.deps.sql.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM deliveries WHERE webhook_id = $1 GROUP BY status`, [
+          webhookId,
+        ])
+      ).rows;
     await waitUntil(async () => (await rows()).some((r) => r.status === 'SUCCEEDED' && r.n === 6), 15_000, 'every delivery to succeed');
 
     // The attempt rows show the holding: FAILURES failures, then nothing while open but one probe
@@ -103,7 +115,11 @@ describe('circuit breaker', () => {
     onTestFinished(() => receiver.close());
     receiver.respondWith((_req, res) => res.writeHead(500).end());
     const { key } = await h.createProject('Breaker read');
-    const created = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['cb.*'], maxConcurrency: 1, retryPolicy: { schedule: [0.1, 0.1, 0.1] } } }, key);
+    const created = await h.ok(
+      CREATE_WEBHOOK,
+      { input: { url: receiver.url, events: ['cb.*'], maxConcurrency: 1, retryPolicy: { schedule: [0.1, 0.1, 0.1] } } },
+      key,
+    );
     const id = created.createWebhook.webhook.id as string;
     h.startWorker();
     await h.ok(PUBLISH_MANY, { e: [{ type: 'cb.a', data: {} }] }, key);
@@ -126,7 +142,11 @@ describe('circuit breaker', () => {
     expect(receiver.requests).toHaveLength(2);
 
     await h.ok(`mutation($id: ID!) { updateWebhook(input: { id: $id, active: false }) { webhook { id } } }`, { id }, key);
-    const { updateWebhook } = await h.ok(`mutation($id: ID!) { updateWebhook(input: { id: $id, active: true }) { webhook { circuit { state openedAt nextProbeAt } } } }`, { id }, key);
+    const { updateWebhook } = await h.ok(
+      `mutation($id: ID!) { updateWebhook(input: { id: $id, active: true }) { webhook { circuit { state openedAt nextProbeAt } } } }`,
+      { id },
+      key,
+    );
     expect(updateWebhook.webhook.circuit).toEqual({ state: 'CLOSED', openedAt: null, nextProbeAt: null });
   }, 30_000);
 
@@ -186,14 +206,23 @@ describe('circuit breaker', () => {
 
     // Worker processes take a while to start on a loaded machine.
     const seen = () => `seen ${JSON.stringify(states())} after ${receiver.requests.length} requests`;
-    await waitUntil(() => states().filter((s) => s.state === 'OPEN').length >= 2, 60_000, () => `the circuit to reopen; ${seen()}`);
+    await waitUntil(
+      () => states().filter((s) => s.state === 'OPEN').length >= 2,
+      60_000,
+      () => `the circuit to reopen; ${seen()}`,
+    );
     failing = false;
-    await waitUntil(() => states().some((s) => s.state === 'CLOSED'), 30_000, () => `the circuit to close; ${seen()}`);
+    await waitUntil(
+      () => states().some((s) => s.state === 'CLOSED'),
+      30_000,
+      () => `the circuit to close; ${seen()}`,
+    );
     expect(states().map((s) => s.state)).toEqual(['OPEN', 'HALF_OPEN', 'OPEN', 'HALF_OPEN', 'CLOSED']);
     const [opened, , reopened] = states();
 
     const succeeded = async () =>
-      (await h.deps.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE webhook_id = $1 AND status = 'SUCCEEDED'`, [webhookId])).rows[0].n;
+      (await h.deps.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE webhook_id = $1 AND status = 'SUCCEEDED'`, [webhookId])).rows[0]
+        .n;
     await waitUntil(async () => (await succeeded()) === 20, 20_000, 'every held delivery to succeed');
     const attempts = (
       await h.deps.sql.query<{ at: number; succeeded: boolean }>(

@@ -117,7 +117,10 @@ describe('the dashboard at /dashboard', () => {
 
   it('reads at 1280 px and at phone width without sideways scrolling (screenshots saved)', async () => {
     await page.waitForFunction(() => document.querySelector('#dead-count')?.textContent === '1');
-    for (const [width, height] of [[1280, 900], [390, 844]]) {
+    for (const [width, height] of [
+      [1280, 900],
+      [390, 844],
+    ]) {
       await page.setViewportSize({ width, height });
       const layout = await page.evaluate(() => ({
         scroll: document.documentElement.scrollWidth,
@@ -154,7 +157,11 @@ describe('the dashboard at /dashboard', () => {
     const item = page.locator('#dead li[data-delivery-id]').first();
     const deliveryId = await item.getAttribute('data-delivery-id');
     await item.getByRole('button', { name: 'Retry' }).click();
-    await waitUntil(async () => (await h.deps.db.delivery.findUniqueOrThrow({ where: { id: deliveryId! } })).status === 'SUCCEEDED', 10_000, 'the retried delivery SUCCEEDED');
+    await waitUntil(
+      async () => (await h.deps.db.delivery.findUniqueOrThrow({ where: { id: deliveryId! } })).status === 'SUCCEEDED',
+      10_000,
+      'the retried delivery SUCCEEDED',
+    );
     await page.waitForFunction(() => document.querySelector('#dead-count')?.textContent === '0', undefined, { timeout: 5000 });
     expect(await page.textContent('#notice')).toContain(`Delivery ${deliveryId} queued again`);
     expect(await page.locator(`#feed li[data-delivery-id="${deliveryId}"].ok`).count()).toBe(1);
@@ -185,13 +192,25 @@ describe('the dashboard at /dashboard', () => {
     const reached = new Set<string>();
     for (let i = 0; i < 80; i++) {
       await page.keyboard.press('Tab');
-      reached.add(await page.evaluate(() => {
-        const el = document.activeElement as HTMLElement | null;
-        return el ? `${el.tagName.toLowerCase()}#${el.id}.${el.className}|${el.textContent?.trim().slice(0, 20)}` : '';
-      }));
+      reached.add(
+        await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          return el ? `${el.tagName.toLowerCase()}#${el.id}.${el.className}|${el.textContent?.trim().slice(0, 20)}` : '';
+        }),
+      );
     }
     const all = [...reached].join('\n');
-    const controls = ['a#.skip|Skip to content', 'select#window', 'button#forget.|Forget key', '|Send test event', 'button#.row|', 'select#recover-webhook', 'input#recover-since', 'input#recover-until', '|Recover dead letters'];
+    const controls = [
+      'a#.skip|Skip to content',
+      'select#window',
+      'button#forget.|Forget key',
+      '|Send test event',
+      'button#.row|',
+      'select#recover-webhook',
+      'input#recover-since',
+      'input#recover-until',
+      '|Recover dead letters',
+    ];
     for (const expected of controls) {
       expect(all).toContain(expected);
     }

@@ -88,9 +88,17 @@ describe('publish → signed delivery → attempt log', () => {
   it('records a failed answer and a refused connection as FAILED attempts with their reason', async () => {
     receiver.respondWith((_req, res) => res.writeHead(500).end('boom'));
     try {
-      const { createWebhook: failing } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['job.failed'], retryPolicy: { schedule: [] } } }, project.key);
+      const { createWebhook: failing } = await h.ok(
+        CREATE_WEBHOOK,
+        { input: { url: receiver.url, events: ['job.failed'], retryPolicy: { schedule: [] } } },
+        project.key,
+      );
       // Port 9 on loopback: nothing listens there, so the connection is refused.
-      const { createWebhook: refused } = await h.ok(CREATE_WEBHOOK, { input: { url: 'http://127.0.0.1:9/x', events: ['job.failed'], retryPolicy: { schedule: [] } } }, project.key);
+      const { createWebhook: refused } = await h.ok(
+        CREATE_WEBHOOK,
+        { input: { url: 'http://127.0.0.1:9/x', events: ['job.failed'], retryPolicy: { schedule: [] } } },
+        project.key,
+      );
       await h.ok(PUBLISH_EVENT, { input: { type: 'job.failed', data: { n: 1 } } }, project.key);
       const settled = (webhookId: string) => h.waitForDelivery({ webhookId }, 'FAILED', project.key);
       const http500 = (await settled(failing.webhook.id)).attempts.edges[0].node;
@@ -152,7 +160,9 @@ describe('live over graphql-ws', () => {
   it('also streams over server-sent events', async () => {
     const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['sse.*'] } }, project.key);
     const webhookId = createWebhook.webhook.id;
-    const stream = await sseSubscription(h.url, project.key, `subscription($w: ID) { deliveryUpdated(webhookId: $w) { status event { type } } }`, { w: webhookId });
+    const stream = await sseSubscription(h.url, project.key, `subscription($w: ID) { deliveryUpdated(webhookId: $w) { status event { type } } }`, {
+      w: webhookId,
+    });
     expect(stream.contentType).toContain('text/event-stream');
     await proveLive(h, stream, 'deliveryUpdated', { deliveryId: MARKER_IDS.deliveryId, webhookId, projectId: project.projectId });
     await h.ok(PUBLISH_EVENT, { input: { type: 'sse.ping', data: {} } }, project.key);

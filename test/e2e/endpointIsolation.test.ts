@@ -34,8 +34,7 @@ describe('one slow endpoint does not hold up the others', () => {
     const silent = await holdingReceiver();
     for (const r of [healthy, stuck, silent]) onTestFinished(() => r.close());
     const { key } = await h.createProject('Isolation');
-    const create = (url: string, extra: Record<string, unknown> = {}) =>
-      h.ok(CREATE_WEBHOOK, { input: { url, events: ['iso.*'], ...extra } }, key);
+    const create = (url: string, extra: Record<string, unknown> = {}) => h.ok(CREATE_WEBHOOK, { input: { url, events: ['iso.*'], ...extra } }, key);
     await create(healthy.url);
     const stuckHook = await create(stuck.url, { maxConcurrency: 2 });
     await create(silent.url, { maxConcurrency: 3 });

@@ -37,7 +37,11 @@ let everything: Receiver;
 let secret = '';
 
 beforeAll(async () => {
-  h = await startHarness({ HOOKPOST_HEADER_PREFIX: 'X-PolicyCortex', HOOKPOST_SIGNATURE_FORMAT: 'sha256=hex', HOOKPOST_ENVELOPE: 'id,type,created=timestamp,data' });
+  h = await startHarness({
+    HOOKPOST_HEADER_PREFIX: 'X-PolicyCortex',
+    HOOKPOST_SIGNATURE_FORMAT: 'sha256=hex',
+    HOOKPOST_ENVELOPE: 'id,type,created=timestamp,data',
+  });
   h.startWorker();
   ({ key } = await h.createProject('PolicyCortex'));
   receiver = await startReceiver();
@@ -143,7 +147,14 @@ describe('publishing with filters', () => {
   it('delivers only the events that match, and deliveryCount says so', async () => {
     const { createWebhook } = await h.ok(
       CREATE,
-      { input: { url: receiver.url, events: ['policy.violation.created', 'policy.violation.resolved'], secret: 'your-webhook-secret', filter: POLICYCORTEX_FILTER } },
+      {
+        input: {
+          url: receiver.url,
+          events: ['policy.violation.created', 'policy.violation.resolved'],
+          secret: 'your-webhook-secret',
+          filter: POLICYCORTEX_FILTER,
+        },
+      },
       key,
     );
     secret = createWebhook.secret;
@@ -206,7 +217,11 @@ describe('publishing with filters', () => {
 
   it('a regex filter over a 256 KiB payload does not hold the server up', async () => {
     // `.*needle` backtracks for about a minute on this payload in V8's default engine.
-    const { createWebhook } = await h.ok(CREATE, { input: { url: `${everything.url}?big`, events: ['blob.stored'], filter: { 'data.blob': { $regex: '.*needle' } } } }, key);
+    const { createWebhook } = await h.ok(
+      CREATE,
+      { input: { url: `${everything.url}?big`, events: ['blob.stored'], filter: { 'data.blob': { $regex: '.*needle' } } } },
+      key,
+    );
     const blob = 'a'.repeat(255 * 1024);
     let started = performance.now();
     const { publishEvent } = await h.ok(PUBLISH_EVENT, { input: { type: 'blob.stored', data: { blob } } }, key);

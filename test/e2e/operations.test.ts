@@ -8,13 +8,12 @@ import { startOpsServer } from '../../worker/opsServer.ts';
 import { createTestDatabase, dropTestDatabase } from '../support/database.ts';
 import { testConfig } from '../support/env.ts';
 import { startHarness } from '../support/harness.ts';
-import { scrape, valueOf } from '../support/metricsText.ts';
+import { scrape, sampleValue } from '../support/metricsText.ts';
 import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
 import { exited, freePort, spawnWorker, startRedisServer, workerEnv } from '../support/processes.ts';
 import { startReceiver } from '../support/receiver.ts';
 import { startTcpProxy } from '../support/tcpProxy.ts';
 import { waitUntil } from '../support/wait.ts';
-
 
 async function harness(overrides: Record<string, string> = {}) {
   const h = await startHarness(overrides);
@@ -46,17 +45,16 @@ describe('the API', () => {
     expect(await getJson(`${h.url}/healthz`)).toEqual({ status: 200, body: { ok: true } });
     expect(await getJson(`${h.url}/readyz`)).toEqual({ status: 200, body: { ok: true, checks: { postgres: 'ok', redis: 'ok' }, failing: [] } });
     const samples = await scrape(h.url);
-    const ops = (operation: string, type: string, outcome: string) =>
-      valueOf(samples, 'hookpost_graphql_operations_total', { operation, type, outcome });
+    const ops = (operation: string, type: string, outcome: string) => sampleValue(samples, 'hookpost_graphql_operations_total', { operation, type, outcome });
     expect(ops('Publish', 'mutation', 'ok')).toBe(3);
     expect(ops('CreateWebhook', 'mutation', 'ok')).toBe(1);
     expect(ops('Broken', 'query', 'invalid')).toBe(1);
     expect(ops('Missing', 'query', 'error')).toBe(1);
     // No worker runs here: the three deliveries wait in the queue.
-    expect(valueOf(samples, 'hookpost_queue_jobs', { state: 'waiting' })).toBe(3);
-    expect(valueOf(samples, 'hookpost_queue_jobs', { state: 'active' })).toBe(0);
-    expect(valueOf(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
-    expect(valueOf(samples, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(samples, 'hookpost_queue_jobs', { state: 'waiting' })).toBe(3);
+    expect(sampleValue(samples, 'hookpost_queue_jobs', { state: 'active' })).toBe(0);
+    expect(sampleValue(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(sampleValue(samples, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
   });
 
   it('counts delivery attempts by outcome, their durations and SSRF blocks when the worker shares the process', async () => {
@@ -75,14 +73,14 @@ describe('the API', () => {
     await waitUntil(async () => (await h.deps.db.delivery.count({ where: { status: { in: ['PENDING', 'RETRYING'] } } })) === 0, 15_000, 'settled');
 
     const samples = await scrape(h.url);
-    const attempts = (outcome: string, failure: string) => valueOf(samples, 'hookpost_delivery_attempts_total', { outcome, failure });
+    const attempts = (outcome: string, failure: string) => sampleValue(samples, 'hookpost_delivery_attempts_total', { outcome, failure });
     expect(attempts('succeeded', 'none')).toBe(1);
     expect(attempts('failed', 'http')).toBe(1);
     expect(attempts('failed', 'ssrf_blocked')).toBe(1);
-    expect(valueOf(samples, 'hookpost_ssrf_blocked_total')).toBe(1);
-    expect(valueOf(samples, 'hookpost_delivery_attempt_duration_seconds_count', { outcome: 'succeeded' })).toBe(1);
-    expect(valueOf(samples, 'hookpost_delivery_attempt_duration_seconds_count', { outcome: 'failed' })).toBe(2);
-    expect(valueOf(samples, 'hookpost_delivery_attempt_duration_seconds_bucket', { outcome: 'succeeded', le: '+Inf' })).toBe(1);
+    expect(sampleValue(samples, 'hookpost_ssrf_blocked_total')).toBe(1);
+    expect(sampleValue(samples, 'hookpost_delivery_attempt_duration_seconds_count', { outcome: 'succeeded' })).toBe(1);
+    expect(sampleValue(samples, 'hookpost_delivery_attempt_duration_seconds_count', { outcome: 'failed' })).toBe(2);
+    expect(sampleValue(samples, 'hookpost_delivery_attempt_duration_seconds_bucket', { outcome: 'succeeded', le: '+Inf' })).toBe(1);
   });
 });
 
@@ -104,16 +102,28 @@ describe('a worker process', () => {
       await exited(child);
     });
     const base = `http://127.0.0.1:${port}`;
-    await waitUntil(() => fetch(`${base}/healthz`).then((res) => res.ok, () => false), 60_000, 'the worker answering /healthz');
+    await waitUntil(
+      () =>
+        fetch(`${base}/healthz`).then(
+          (res) => res.ok,
+          () => false,
+        ),
+      60_000,
+      'the worker answering /healthz',
+    );
     await r.waitFor(2, 30_000);
     expect(await getJson(`${base}/readyz`)).toMatchObject({ status: 200, body: { ok: true } });
-    const samples = await waitUntil(async () => {
-      const s = await scrape(base);
-      return valueOf(s, 'hookpost_delivery_attempts_total', { outcome: 'succeeded' }) === 2 ? s : null;
-    }, 10_000, 'both attempts counted');
-    expect(valueOf(samples, 'hookpost_reconciler_requeued_total')).toBe(2);
-    expect(valueOf(samples, 'hookpost_delivery_attempt_duration_seconds_count', { outcome: 'succeeded' })).toBe(2);
-    expect(valueOf(samples, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    const samples = await waitUntil(
+      async () => {
+        const s = await scrape(base);
+        return sampleValue(s, 'hookpost_delivery_attempts_total', { outcome: 'succeeded' }) === 2 ? s : null;
+      },
+      10_000,
+      'both attempts counted',
+    );
+    expect(sampleValue(samples, 'hookpost_reconciler_requeued_total')).toBe(2);
+    expect(sampleValue(samples, 'hookpost_delivery_attempt_duration_seconds_count', { outcome: 'succeeded' })).toBe(2);
+    expect(sampleValue(samples, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect((await fetch(`${base}/graphql`)).status).toBe(404);
   }, 120_000);
 });
@@ -156,10 +166,14 @@ describe('readiness', () => {
     onTestFinished(() => worker.close());
     const readyz = async () => Promise.all([getJson(`${api}/readyz`), getJson(`${worker.url}/readyz`)]);
     const settlesTo = (status: number, failing: string[]) =>
-      waitUntil(async () => {
-        const both = await readyz();
-        return both.every((r) => r.status === status && JSON.stringify(r.body.failing) === JSON.stringify(failing)) ? both : null;
-      }, 15_000, `readyz ${status} ${failing.join(',')}`);
+      waitUntil(
+        async () => {
+          const both = await readyz();
+          return both.every((r) => r.status === status && JSON.stringify(r.body.failing) === JSON.stringify(failing)) ? both : null;
+        },
+        15_000,
+        `readyz ${status} ${failing.join(',')}`,
+      );
 
     await settlesTo(200, []);
     await redis.stop();
@@ -168,7 +182,7 @@ describe('readiness', () => {
     expect(apiDown.body.checks.redis).not.toBe('ok');
     // Metrics still answer, without a queue depth they cannot know.
     const samples = await scrape(worker.url);
-    expect(valueOf(samples, 'hookpost_queue_jobs', { state: 'waiting' })).toBeUndefined();
+    expect(sampleValue(samples, 'hookpost_queue_jobs', { state: 'waiting' })).toBeUndefined();
     expect((await getJson(`${api}/healthz`)).status).toBe(200);
 
     await redis.restart(async () => {});

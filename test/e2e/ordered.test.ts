@@ -45,7 +45,11 @@ const statusOf = async (webhookId: string, eventId: string) =>
   (await h.deps.db.delivery.findUniqueOrThrow({ where: { eventId_webhookId: { eventId, webhookId } } })).status;
 
 const waitForReceipts = (receiver: LineReceiver, count: number) =>
-  waitUntil(() => receiver.receipts.length >= count, 20_000, () => `${count} receipts; have ${JSON.stringify(receiver.receipts)}`);
+  waitUntil(
+    () => receiver.receipts.length >= count,
+    20_000,
+    () => `${count} receipts; have ${JSON.stringify(receiver.receipts)}`,
+  );
 
 describe('ordered endpoints', () => {
   it('sends one at a time in list order, and a head that exhausts its schedule is dead-lettered before the next goes', async () => {
@@ -82,11 +86,9 @@ describe('ordered endpoints', () => {
 
   it('a replayed dead letter goes through the line: after the delivery in flight, before later events', async () => {
     let acceptZero = false;
-    const { receiver, webhookId } = await orderedEndpoint(
-      'replay.*',
-      (i) => (i === 0 ? (acceptZero ? 200 : 500) : i === 2 ? 'hold' : 200),
-      { retryPolicy: { schedule: [0.1] } },
-    );
+    const { receiver, webhookId } = await orderedEndpoint('replay.*', (i) => (i === 0 ? (acceptZero ? 200 : 500) : i === 2 ? 'hold' : 200), {
+      retryPolicy: { schedule: [0.1] },
+    });
     const [zero] = await publish('replay.me', 0, 2);
     await waitForReceipts(receiver, 1);
     expect(await statusOf(webhookId, zero)).toBe('FAILED');

@@ -61,7 +61,11 @@ describe('an ordered endpoint under faults', () => {
     }
 
     const all = Array.from({ length: EVENTS }, (_, i) => i);
-    await waitUntil(() => withoutRepeats(receiver.receipts).length >= EVENTS, 150_000, () => `all ${EVENTS} receipts; have ${withoutRepeats(receiver.receipts).length}`);
+    await waitUntil(
+      () => withoutRepeats(receiver.receipts).length >= EVENTS,
+      150_000,
+      () => `all ${EVENTS} receipts; have ${withoutRepeats(receiver.receipts).length}`,
+    );
     expect(killed).toBeDefined();
     expect(await exited(workers.get(killed!)!)).toBeNull();
     // Exactly publish order; a repeat only right after itself (the delivery taken over after the kill).
@@ -71,11 +75,7 @@ describe('an ordered endpoint under faults', () => {
     const firstArrival = all.map((i) => receiver.arrivals.indexOf(i));
     expect(firstArrival).toEqual([...firstArrival].sort((a, b) => a - b));
 
-    await waitUntil(
-      async () => (await h.deps.db.delivery.count({ where: { projectId, status: 'SUCCEEDED' } })) === EVENTS,
-      30_000,
-      'every delivery SUCCEEDED',
-    );
+    await waitUntil(async () => (await h.deps.db.delivery.count({ where: { projectId, status: 'SUCCEEDED' } })) === EVENTS, 30_000, 'every delivery SUCCEEDED');
     expect(await h.deps.db.delivery.count({ where: { projectId } })).toBe(EVENTS);
     // The surviving worker finished the line.
     const survivor = [...workers.keys()].find((name) => name !== killed);
@@ -100,7 +100,11 @@ describe('an ordered endpoint under faults', () => {
     onTestFinished(() => admin.disconnect());
     await admin.flushall();
 
-    await waitUntil(() => receiver.receipts.length >= 100, 60_000, () => `100 receipts; have ${receiver.receipts.length}`);
+    await waitUntil(
+      () => receiver.receipts.length >= 100,
+      60_000,
+      () => `100 receipts; have ${receiver.receipts.length}`,
+    );
     expect(receiver.receipts).toEqual(events.map((e) => e.data.i));
     expect(receiver.maxOpen()).toBe(1);
   }, 90_000);

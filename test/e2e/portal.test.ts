@@ -68,17 +68,23 @@ async function mint(tenantId: string, expiresInSeconds = 3600): Promise<string> 
 }
 
 const publish = async (type: string, tenantId: string) =>
-  (await h.ok(
-    `mutation($input: PublishEventInput!) { publishEvent(input: $input) { event { id } } }`,
-    { input: { type, data: { for: tenantId }, tenantId } },
-    project.key,
-  )).publishEvent.event.id as string;
+  (
+    await h.ok(
+      `mutation($input: PublishEventInput!) { publishEvent(input: $input) { event { id } } }`,
+      { input: { type, data: { for: tenantId }, tenantId } },
+      project.key,
+    )
+  ).publishEvent.event.id as string;
 
 async function settled(eventId: string): Promise<void> {
-  await waitUntil(async () => {
-    const rows = await h.deps.db.delivery.findMany({ where: { eventId } });
-    return rows.length > 0 && rows.every((d) => d.status === 'SUCCEEDED');
-  }, 15_000, `the deliveries of ${eventId}`);
+  await waitUntil(
+    async () => {
+      const rows = await h.deps.db.delivery.findMany({ where: { eventId } });
+      return rows.length > 0 && rows.every((d) => d.status === 'SUCCEEDED');
+    },
+    15_000,
+    `the deliveries of ${eventId}`,
+  );
 }
 
 /** Opens the portal inside the SaaS page and returns its frame once it is ready (or has expired). */
@@ -105,7 +111,12 @@ beforeAll(async () => {
     globex: await create({ url: globex.url, events: ['report.*'], name: 'Globex CRM', tenantId: 'globex' }),
     audit: await create({ url: audit.url, events: ['*'], name: 'RegPilot audit sink' }),
   };
-  for (const [type, tenant] of [['report.filed', 'acme'], ['report.filed', 'globex'], ['report.approved', 'globex']]) await settled(await publish(type, tenant));
+  for (const [type, tenant] of [
+    ['report.filed', 'acme'],
+    ['report.filed', 'globex'],
+    ['report.approved', 'globex'],
+  ])
+    await settled(await publish(type, tenant));
 
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -235,7 +246,11 @@ describe('the tenant portal', () => {
 
   it('an expired token shows a clear message, not a broken page; so does one expiring while open', async () => {
     const short = await mint('acme', 1);
-    await waitUntil(async () => (await h.gql('{ viewer { scope } }', {}, short)).errors?.[0]?.extensions?.code === 'UNAUTHENTICATED', 15_000, 'the token to expire');
+    await waitUntil(
+      async () => (await h.gql('{ viewer { scope } }', {}, short)).errors?.[0]?.extensions?.code === 'UNAUTHENTICATED',
+      15_000,
+      'the token to expire',
+    );
     const expired = await openEmbedded(short);
     expect(await expired.getAttribute('body', 'data-ready')).toBe('expired');
     expect(await expired.isVisible('#expired-screen')).toBe(true);

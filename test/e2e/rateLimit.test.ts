@@ -33,7 +33,8 @@ describe('rate limits', () => {
     const id = created.createWebhook.webhook.id;
     const read = async () => (await h.ok(`query($id: ID!) { webhook(id: $id) { rateLimitPerSecond } }`, { id }, key)).webhook.rateLimitPerSecond;
     expect(await read()).toBe(50);
-    const update = (v: unknown) => h.gql(`mutation($id: ID!, $v: Int) { updateWebhook(input: { id: $id, rateLimitPerSecond: $v }) { webhook { rateLimitPerSecond } } }`, { id, v }, key);
+    const update = (v: unknown) =>
+      h.gql(`mutation($id: ID!, $v: Int) { updateWebhook(input: { id: $id, rateLimitPerSecond: $v }) { webhook { rateLimitPerSecond } } }`, { id, v }, key);
     for (const bad of [0, -1, 10_001]) {
       const res = await update(bad);
       expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -46,7 +47,9 @@ describe('rate limits', () => {
     expect(await read()).toBe(50);
     expect((await update(null)).data.updateWebhook.webhook.rateLimitPerSecond).toBeNull();
     const unlimited = await h.ok(CREATE_WEBHOOK, { input: base }, key);
-    expect((await h.ok(`query($id: ID!) { webhook(id: $id) { rateLimitPerSecond } }`, { id: unlimited.createWebhook.webhook.id }, key)).webhook.rateLimitPerSecond).toBeNull();
+    expect(
+      (await h.ok(`query($id: ID!) { webhook(id: $id) { rateLimitPerSecond } }`, { id: unlimited.createWebhook.webhook.id }, key)).webhook.rateLimitPerSecond,
+    ).toBeNull();
   });
 
   it(`a ${LIMIT}/s endpoint gets ${EVENTS} deliveries from two workers never faster than that in any second, one attempt each, and an unlimited one beside it is not slowed`, async () => {
@@ -60,9 +63,7 @@ describe('rate limits', () => {
       h.ok(CREATE_WEBHOOK, { input: { url, events: ['rate.*'], maxConcurrency: 20, ...extra } }, key);
     const limitedHook = (await create(limited.url, { rateLimitPerSecond: LIMIT })).createWebhook.webhook.id;
     await create(unlimited.url);
-    const workers = ['worker-1', 'worker-2'].map((name) =>
-      spawnWorker(workerEnv(h.config, { HOOKPOST_WORKER_CONCURRENCY: '20', HOOKPOST_USER_AGENT: name })),
-    );
+    const workers = ['worker-1', 'worker-2'].map((name) => spawnWorker(workerEnv(h.config, { HOOKPOST_WORKER_CONCURRENCY: '20', HOOKPOST_USER_AGENT: name })));
     for (const w of workers) {
       onTestFinished(async () => {
         w.kill('SIGKILL');
@@ -88,12 +89,14 @@ describe('rate limits', () => {
 
     // Waiting burnt no attempt: every delivery succeeded at its first.
     const tally = async () =>
-      (await h.deps.sql.query<{ n: number; attempts: number; rows: number }>(
-        `SELECT count(*)::int AS n, coalesce(sum(attempt_count), 0)::int AS attempts,
+      (
+        await h.deps.sql.query<{ n: number; attempts: number; rows: number }>(
+          `SELECT count(*)::int AS n, coalesce(sum(attempt_count), 0)::int AS attempts,
                 (SELECT count(*)::int FROM delivery_attempts WHERE webhook_id = $2) AS rows
            FROM deliveries WHERE project_id = $1 AND webhook_id = $2 AND status = 'SUCCEEDED'`,
-        [projectId, limitedHook],
-      )).rows[0];
+          [projectId, limitedHook],
+        )
+      ).rows[0];
     await waitUntil(async () => (await tally()).n === EVENTS, 15_000, 'every limited delivery recorded');
     expect(await tally()).toEqual({ n: EVENTS, attempts: EVENTS, rows: EVENTS });
   }, 180_000);

@@ -29,7 +29,12 @@ describe('on a Redis Cluster', () => {
     h.startWorker();
     const published = await h.ok(
       `mutation($e: [PublishEventItem!]!) { publishEvents(input: { events: $e }) { deliveryCount results { event { id } } } }`,
-      { e: [{ type: 'cluster.a', data: { n: 1 } }, { type: 'cluster.b', data: { n: 2 } }] },
+      {
+        e: [
+          { type: 'cluster.a', data: { n: 1 } },
+          { type: 'cluster.b', data: { n: 2 } },
+        ],
+      },
       key,
     );
     expect(published.publishEvents.deliveryCount).toBe(2);
@@ -41,7 +46,12 @@ describe('on a Redis Cluster', () => {
     for (const eventId of published.publishEvents.results.map((r: { event: { id: string } }) => r.event.id)) {
       await h.waitForDelivery({ eventId }, 'SUCCEEDED', key);
     }
-    expect(sub.items).toEqual(expect.arrayContaining([{ attemptNumber: 1, succeeded: false }, { attemptNumber: 2, succeeded: true }]));
+    expect(sub.items).toEqual(
+      expect.arrayContaining([
+        { attemptNumber: 1, succeeded: false },
+        { attemptNumber: 2, succeeded: true },
+      ]),
+    );
     expect(sub.items).toHaveLength(3);
   }, 60_000);
 });

@@ -25,7 +25,11 @@ it('an attempt made by a worker process streams to a subscriber on another API r
   const { projectId, key } = await h.createProject('Replicas');
   const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['far.*'] } }, key);
   const webhookId = createWebhook.webhook.id;
-  const client = createClient({ url: `${replicaUrl.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` } });
+  const client = createClient({
+    url: `${replicaUrl.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${key}` },
+  });
   onTestFinished(() => client.dispose());
   const attempts = wsSubscription(
     client,

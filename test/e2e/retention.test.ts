@@ -2,7 +2,7 @@
 // the worker in small batches; deliveries, open events and recent rows stay.
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
-import { scrape, valueOf } from '../support/metricsText.ts';
+import { scrape, sampleValue } from '../support/metricsText.ts';
 import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
 import { startReceiver } from '../support/receiver.ts';
 import { idAt } from '../support/rows.ts';
@@ -110,7 +110,7 @@ describe('retention', () => {
     await waitUntil(purged, 10_000, 'the old attempt and payload purged');
     expect(await h.deps.db.deliveryAttempt.count({ where: { delivery: { eventId: events[1] } } })).toBe(1);
     const samples = await scrape(h.url);
-    expect(valueOf(samples, 'hookpost_retention_purged_total', { kind: 'attempts' })).toBe(1);
-    expect(valueOf(samples, 'hookpost_retention_purged_total', { kind: 'payloads' })).toBe(1);
+    expect(sampleValue(samples, 'hookpost_retention_purged_total', { kind: 'attempts' })).toBe(1);
+    expect(sampleValue(samples, 'hookpost_retention_purged_total', { kind: 'payloads' })).toBe(1);
   });
 });

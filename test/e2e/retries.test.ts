@@ -183,10 +183,14 @@ describe('disabling', () => {
     // attempt that may already have been on the wire when the tenth was recorded (both retry at once).
     const attemptCounts = async () => Promise.all([a, b].map(async (e) => (await deliveryOf(e.id)).attemptCount as number));
     // Read once every request the receiver got is recorded as an attempt.
-    const whenDisabled = await waitUntil(async () => {
-      const counts = await attemptCounts();
-      return counts[0] + counts[1] === receiver.requests.length ? counts : undefined;
-    }, 5000, 'every attempt made to be recorded');
+    const whenDisabled = await waitUntil(
+      async () => {
+        const counts = await attemptCounts();
+        return counts[0] + counts[1] === receiver.requests.length ? counts : undefined;
+      },
+      5000,
+      'every attempt made to be recorded',
+    );
     const made = whenDisabled[0] + whenDisabled[1];
     expect(made).toBeGreaterThanOrEqual(10);
     expect(made).toBeLessThanOrEqual(11);

@@ -21,9 +21,7 @@ describe('scale-out', () => {
       await h.ok(CREATE_WEBHOOK, { input: { url: `${receiver.url}/${i}`, events: ['scale.*'], maxConcurrency: 20 } }, key);
     }
     // Each worker signs its requests with its own User-Agent, so the receiver can tell them apart.
-    const workers = ['worker-1', 'worker-2'].map((name) =>
-      spawnWorker(workerEnv(h.config, { HOOKPOST_WORKER_CONCURRENCY: '20', HOOKPOST_USER_AGENT: name })),
-    );
+    const workers = ['worker-1', 'worker-2'].map((name) => spawnWorker(workerEnv(h.config, { HOOKPOST_WORKER_CONCURRENCY: '20', HOOKPOST_USER_AGENT: name })));
     for (const w of workers) {
       onTestFinished(async () => {
         w.kill('SIGKILL');
@@ -40,11 +38,13 @@ describe('scale-out', () => {
     expect(new Set(pairs).size).toBe(EVENTS * ENDPOINTS);
     // Attempts are recorded in batches right after the answers: wait for the last batch.
     const succeeded = async () =>
-      (await h.deps.sql.query<{ n: number; attempts: number }>(
-        `SELECT count(*)::int AS n, coalesce(sum(attempt_count), 0)::int AS attempts
+      (
+        await h.deps.sql.query<{ n: number; attempts: number }>(
+          `SELECT count(*)::int AS n, coalesce(sum(attempt_count), 0)::int AS attempts
            FROM deliveries WHERE project_id = $1 AND status = 'SUCCEEDED'`,
-        [projectId],
-      )).rows[0];
+          [projectId],
+        )
+      ).rows[0];
     await waitUntil(async () => (await succeeded()).n === EVENTS * ENDPOINTS, 10_000, 'every delivery recorded');
     expect(await succeeded()).toEqual({ n: EVENTS * ENDPOINTS, attempts: EVENTS * ENDPOINTS });
     expect(await h.deps.db.deliveryAttempt.count()).toBe(EVENTS * ENDPOINTS);

@@ -81,7 +81,11 @@ describe('secret rotation', () => {
     const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['now.*'] } }, project.key);
     const bad = await h.gql(ROTATE, { input: { id: createWebhook.webhook.id, secret: 'short' } }, project.key);
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const { rotateWebhookSecret } = await h.ok(ROTATE, { input: { id: createWebhook.webhook.id, secret: 'my-own-new-secret-value', gracePeriodSeconds: 0 } }, project.key);
+    const { rotateWebhookSecret } = await h.ok(
+      ROTATE,
+      { input: { id: createWebhook.webhook.id, secret: 'my-own-new-secret-value', gracePeriodSeconds: 0 } },
+      project.key,
+    );
     expect(rotateWebhookSecret.secret).toBe('my-own-new-secret-value');
     const req = await deliverOne('now.only');
     expect(verifies(Buffer.from('my-own-new-secret-value').toString('base64'), req)).toBe(true);

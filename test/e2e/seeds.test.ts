@@ -31,7 +31,10 @@ const products: Product[] = [
     env: { HOOKPOST_HEADER_PREFIX: 'X-RegPilot', HOOKPOST_SIGNATURE_FORMAT: 'hex' },
     webhook: { events: ['alert.created', 'case.created', 'violation.detected'], secret: 'your_webhook_secret' },
     accepts: regPilot.accepts,
-    event: { type: 'alert.created', data: { alert_id: 'alert_123', severity: 'HIGH', title: 'High risk content detected', message: 'AI response had risk score of 85' } },
+    event: {
+      type: 'alert.created',
+      data: { alert_id: 'alert_123', severity: 'HIGH', title: 'High risk content detected', message: 'AI response had risk score of 85' },
+    },
     envelopeKeys: ['id', 'type', 'timestamp', 'project_id', 'data'],
     test: { eventType: 'alert.created' },
   },
@@ -46,9 +49,16 @@ const products: Product[] = [
   {
     name: 'Regen Therapy',
     env: { HOOKPOST_HEADER_PREFIX: 'X-Regen', HOOKPOST_SIGNATURE_FORMAT: 'sha256=hex', HOOKPOST_ENVELOPE: 'id,type,createdAt=timestamp,data' },
-    webhook: { name: 'Order Notifications', events: ['order.created', 'order.shipped', 'order.delivered'], retryPolicy: { maxAttempts: 6, initialDelaySeconds: 60, backoffMultiplier: 2 } },
+    webhook: {
+      name: 'Order Notifications',
+      events: ['order.created', 'order.shipped', 'order.delivered'],
+      retryPolicy: { maxAttempts: 6, initialDelaySeconds: 60, backoffMultiplier: 2 },
+    },
     accepts: regen.accepts,
-    event: { type: 'order.shipped', data: { orderId: 'ord_abc123', orderNumber: 'ORD-2024-0001', status: 'SHIPPED', trackingNumber: '1Z999AA10123456784', carrier: 'UPS' } },
+    event: {
+      type: 'order.shipped',
+      data: { orderId: 'ord_abc123', orderNumber: 'ORD-2024-0001', status: 'SHIPPED', trackingNumber: '1Z999AA10123456784', carrier: 'UPS' },
+    },
     envelopeKeys: ['id', 'type', 'createdAt', 'data'],
     test: { eventType: 'order.shipped' },
   },
@@ -65,7 +75,10 @@ const products: Product[] = [
     accepts: policyCortex.accepts,
     documentedHeaders: (req) => ({ custom: req.headers['x-custom-header'] }),
     expectedHeaders: { custom: 'custom-value' },
-    event: { type: 'policy.violation.created', data: { violation: { id: 'viol_abcdef1234567890', severity: 'HIGH', status: 'OPEN', compliance_frameworks: ['SOC2', 'HIPAA'] } } },
+    event: {
+      type: 'policy.violation.created',
+      data: { violation: { id: 'viol_abcdef1234567890', severity: 'HIGH', status: 'OPEN', compliance_frameworks: ['SOC2', 'HIPAA'] } },
+    },
     envelopeKeys: ['id', 'type', 'created', 'data'],
     test: { eventType: 'policy.violation.created' },
   },
@@ -150,7 +163,8 @@ it('retry promises map onto retry policies', async () => {
   onTestFinished(() => h.close());
   const { key } = await h.createProject('Schedules');
   const schedule = async (retryPolicy?: Record<string, unknown>) =>
-    (await h.ok(CREATE_WEBHOOK.replace('secretHint', 'secretHint retrySchedule'), { input: { url: 'https://x.example', events: ['*'], retryPolicy } }, key)).createWebhook.webhook.retrySchedule;
+    (await h.ok(CREATE_WEBHOOK.replace('secretHint', 'secretHint retrySchedule'), { input: { url: 'https://x.example', events: ['*'], retryPolicy } }, key))
+      .createWebhook.webhook.retrySchedule;
   // ComplianceLayer: 1 min, 5 min, 15 min, 1 h, 2 h (6 attempts), as the deployment default.
   expect(await schedule()).toEqual([60, 300, 900, 3600, 7200]);
   // RegPilot: 1 min, 5 min, 15 min, 1 h, 6 h.

@@ -53,8 +53,12 @@ describe('npm start', () => {
     expect(adminKey, service.output()).toBeDefined();
 
     const { createProject } = await gql(url, adminKey!, `mutation { createProject(input: { name: "Acme" }) { project { id } } }`);
-    const { createApiKey } = await gql(url, adminKey!, `mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "backend" }) { key } }`, { p: createProject.project.id });
-    await gql(url, createApiKey.key, `mutation($u: String!) { createWebhook(input: { url: $u, events: ["order.*"] }) { webhook { id } } }`, { u: receiver.url });
+    const { createApiKey } = await gql(url, adminKey!, `mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "backend" }) { key } }`, {
+      p: createProject.project.id,
+    });
+    await gql(url, createApiKey.key, `mutation($u: String!) { createWebhook(input: { url: $u, events: ["order.*"] }) { webhook { id } } }`, {
+      u: receiver.url,
+    });
     await gql(url, createApiKey.key, `mutation { publishEvent(input: { type: "order.shipped", data: { orderId: "ord_42" } }) { deliveryCount } }`);
     const [req] = await receiver.waitFor(1, 20_000);
     expect(JSON.parse(req.body)).toMatchObject({ type: 'order.shipped', data: { orderId: 'ord_42' } });

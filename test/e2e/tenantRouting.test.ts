@@ -87,17 +87,21 @@ describe('routing by tenant', () => {
   });
 
   it('routes publishEvents the same way, per event or for the whole call', async () => {
-    const { publishEvents } = await h.ok(PUBLISH_MANY, {
-      input: {
-        tenantId: 'cust:globex',
-        events: [
-          { type: 'filing.approved', data: { n: 1 } },
-          { type: 'filing.approved', data: { n: 2 }, tenantId: 'cust:acme' },
-          { type: 'filing.approved', data: { n: 3 }, broadcast: true },
-          { type: 'filing.approved', data: { n: 4 }, broadcast: false },
-        ],
+    const { publishEvents } = await h.ok(
+      PUBLISH_MANY,
+      {
+        input: {
+          tenantId: 'cust:globex',
+          events: [
+            { type: 'filing.approved', data: { n: 1 } },
+            { type: 'filing.approved', data: { n: 2 }, tenantId: 'cust:acme' },
+            { type: 'filing.approved', data: { n: 3 }, broadcast: true },
+            { type: 'filing.approved', data: { n: 4 }, broadcast: false },
+          ],
+        },
       },
-    }, project.key);
+      project.key,
+    );
     const [forGlobex, forAcme, toAll, projectOnly] = publishEvents.results;
     expect(publishEvents.results.map((r: any) => [r.event.tenantId, r.deliveryCount])).toEqual([
       ['cust:globex', 2],
@@ -124,7 +128,18 @@ describe('routing by tenant', () => {
       [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: '' } }, 'tenantId'],
       [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: 'x'.repeat(256) } }, 'tenantId'],
       [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: 'cust:acme', broadcast: true } }, 'tenantId'],
-      [PUBLISH_MANY, { input: { events: [{ type: 'filing.x', data: {} }, { type: 'filing.x', data: {}, tenantId: 'a', broadcast: true }] } }, 'events.1.tenantId'],
+      [
+        PUBLISH_MANY,
+        {
+          input: {
+            events: [
+              { type: 'filing.x', data: {} },
+              { type: 'filing.x', data: {}, tenantId: 'a', broadcast: true },
+            ],
+          },
+        },
+        'events.1.tenantId',
+      ],
       [PUBLISH_MANY, { input: { tenantId: 'ü', events: [{ type: 'filing.x', data: {} }] } }, 'tenantId'],
       [CREATE_WEBHOOK, { input: { url: acme.url, events: ['*'], tenantId: 'a/b' } }, 'tenantId'],
     ] as const;
@@ -163,12 +178,20 @@ describe('routing by tenant', () => {
     expect(acmes.length).toBeGreaterThanOrEqual(5);
     expect(ids(events).sort()).toEqual(acmes.map((e) => e.id).sort());
 
-    const deliveries = (await q(`query($t: String) { deliveries(tenantId: $t, first: 100) { totalCount edges { node { id tenantId webhook { id } } } } }`, { t: 'cust:globex' })).deliveries;
+    const deliveries = (
+      await q(`query($t: String) { deliveries(tenantId: $t, first: 100) { totalCount edges { node { id tenantId webhook { id } } } } }`, { t: 'cust:globex' })
+    ).deliveries;
     expect(deliveries.totalCount).toBe(await h.deps.db.delivery.count({ where: { webhookId: hooks.globex } }));
     expect(new Set(deliveries.edges.map((e: any) => [e.node.tenantId, e.node.webhook.id].join(' ')))).toEqual(new Set([`cust:globex ${hooks.globex}`]));
 
-    await waitUntil(async () => (await h.deps.db.delivery.count({ where: { status: { in: ['PENDING', 'RETRYING'] } } })) === 0, 15_000, 'every delivery to settle');
-    const attempts = (await q(`query($t: String) { attempts(tenantId: $t, first: 100) { totalCount edges { node { delivery { tenantId } } } } }`, { t: 'cust:acme' })).attempts;
+    await waitUntil(
+      async () => (await h.deps.db.delivery.count({ where: { status: { in: ['PENDING', 'RETRYING'] } } })) === 0,
+      15_000,
+      'every delivery to settle',
+    );
+    const attempts = (
+      await q(`query($t: String) { attempts(tenantId: $t, first: 100) { totalCount edges { node { delivery { tenantId } } } } }`, { t: 'cust:acme' })
+    ).attempts;
     expect(attempts.totalCount).toBe(acme.requests.length);
     expect(new Set(attempts.edges.map((e: any) => e.node.delivery.tenantId))).toEqual(new Set(['cust:acme']));
 

@@ -95,7 +95,8 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
           return last && passes(last) ? last : undefined;
         },
         timeoutMs,
-        () => `the delivery of ${JSON.stringify(filter)} to be ${typeof until === 'string' ? until : 'as expected'}; last seen: ${last ? `${last.status} after ${last.attemptCount} attempts` : 'none'}`,
+        () =>
+          `the delivery of ${JSON.stringify(filter)} to be ${typeof until === 'string' ? until : 'as expected'}; last seen: ${last ? `${last.status} after ${last.attemptCount} attempts` : 'none'}`,
       );
     },
     startWorker(opts) {
@@ -106,10 +107,7 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
     async createProject(name = 'Test project') {
       const { createProject } = await ok(`mutation($name: String!) { createProject(input: { name: $name }) { project { id } } }`, { name });
       const projectId = createProject.project.id as string;
-      const { createApiKey } = await ok(
-        `mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "test" }) { key } }`,
-        { p: projectId },
-      );
+      const { createApiKey } = await ok(`mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "test" }) { key } }`, { p: projectId });
       return { projectId, key: createApiKey.key as string };
     },
     async close() {

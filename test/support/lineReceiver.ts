@@ -23,10 +23,7 @@ export const indexOf = (req: ReceivedRequest): number => (JSON.parse(req.body) a
  * `answer` decides each request, given its `data.i` and its arrival number (1-based); the answer is
  * sent `delayMs` later, so that two requests sent at once would be seen open together.
  */
-export async function startLineReceiver(
-  answer: (i: number, nth: number, req: ReceivedRequest) => LineAnswer,
-  delayMs = 3,
-): Promise<LineReceiver> {
+export async function startLineReceiver(answer: (i: number, nth: number, req: ReceivedRequest) => LineAnswer, delayMs = 3): Promise<LineReceiver> {
   const receiver = await startReceiver();
   const receipts: number[] = [];
   const arrivals: number[] = [];

@@ -21,7 +21,7 @@ export function parseMetrics(text: string): Sample[] {
 }
 
 /** The value of the sample named so whose labels include `labels`; undefined when there is none. */
-export function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
   return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 

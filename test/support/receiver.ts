@@ -55,10 +55,7 @@ export async function startReceiver(host = '127.0.0.1', path = '/hook'): Promise
     waitFor(count, timeoutMs = 15_000) {
       if (requests.length >= count) return Promise.resolve(requests);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`receiver got ${requests.length} of ${count} requests in ${timeoutMs} ms`)),
-          timeoutMs,
-        );
+        const timer = setTimeout(() => reject(new Error(`receiver got ${requests.length} of ${count} requests in ${timeoutMs} ms`)), timeoutMs);
         waiters.push({
           count,
           resolve: () => {

@@ -21,8 +21,22 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   const servers: ChildProcess[] = ports.map((port) =>
     spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
-        '--save', '', '--appendonly', 'no', '--dir', dir],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
       { stdio: 'ignore' },
     ),
   );
@@ -32,10 +46,18 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const ping = (port: number) => run('redis-cli', ['-p', String(port), 'ping']).then((r) => r.stdout.trim() === 'PONG', () => false);
+    const ping = (port: number) =>
+      run('redis-cli', ['-p', String(port), 'ping']).then(
+        (r) => r.stdout.trim() === 'PONG',
+        () => false,
+      );
     await waitUntil(async () => (await Promise.all(ports.map(ping))).every(Boolean), 10_000, 'cluster nodes to start');
     await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
-    const ok = (port: number) => run('redis-cli', ['-p', String(port), 'cluster', 'info']).then((r) => r.stdout.includes('cluster_state:ok'), () => false);
+    const ok = (port: number) =>
+      run('redis-cli', ['-p', String(port), 'cluster', 'info']).then(
+        (r) => r.stdout.includes('cluster_state:ok'),
+        () => false,
+      );
     await waitUntil(async () => (await Promise.all(ports.map(ok))).every(Boolean), 20_000, 'the cluster to be ok');
   } catch (err) {
     await stop();

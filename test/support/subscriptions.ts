@@ -82,7 +82,10 @@ export async function sseSubscription<T = any>(
       for (let end = pending.indexOf('\n\n'); end >= 0; end = pending.indexOf('\n\n')) {
         const block = pending.slice(0, end).split('\n');
         pending = pending.slice(end + 2);
-        const data = block.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+        const data = block
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).trim())
+          .join('\n');
         if (block.includes('event: next') && data) onResult(JSON.parse(data));
       }
     }

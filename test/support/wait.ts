@@ -3,11 +3,7 @@
  * `what` names the condition in the timeout error (a function is asked only then, so it can show the
  * last state seen).
  */
-export async function waitUntil<T>(
-  check: () => Promise<T> | T,
-  timeoutMs = 15_000,
-  what: string | (() => string) = 'condition',
-): Promise<NonNullable<T>> {
+export async function waitUntil<T>(check: () => Promise<T> | T, timeoutMs = 15_000, what: string | (() => string) = 'condition'): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

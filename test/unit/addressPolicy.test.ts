@@ -36,9 +36,8 @@ describe('address policy', () => {
     if (!verdict.allowed) expect(verdict.reason).toContain(range);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '93.184.216.34', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '2a00:1450:4001::200e'])(
-    'allows public %s',
-    (address) => expect(classifyAddress(address).allowed).toBe(true),
+  it.each(['8.8.8.8', '1.1.1.1', '93.184.216.34', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '2a00:1450:4001::200e'])('allows public %s', (address) =>
+    expect(classifyAddress(address).allowed).toBe(true),
   );
 
   it('refuses what is not an address at all', () => {

@@ -59,11 +59,14 @@ describe('group commit batcher', () => {
 
   it('drain resolves once everything submitted is flushed', async () => {
     const done: number[] = [];
-    const batcher = createBatcher(async (items: number[]) => {
-      await new Promise((r) => setTimeout(r, 10));
-      done.push(...items);
-      return items;
-    }, { maxBatch: 2 });
+    const batcher = createBatcher(
+      async (items: number[]) => {
+        await new Promise((r) => setTimeout(r, 10));
+        done.push(...items);
+        return items;
+      },
+      { maxBatch: 2 },
+    );
     void batcher.submit(1);
     void batcher.submit(2);
     void batcher.submit(3);
@@ -102,7 +105,10 @@ describe('group commit batcher', () => {
     expect(flushed()).toEqual([[1, 2]]);
     void batcher.submit(4);
     expect(await third).toBe(3);
-    expect(flushed()).toEqual([[1, 2], [3, 4]]);
+    expect(flushed()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   it('with lingerMs, drain flushes what waits at once', async () => {

@@ -53,7 +53,7 @@ describe('circuit breaker rules', () => {
     // streak, circuit as recorded, delivery, disable after, breaker failures, may disable
     ['below the disable threshold', 9, view('OPEN', 60), 'dlv_1', 10, 5, false],
     ['breaker off: the streak alone decides', 10, null, 'dlv_1', 10, 0, true],
-    ['a disable threshold below the breaker\'s acts first', 3, view('CLOSED'), 'dlv_1', 3, 5, true],
+    ["a disable threshold below the breaker's acts first", 3, view('CLOSED'), 'dlv_1', 3, 5, true],
     ['the failure that opens the circuit, however many failed with it', 12, view('CLOSED'), 'dlv_1', 10, 5, false],
     ['a request under way when it opened', 11, view('OPEN', 60), 'dlv_1', 10, 5, false],
     ['another delivery failing while half-open', 11, view('HALF_OPEN', 60, 'dlv_p'), 'dlv_1', 10, 5, false],

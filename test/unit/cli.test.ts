@@ -41,7 +41,9 @@ describe('NDJSON files', () => {
       error = err as CliError;
     }
     expect(error?.code).toBe('BAD_USER_INPUT');
-    expect(error?.message).toMatch(/^line 1: expected an object.*; line 2: "type".*; line 3: "data".*; line 4: unknown key "extra"; line 5: not JSON.*; and 1 more$/);
+    expect(error?.message).toMatch(
+      /^line 1: expected an object.*; line 2: "type".*; line 3: "data".*; line 4: unknown key "extra"; line 5: not JSON.*; and 1 more$/,
+    );
     expect(() => parseNdjson('\n\n', 'p')).toThrow(/no events/);
   });
 
@@ -54,7 +56,11 @@ describe('NDJSON files', () => {
 
   it('batches by count and by size', () => {
     const ten = Array.from({ length: 10 }, (_, i) => event(i + 1));
-    expect(batches(ten, 4).map((b) => b.map((e) => e.line))).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]);
+    expect(batches(ten, 4).map((b) => b.map((e) => e.line))).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 10],
+    ]);
     expect(batches([event(1, 300), event(2, 300), event(3, 300)], 100, 800).map((b) => b.length)).toEqual([2, 1]);
   });
 
@@ -77,7 +83,13 @@ describe('NDJSON files', () => {
 
 describe('tables', () => {
   it('pads columns to their widest cell and shows empty cells as -', () => {
-    const plain = table(['ID', 'NAME'], [['whk_1', null], ['whk_22', 'orders']]).replace(/\u001b\[[0-9;]*m/g, ''); // colours on a terminal
+    const plain = table(
+      ['ID', 'NAME'],
+      [
+        ['whk_1', null],
+        ['whk_22', 'orders'],
+      ],
+    ).replace(/\u001b\[[0-9;]*m/g, ''); // colours on a terminal
     expect(plain.split('\n')).toEqual(['ID      NAME', 'whk_1   -', 'whk_22  orders']);
   });
 });

@@ -25,9 +25,17 @@ describe('loadConfig', () => {
   it.each([
     [{}, { failures: 5, cooldownSeconds: 60, maxCooldownSeconds: 3600 }, 100],
     [{ HOOKPOST_CIRCUIT_FAILURES: '0' }, { failures: 0, cooldownSeconds: 60, maxCooldownSeconds: 3600 }, 100],
-    [{ HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: '0.5', HOOKPOST_CIRCUIT_MAX_COOLDOWN_SECONDS: '2' }, { failures: 5, cooldownSeconds: 0.5, maxCooldownSeconds: 2 }, 100],
+    [
+      { HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: '0.5', HOOKPOST_CIRCUIT_MAX_COOLDOWN_SECONDS: '2' },
+      { failures: 5, cooldownSeconds: 0.5, maxCooldownSeconds: 2 },
+      100,
+    ],
     // A maximum below the first cool-down is raised to it.
-    [{ HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: '120', HOOKPOST_CIRCUIT_MAX_COOLDOWN_SECONDS: '60' }, { failures: 5, cooldownSeconds: 120, maxCooldownSeconds: 120 }, 100],
+    [
+      { HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: '120', HOOKPOST_CIRCUIT_MAX_COOLDOWN_SECONDS: '60' },
+      { failures: 5, cooldownSeconds: 120, maxCooldownSeconds: 120 },
+      100,
+    ],
     [{ HOOKPOST_RATE_LIMIT_HEADROOM_MS: '0' }, { failures: 5, cooldownSeconds: 60, maxCooldownSeconds: 3600 }, 0],
   ])('circuit breaker and rate limit settings from %j', (env, circuit, headroom) => {
     const config = loadConfig(env);

@@ -3,11 +3,9 @@ import type { DeliveryRef } from '../../src/core/queue/deliveryQueue.ts';
 import { EndpointQueues } from '../../worker/endpointQueues.ts';
 import type { DueDelivery } from '../../worker/stages/claim.ts';
 
-const refs = (webhookId: string, n: number, from = 0): DeliveryRef[] =>
-  Array.from({ length: n }, (_, i) => [`dlv_${webhookId}_${from + i}`, webhookId, 0]);
+const refs = (webhookId: string, n: number, from = 0): DeliveryRef[] => Array.from({ length: n }, (_, i) => [`dlv_${webhookId}_${from + i}`, webhookId, 0]);
 
-const claimed = ([id, webhookId]: DeliveryRef, cap: number) =>
-  ({ id, webhook: { id: webhookId, maxConcurrency: cap } }) as unknown as DueDelivery;
+const claimed = ([id, webhookId]: DeliveryRef, cap: number) => ({ id, webhook: { id: webhookId, maxConcurrency: cap } }) as unknown as DueDelivery;
 
 /** Admits, claims and parks what the queues let through, as the dispatcher does; caps by webhook. */
 function takeAll(q: EndpointQueues, list: DeliveryRef[], cap: number | Record<string, number>) {

@@ -69,7 +69,9 @@ describe('compiled validators', () => {
     const validate = createSchemaCompiler().compile({ type: 'object', properties: { total: { type: 'number', minimum: 0 } }, required: ['total'] });
     expect(validate({ total: 3 })).toBe(true);
     expect(validate({ total: -1 })).toBe(false);
-    expect(validationErrorsOf(validate)).toEqual([{ instancePath: '/total', schemaPath: '#/properties/total/minimum', keyword: 'minimum', message: 'must be >= 0' }]);
+    expect(validationErrorsOf(validate)).toEqual([
+      { instancePath: '/total', schemaPath: '#/properties/total/minimum', keyword: 'minimum', message: 'must be >= 0' },
+    ]);
   });
 
   it('one compiler takes two schemas with the same $id (nothing is registered by id)', () => {

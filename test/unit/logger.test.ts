@@ -29,7 +29,10 @@ describe('logs', () => {
   ])('are pino JSON in %s', async (_title, env, isTTY) => {
     const text = capture(env, isTTY);
     await new Promise((r) => setImmediate(r));
-    const lines = text().trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = text()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ level: 30, msg: 'delivery attempt failed', deliveryId: 'dlv_1', attempt: 2, service: 'hookpost' });
     expect(lines[1]).toMatchObject({ level: 40, msg: 'second line' });
   });

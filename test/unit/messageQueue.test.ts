@@ -31,7 +31,7 @@ describe('MessageQueue', () => {
     const queue = new MessageQueue<number>({
       limit: 100,
       overflow,
-      keep: (n) => (n === 2 ? slow : n % 3 !== 0 ? true : false),
+      keep: (n) => (n === 2 ? slow : n % 3 !== 0),
     });
     for (const n of [1, 2, 3, 4, 5, 6]) queue.push(n);
     const first = await queue.next();

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/core/metrics.ts';
-import { parseMetrics, valueOf } from '../support/metricsText.ts';
+import { parseMetrics, sampleValue } from '../support/metricsText.ts';
 
 const render = async (m: ReturnType<typeof createMetrics>) => parseMetrics((await m.render()).body);
 
@@ -13,10 +13,10 @@ describe('metrics', () => {
     m.graphqlOperation('not a name!', 'query', 'ok');
     m.graphqlOperation(undefined, 'query', 'error');
     const samples = (await render(m)).filter((s) => s.name === 'hookpost_graphql_operations_total');
-    expect(valueOf(samples, 'hookpost_graphql_operations_total', { operation: 'Op1' })).toBe(2);
-    expect(valueOf(samples, 'hookpost_graphql_operations_total', { operation: 'other' })).toBe(50);
-    expect(valueOf(samples, 'hookpost_graphql_operations_total', { operation: 'anonymous', outcome: 'ok' })).toBe(1);
-    expect(valueOf(samples, 'hookpost_graphql_operations_total', { operation: 'anonymous', outcome: 'error' })).toBe(1);
+    expect(sampleValue(samples, 'hookpost_graphql_operations_total', { operation: 'Op1' })).toBe(2);
+    expect(sampleValue(samples, 'hookpost_graphql_operations_total', { operation: 'other' })).toBe(50);
+    expect(sampleValue(samples, 'hookpost_graphql_operations_total', { operation: 'anonymous', outcome: 'ok' })).toBe(1);
+    expect(sampleValue(samples, 'hookpost_graphql_operations_total', { operation: 'anonymous', outcome: 'error' })).toBe(1);
     expect(new Set(samples.map((s) => s.labels.operation)).size).toBe(202);
   });
 
@@ -24,10 +24,10 @@ describe('metrics', () => {
     let answer: () => Promise<{ waiting: number; delayed: number; active: number }> = async () => ({ waiting: 4, delayed: 2, active: 1 });
     const m = createMetrics({ registry: new Registry(), processMetrics: false, queueDepth: () => answer() });
     const first = await render(m);
-    expect(['waiting', 'delayed', 'active'].map((state) => valueOf(first, 'hookpost_queue_jobs', { state }))).toEqual([4, 2, 1]);
+    expect(['waiting', 'delayed', 'active'].map((state) => sampleValue(first, 'hookpost_queue_jobs', { state }))).toEqual([4, 2, 1]);
     answer = () => new Promise(() => {});
     const second = await render(m);
-    expect(valueOf(second, 'hookpost_queue_jobs')).toBeUndefined();
+    expect(sampleValue(second, 'hookpost_queue_jobs')).toBeUndefined();
   });
 
   it('count an attempt once by outcome and failure, with its duration, and SSRF blocks apart', async () => {
@@ -35,10 +35,10 @@ describe('metrics', () => {
     m.observeAttempt('RETRYING', 1500, 'timeout');
     m.observeAttempt('FAILED', 2, 'ssrf_blocked');
     const s = await render(m);
-    expect(valueOf(s, 'hookpost_delivery_attempts_total', { outcome: 'retrying', failure: 'timeout' })).toBe(1);
-    expect(valueOf(s, 'hookpost_ssrf_blocked_total')).toBe(1);
-    expect(valueOf(s, 'hookpost_delivery_attempt_duration_seconds_sum', { outcome: 'retrying' })).toBe(1.5);
-    expect(valueOf(s, 'hookpost_delivery_attempt_duration_seconds_bucket', { outcome: 'retrying', le: '1' })).toBe(0);
-    expect(valueOf(s, 'hookpost_delivery_attempt_duration_seconds_bucket', { outcome: 'retrying', le: '2.5' })).toBe(1);
+    expect(sampleValue(s, 'hookpost_delivery_attempts_total', { outcome: 'retrying', failure: 'timeout' })).toBe(1);
+    expect(sampleValue(s, 'hookpost_ssrf_blocked_total')).toBe(1);
+    expect(sampleValue(s, 'hookpost_delivery_attempt_duration_seconds_sum', { outcome: 'retrying' })).toBe(1.5);
+    expect(sampleValue(s, 'hookpost_delivery_attempt_duration_seconds_bucket', { outcome: 'retrying', le: '1' })).toBe(0);
+    expect(sampleValue(s, 'hookpost_delivery_attempt_duration_seconds_bucket', { outcome: 'retrying', le: '2.5' })).toBe(1);
   });
 });

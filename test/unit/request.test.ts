@@ -23,7 +23,10 @@ describe('envelope', () => {
 describe('configurable envelope', () => {
   it.each([
     ['id,type,createdAt=timestamp,data', '{"id":"evt_1","type":"order.shipped","createdAt":"2026-01-02T03:04:05.678Z","data":{"z":1,"a":{"y":[1,2],"b":"x"}}}'],
-    ['id, type, created_at = timestamp, data', '{"id":"evt_1","type":"order.shipped","created_at":"2026-01-02T03:04:05.678Z","data":{"z":1,"a":{"y":[1,2],"b":"x"}}}'],
+    [
+      'id, type, created_at = timestamp, data',
+      '{"id":"evt_1","type":"order.shipped","created_at":"2026-01-02T03:04:05.678Z","data":{"z":1,"a":{"y":[1,2],"b":"x"}}}',
+    ],
     ['event=type,payload=data', '{"event":"order.shipped","payload":{"z":1,"a":{"y":[1,2],"b":"x"}}}'],
   ])('%s', (spec, expected) => expect(serializeEnvelope(event, parseEnvelope(spec))).toBe(expected));
 

@@ -74,10 +74,14 @@ describe('shared subscription results', () => {
     const everyone = [...same, otherProject, otherVariables];
     // SSE subscriptions start when their first event is asked for: publish until all are listening.
     let k = 0;
-    await waitUntil(async () => {
-      s.pubsub.publish('tick', { n: -++k });
-      return everyone.every((x) => x.received.length > 0);
-    }, 10_000, 'every subscriber to listen');
+    await waitUntil(
+      async () => {
+        s.pubsub.publish('tick', { n: -++k });
+        return everyone.every((x) => x.received.length > 0);
+      },
+      10_000,
+      'every subscriber to listen',
+    );
     // Each stream is in order: once the last warm-up tick is everywhere, none is still executing.
     const last = (x: { received: number[] }) => x.received[x.received.length - 1];
     await waitUntil(() => everyone.every((x) => last(x) === -k || last(x) === -k * 10), 5000, 'the warm-up to settle');

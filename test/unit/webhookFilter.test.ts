@@ -191,7 +191,11 @@ describe('regexes', () => {
   it('run in linear time: a pattern that backtracks for a minute on 256 KiB takes well under a second', () => {
     expect(LINEAR_REGEX).toBe(true);
     const subject = 'a'.repeat(256 * 1024);
-    for (const [pattern, options] of [['.*foo', ''], ['.*FOO.*', 'i'], ['a*a*a*b', 's']]) {
+    for (const [pattern, options] of [
+      ['.*foo', ''],
+      ['.*FOO.*', 'i'],
+      ['a*a*a*b', 's'],
+    ]) {
       expect(regexProblem(pattern, options)).toBeNull();
       const started = performance.now();
       expect(compileRegex(pattern, options)(subject)).toBe(false);

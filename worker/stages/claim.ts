@@ -56,7 +56,10 @@ export async function claimDeliveries(sql: Sql, refs: DeliveryRef[], leaseMs: nu
     for (const [ids, counts] of runsOf(refs)) rows.push(...(await sql.query(CLAIM([ids, counts, leaseMs]))).rows);
   } catch (err) {
     // The caller gives every ref back on an error: the runs claimed so far must not stay leased.
-    await releaseLeases(sql, rows.map((r) => r.id)).catch(() => undefined);
+    await releaseLeases(
+      sql,
+      rows.map((r) => r.id),
+    ).catch(() => undefined);
     throw err;
   }
   // Ids are time-ordered: sending in id order serves each endpoint in publish order as far as it can.

@@ -56,7 +56,8 @@ export async function settle(
       .catch((err) => deps.logger.warn({ err, webhookId: delivery.webhook.id }, 'could not move the circuit'));
   }
   if (outcome.status === 'SUCCEEDED') return;
-  const streakCounts = circuit?.streakMayDisable({ deliveryId: delivery.id, failureStreak: recorded.failureStreak }, recorded.circuit ?? null, deps.disableAfterFailures) ?? true;
+  const streakCounts =
+    circuit?.streakMayDisable({ deliveryId: delivery.id, failureStreak: recorded.failureStreak }, recorded.circuit ?? null, deps.disableAfterFailures) ?? true;
   const reason = disableReasonFor(outcome, recorded.failureStreak, deps.disableAfterFailures, streakCounts);
   if (reason && (await disableWebhook(deps, delivery.webhook, reason))) {
     deps.logger.warn({ webhookId: delivery.webhook.id, reason }, 'webhook disabled');

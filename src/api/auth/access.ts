@@ -42,8 +42,7 @@ export function targetProjectId(viewer: Viewer | null, requested: string | null 
   return requested;
 }
 
-export const forbiddenToTenant = () =>
-  clientError('FORBIDDEN', "A tenant token can read the project's settings but not change them; this needs an API key");
+export const forbiddenToTenant = () => clientError('FORBIDDEN', "A tenant token can read the project's settings but not change them; this needs an API key");
 
 /** A filter for queries: undefined for an admin listing everything, else the key's project. */
 export function projectScope(viewer: Viewer): string | undefined {
@@ -59,7 +58,10 @@ export function tenantScope(viewer: Viewer | null): string | undefined {
  * Who a new tenant-owned object (a webhook) belongs to: a tenant token's own tenant, whatever was asked
  * (a different tenantId is refused), else the project and the optional tenant the key names.
  */
-export function ownerOf(viewer: Viewer | null, requested: { projectId?: string | null; tenantId?: string | null }): { projectId: string; tenantId: string | null } {
+export function ownerOf(
+  viewer: Viewer | null,
+  requested: { projectId?: string | null; tenantId?: string | null },
+): { projectId: string; tenantId: string | null } {
   const v = requireViewer(viewer);
   if (v.scope !== 'TENANT') return { projectId: targetProjectId(v, requested.projectId), tenantId: requested.tenantId ?? null };
   if (requested.projectId && requested.projectId !== v.projectId) throw clientError('FORBIDDEN', 'This tenant token belongs to another project');

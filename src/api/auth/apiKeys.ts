@@ -2,10 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../../core/db/client.ts';
 import { newId } from '../../core/ids.ts';
 
-export type Viewer =
-  | { scope: 'ADMIN'; keyId: string }
-  | { scope: 'PROJECT'; keyId: string; projectId: string }
-  | TenantViewer;
+export type Viewer = { scope: 'ADMIN'; keyId: string } | { scope: 'PROJECT'; keyId: string; projectId: string } | TenantViewer;
 
 /**
  * A tenant token's bearer: one tenant of one project, for as long as the token lasts and the API key

@@ -12,9 +12,7 @@ import { looksLikeTenantToken, verifyTenantToken } from './tenantTokens.ts';
  * that is expired, forged, signed by a retired key or minted by a revoked key throws UNAUTHENTICATED
  * saying so.
  */
-export interface Authenticator {
-  (key: string | undefined): Promise<Viewer | null>;
-}
+export type Authenticator = (key: string | undefined) => Promise<Viewer | null>;
 
 const CACHE_TTL_MS = 60_000;
 const CACHE_MAX = 10_000;

@@ -6,7 +6,5 @@ import { ensureAdminKey } from './apiKeys.ts';
 export async function announceAdminKey(db: Db, config: Config): Promise<void> {
   const key = await ensureAdminKey(db, config.adminKey);
   if (!key) return;
-  process.stdout.write(
-    `\n  Hookpost created an admin API key. It is shown only this once; store it now:\n\n    ${key}\n\n`,
-  );
+  process.stdout.write(`\n  Hookpost created an admin API key. It is shown only this once; store it now:\n\n    ${key}\n\n`);
 }

@@ -19,6 +19,7 @@ export const REGEX_OPTIONS = /^[ims]*$/;
 function linearEngine(): boolean {
   try {
     v8.setFlagsFromString('--enable-experimental-regexp-engine');
+    // biome-ignore lint/complexity/useRegexLiterals: a literal with the `l` flag is a syntax error where V8 lacks the engine
     new RegExp('a', 'l');
     return true;
   } catch {

@@ -32,8 +32,24 @@ const MAX_PATH_LENGTH = 256;
 const LOGICAL = new Set(['$and', '$or', '$nor']);
 const VALUE_OPERATORS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte']);
 export const FILTER_OPERATORS = [
-  '$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists', '$regex', '$options',
-  '$not', '$elemMatch', '$size', '$all', '$and', '$or', '$nor',
+  '$eq',
+  '$ne',
+  '$gt',
+  '$gte',
+  '$lt',
+  '$lte',
+  '$in',
+  '$nin',
+  '$exists',
+  '$regex',
+  '$options',
+  '$not',
+  '$elemMatch',
+  '$size',
+  '$all',
+  '$and',
+  '$or',
+  '$nor',
 ];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

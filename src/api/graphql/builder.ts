@@ -63,10 +63,7 @@ export const builder = new SchemaBuilder<{
       // blank out what the viewer may not see.
       resolve: async (_root, { ids }, ctx, _info, resolveNodes) => {
         requireViewer(ctx.viewer);
-        const [visible, nodes] = await Promise.all([
-          Promise.all(ids.map((id) => mayLoadNode(ctx.deps.db, ctx.viewer, String(id.id)))),
-          resolveNodes(ids),
-        ]);
+        const [visible, nodes] = await Promise.all([Promise.all(ids.map((id) => mayLoadNode(ctx.deps.db, ctx.viewer, String(id.id)))), resolveNodes(ids)]);
         return nodes.map((node, i) => (visible[i] ? node : null));
       },
     },

@@ -20,9 +20,11 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
  */
 export function useErrorCodes(): Plugin {
   return {
-    onValidate: () => ({ result, setResult }) => {
-      if (result.length) setResult(result.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')));
-    },
+    onValidate:
+      () =>
+      ({ result, setResult }) => {
+        if (result.length) setResult(result.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')));
+      },
     onExecute: () => ({
       onExecuteDone: ({ result, setResult }) => {
         if (Symbol.asyncIterator in result || !result.errors?.length) return;

@@ -18,12 +18,14 @@ function outcomeOf(result: unknown): GraphQLOutcome {
  */
 export function useOperationMetrics(metrics: Metrics): Plugin {
   return {
-    onValidate: ({ params, context }) => ({ result }) => {
-      if (!result.length) return;
-      const asked = (context as { params?: { operationName?: string } }).params?.operationName;
-      const { name, type } = operationOf(params.documentAST, asked);
-      metrics.graphqlOperation(name, type, 'invalid');
-    },
+    onValidate:
+      ({ params, context }) =>
+      ({ result }) => {
+        if (!result.length) return;
+        const asked = (context as { params?: { operationName?: string } }).params?.operationName;
+        const { name, type } = operationOf(params.documentAST, asked);
+        metrics.graphqlOperation(name, type, 'invalid');
+      },
     onExecute: ({ args }) => ({
       onExecuteDone: ({ result }) => {
         const { name, type } = operationOf(args.document, args.operationName);

@@ -21,14 +21,12 @@ interface Scope {
 async function scopedFilter(ctx: GraphQLContext, args: Scope) {
   const viewer: Viewer = requireViewer(ctx.viewer);
   if (args.webhookId) await loadWebhook(ctx.deps, viewer, args.webhookId);
-  const projectId =
-    args.projectId || viewer.scope !== 'ADMIN' ? targetProjectId(viewer, args.projectId) : undefined;
+  const projectId = args.projectId || viewer.scope !== 'ADMIN' ? targetProjectId(viewer, args.projectId) : undefined;
   const inScope = (msg: { webhookId: string; projectId: string }) =>
     (!projectId || msg.projectId === projectId) && (!args.webhookId || msg.webhookId === args.webhookId);
   const tenantId = tenantScope(viewer);
   if (!tenantId) return inScope;
-  return async (msg: { webhookId: string; projectId: string }) =>
-    inScope(msg) && (await tenantOfWebhook(ctx.deps.sql, msg.webhookId)) === tenantId;
+  return async (msg: { webhookId: string; projectId: string }) => inScope(msg) && (await tenantOfWebhook(ctx.deps.sql, msg.webhookId)) === tenantId;
 }
 
 /** Messages a subscriber may fall behind by before its stream ends (it can resubscribe and read the log). */
@@ -43,7 +41,8 @@ function stream<K extends keyof Topics>(ctx: GraphQLContext, topic: K, keep: Kee
   const queue = new MessageQueue<Topics[K]>({
     keep,
     limit: BACKLOG,
-    overflow: () => clientError('RATE_LIMITED', `The subscriber fell ${BACKLOG} messages behind; subscribe again and read the delivery log for what was missed`),
+    overflow: () =>
+      clientError('RATE_LIMITED', `The subscriber fell ${BACKLOG} messages behind; subscribe again and read the delivery log for what was missed`),
   });
   const { broadcaster } = ctx.deps;
   queue.onClose(broadcaster.listen(topic, (message) => queue.push(message)));

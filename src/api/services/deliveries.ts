@@ -55,11 +55,7 @@ const windowSchema = z
   .refine((w) => !w.until || w.until > w.since, { message: 'until must be after since', path: ['until'] });
 
 /** Re-queues every dead-lettered delivery of a webhook created in [since, until), oldest event first. */
-export async function recoverFailedDeliveries(
-  deps: CoreDeps,
-  viewer: Viewer | null,
-  input: { webhookId: string; since: Date; until?: Date | null },
-) {
+export async function recoverFailedDeliveries(deps: CoreDeps, viewer: Viewer | null, input: { webhookId: string; since: Date; until?: Date | null }) {
   const webhook = await loadWebhook(deps, viewer, input.webhookId);
   refuseWhileDisabled(webhook);
   const { since, until } = parseInput(windowSchema, input);

@@ -27,7 +27,8 @@ const SCALAR_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null'])
  */
 const boundedRegExp = Object.assign(
   (pattern: string, flags: string) => {
-    if (pattern.length > SCHEMA_LIMITS.patternLength) throw new Error(`pattern "${pattern.slice(0, 40)}…" is longer than ${SCHEMA_LIMITS.patternLength} characters`);
+    if (pattern.length > SCHEMA_LIMITS.patternLength)
+      throw new Error(`pattern "${pattern.slice(0, 40)}…" is longer than ${SCHEMA_LIMITS.patternLength} characters`);
     if (!safeRegex(pattern)) throw new Error(`pattern "${pattern}" may backtrack catastrophically (nested or too many repetitions)`);
     return new RegExp(pattern, flags);
   },

@@ -37,9 +37,7 @@ export interface EventRow {
   dataPurgedAt: Date | null;
 }
 
-export type WriteResult =
-  | { event: EventRow; deliveryCount: number; replayed: boolean }
-  | { missingProject: string };
+export type WriteResult = { event: EventRow; deliveryCount: number; replayed: boolean } | { missingProject: string };
 
 export interface EventWriter {
   /** Writes a group of events (one publish call) atomically, beside whatever else is being published. */
@@ -123,11 +121,33 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
     const params = [keyed.map((e) => e.projectId), keyed.map((e) => e.idempotencyKey)];
     // A key older than the window may be used again: release it from the old event first.
     await sql.query(RELEASE_OLD_KEYS(params));
-    const { rows } = await sql.query<{ id: string; project_id: string; tenant_id: string | null; type: string; data: Prisma.JsonValue; timestamp: Date; idempotency_key: string; data_purged_at: Date | null; n: number }>(EARLIER_EVENTS(params));
+    const { rows } = await sql.query<{
+      id: string;
+      project_id: string;
+      tenant_id: string | null;
+      type: string;
+      data: Prisma.JsonValue;
+      timestamp: Date;
+      idempotency_key: string;
+      data_purged_at: Date | null;
+      n: number;
+    }>(EARLIER_EVENTS(params));
     return new Map(
       rows.map((r) => [
         keyOf(r.project_id, r.idempotency_key),
-        { event: { id: r.id, projectId: r.project_id, tenantId: r.tenant_id, type: r.type, data: r.data, timestamp: r.timestamp, idempotencyKey: r.idempotency_key, dataPurgedAt: r.data_purged_at }, deliveryCount: r.n },
+        {
+          event: {
+            id: r.id,
+            projectId: r.project_id,
+            tenantId: r.tenant_id,
+            type: r.type,
+            data: r.data,
+            timestamp: r.timestamp,
+            idempotencyKey: r.idempotency_key,
+            dataPurgedAt: r.data_purged_at,
+          },
+          deliveryCount: r.n,
+        },
       ]),
     );
   }
@@ -157,12 +177,22 @@ export function createEventWriter(deps: { sql: Sql; queue: DeliveryQueue; logger
       else if (key && (replays.has(key) || claimedKeys.has(key))) planned.set(e, { replayOf: key });
       else {
         if (key) claimedKeys.add(key);
-        const row = { id: newId('Event'), projectId: e.projectId, tenantId: e.tenantId, type: e.type, data: e.data, timestamp: now, idempotencyKey: e.idempotencyKey, dataPurgedAt: null };
+        const row = {
+          id: newId('Event'),
+          projectId: e.projectId,
+          tenantId: e.tenantId,
+          type: e.type,
+          data: e.data,
+          timestamp: now,
+          idempotencyKey: e.idempotencyKey,
+          dataPurgedAt: null,
+        };
         // What a filter sees: the envelope's fields, timestamp as the ISO string the body carries.
         let doc: FilterDocument | undefined;
         const docOf = () => (doc ??= { id: row.id, type: e.type, timestamp: now.toISOString(), data: e.data });
         const matching = hooks.filter((w) => subscribesTo(w.events, e.type) && accepts(w, docOf));
-        for (const w of matching) deliveries.push({ id: newId('Delivery'), projectId: e.projectId, eventId: row.id, webhookId: w.id, inLine: w.ordered, tenantId: w.tenantId });
+        for (const w of matching)
+          deliveries.push({ id: newId('Delivery'), projectId: e.projectId, eventId: row.id, webhookId: w.id, inLine: w.ordered, tenantId: w.tenantId });
         rows.push(row);
         jsonById.set(row.id, e.dataJson);
         planned.set(e, { row, count: matching.length });

@@ -95,10 +95,7 @@ export const TEST_EVENT_TYPE = 'webhook.test';
 export async function sendTestEvent(deps: CoreDeps, viewer: Viewer | null, input: SendTestEventInput) {
   const webhook = await loadWebhook(deps, viewer, input.webhookId);
   if (!webhook.active) throw clientError('CONFLICT', `Webhook ${webhook.id} is disabled; enable it to send a test event`);
-  const parsed = parseInput(
-    z.object({ eventType: eventType.nullish(), data: eventData.nullish() }),
-    { eventType: input.eventType, data: input.data },
-  );
+  const parsed = parseInput(z.object({ eventType: eventType.nullish(), data: eventData.nullish() }), { eventType: input.eventType, data: input.data });
   const type = parsed.eventType ?? TEST_EVENT_TYPE;
   const sample = parsed.data?.value ?? (await exampleOf(deps.db, webhook.projectId, type)) ?? { message: `A test ${type} event from Hookpost` };
   const data = { ...sample, test: true };
@@ -112,8 +109,8 @@ export async function sendTestEvent(deps: CoreDeps, viewer: Viewer | null, input
     });
   });
   // Enqueued at once (a test button wants an answer); if Redis is away the reconciler sends it.
-  await deps.queue.enqueueFresh([[delivery.id, webhook.id, 0]]).catch((err) =>
-    deps.logger.warn({ err, deliveryId: delivery.id }, 'enqueue failed; the reconciler will pick it up'),
-  );
+  await deps.queue
+    .enqueueFresh([[delivery.id, webhook.id, 0]])
+    .catch((err) => deps.logger.warn({ err, deliveryId: delivery.id }, 'enqueue failed; the reconciler will pick it up'));
   return delivery;
 }

@@ -21,7 +21,10 @@ export function testWebhookFilter(viewer: Viewer | null, input: TestWebhookFilte
   requireViewer(viewer);
   const { filter, type, data } = parseInput(trialSchema, input);
   let failure: unknown;
-  const matches = compileFilter(filter, (err) => (failure = err))({
+  const matches = compileFilter(
+    filter,
+    (err) => (failure = err),
+  )({
     id: newId('Event'),
     type,
     timestamp: new Date().toISOString(),

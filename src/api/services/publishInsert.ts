@@ -1,11 +1,5 @@
 import { prepared, type Sql, utcTimestamp } from '../../core/db/sql.ts';
-import {
-  CARRIED_WEBHOOK_JSON,
-  CARRY_MAX_BYTES,
-  CARRY_MAX_DELIVERIES,
-  type CarriedClaim,
-  type CarriedWebhook,
-} from '../../core/queue/carriedClaim.ts';
+import { CARRIED_WEBHOOK_JSON, CARRY_MAX_BYTES, CARRY_MAX_DELIVERIES, type CarriedClaim, type CarriedWebhook } from '../../core/queue/carriedClaim.ts';
 import { withLineLocks, type Queryable } from './linePublish.ts';
 
 /** One publish batch as the event writer planned it. */

@@ -7,9 +7,7 @@ import { badInput } from '../errors.ts';
  * Tenants are the SaaS's own customers inside a project, named by the SaaS's own ids (Svix's `uid`,
  * Outpost's `tenant_id`): there is nothing to register, a webhook or an event simply carries one.
  */
-export const tenantId = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{1,255}$/, 'a tenant id is 1-255 characters of letters, digits, ".", "_", ":" and "-"');
+export const tenantId = z.string().regex(/^[A-Za-z0-9._:-]{1,255}$/, 'a tenant id is 1-255 characters of letters, digits, ".", "_", ":" and "-"');
 
 export interface Routing {
   tenantId?: string | null;

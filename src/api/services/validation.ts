@@ -26,10 +26,7 @@ export function webhookUrl(allowHttp: boolean) {
         return false;
       }
     }, 'must be an absolute http(s) URL without credentials')
-    .refine(
-      (value) => allowHttp || value.toLowerCase().startsWith('https:'),
-      'must use https (set HOOKPOST_ALLOW_HTTP=true to allow plain http)',
-    );
+    .refine((value) => allowHttp || value.toLowerCase().startsWith('https:'), 'must use https (set HOOKPOST_ALLOW_HTTP=true to allow plain http)');
 }
 
 export const eventPatterns = z
@@ -38,9 +35,7 @@ export const eventPatterns = z
   .max(100)
   .transform((list) => [...new Set(list)]);
 
-export const eventType = z
-  .string()
-  .refine(isValidEventType, 'an event type is dot-separated words of letters, digits, _ and - (no wildcards)');
+export const eventType = z.string().refine(isValidEventType, 'an event type is dot-separated words of letters, digits, _ and - (no wildcards)');
 
 export const webhookSecret = z
   .string()
@@ -60,8 +55,7 @@ export function customHeaders(reserved: Set<string>) {
     .superRefine((h, ctx) => {
       for (const [name, value] of Object.entries(h)) {
         if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', message: `"${name}" is not a valid header name` });
-        else if (reserved.has(name.toLowerCase()))
-          ctx.addIssue({ code: 'custom', message: `"${name}" is set by Hookpost and cannot be overridden` });
+        else if (reserved.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', message: `"${name}" is set by Hookpost and cannot be overridden` });
         else if (/[\r\n\0]/.test(value) || value.length > 1024)
           ctx.addIssue({ code: 'custom', message: `the value of "${name}" must be one line of at most 1024 characters` });
       }

@@ -36,12 +36,7 @@ function resolveHints(given: Record<string, string>, stored: Record<string, stri
  * The header columns of a created or updated webhook. `given` undefined keeps the current headers
  * (re-sealed only when the sensitive names changed); `existing` is absent on create.
  */
-export function headerColumns(
-  deps: CoreDeps,
-  given: Record<string, string> | null | undefined,
-  listed: string[],
-  existing?: HeaderColumns,
-): HeaderColumns {
+export function headerColumns(deps: CoreDeps, given: Record<string, string> | null | undefined, listed: string[], existing?: HeaderColumns): HeaderColumns {
   const stored = existing ? openHeaders(deps.secretBox, existing) : {};
   const full = given ? resolveHints(given, stored) : stored;
   return sealHeaders(deps.secretBox, full, listed);

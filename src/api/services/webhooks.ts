@@ -175,7 +175,12 @@ export const DEFAULT_GRACE_SECONDS = 24 * 3600;
 
 const rotateSchema = z.object({
   secret: webhookSecret.nullish(),
-  gracePeriodSeconds: z.number().int().min(0).max(7 * 24 * 3600).nullish(),
+  gracePeriodSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .nullish(),
 });
 
 /**

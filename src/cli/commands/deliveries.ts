@@ -56,11 +56,13 @@ export const registerDeliveries: RegisterCommands = (program, act) => {
         (d) => d.deliveries,
         opts,
       );
-      out.result(page, () =>
-        table(
-          ['ID', 'STATUS', 'ATTEMPTS', 'EVENT', 'TYPE', 'WEBHOOK', 'NEXT ATTEMPT'],
-          page.nodes.map((d) => [d.id, status(d.status), d.attemptCount, d.event.id, d.event.type, d.webhook.id, d.nextAttemptAt]),
-        ) + moreHint(page),
+      out.result(
+        page,
+        () =>
+          table(
+            ['ID', 'STATUS', 'ATTEMPTS', 'EVENT', 'TYPE', 'WEBHOOK', 'NEXT ATTEMPT'],
+            page.nodes.map((d) => [d.id, status(d.status), d.attemptCount, d.event.id, d.event.type, d.webhook.id, d.nextAttemptAt]),
+          ) + moreHint(page),
       );
     }),
   );
@@ -113,7 +115,7 @@ export const registerDeliveries: RegisterCommands = (program, act) => {
 
   deliveries
     .command('recover')
-    .description("re-queue every FAILED delivery of a webhook whose event falls in [since, until)")
+    .description('re-queue every FAILED delivery of a webhook whose event falls in [since, until)')
     .requiredOption('--webhook <id>', 'the webhook id (whk_…)')
     .requiredOption('--since <date>', 'ISO date-time, e.g. 2026-01-31T00:00:00Z', isoDate)
     .option('--until <date>', 'ISO date-time (default: now)', isoDate)

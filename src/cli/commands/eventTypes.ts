@@ -35,11 +35,13 @@ export const registerEventTypes: RegisterCommands = (program, act) => {
         (d) => d.eventTypes,
         opts,
       );
-      out.result(page, () =>
-        table(
-          ['ID', 'NAME', 'SCHEMA', 'DEPRECATED', 'DESCRIPTION'],
-          page.nodes.map((t) => [t.id, t.name, t.schema === null ? 'no' : 'yes', t.deprecated ? 'yes' : 'no', t.description]),
-        ) + moreHint(page),
+      out.result(
+        page,
+        () =>
+          table(
+            ['ID', 'NAME', 'SCHEMA', 'DEPRECATED', 'DESCRIPTION'],
+            page.nodes.map((t) => [t.id, t.name, t.schema === null ? 'no' : 'yes', t.deprecated ? 'yes' : 'no', t.description]),
+          ) + moreHint(page),
       );
     }),
   );

@@ -21,7 +21,7 @@ function routingOf(opts: Record<string, any>): { tenantId?: string; broadcast?: 
 }
 
 async function publishOne({ gql, out }: Session, type: string | undefined, opts: Record<string, any>) {
-  if (!type) throw badInput('give an event type (hookpost events publish order.shipped --data \'{…}\'), or --ndjson <file>');
+  if (!type) throw badInput("give an event type (hookpost events publish order.shipped --data '{…}'), or --ndjson <file>");
   if (opts.data && opts.file) throw badInput('give --data or --file, not both');
   const data = opts.file ? await jsonObjectFile(opts.file) : (opts.data ?? {});
   const { publishEvent } = await gql.request(
@@ -47,8 +47,13 @@ async function publishNdjson({ gql, out, interruptible }: Session, path: string,
   const events = withRouting(parseNdjson(content, keyPrefix), routingOf(opts));
   const routed = events.some((e) => e.tenantId !== undefined || e.broadcast !== undefined);
   const publisher =
-    (await bulkPublisher(gql, opts.project, opts.concurrency ?? 2, events.some((e) => e.projectId), routed)) ??
-    singlePublisher(gql, opts.project, opts.concurrency ?? 16);
+    (await bulkPublisher(
+      gql,
+      opts.project,
+      opts.concurrency ?? 2,
+      events.some((e) => e.projectId),
+      routed,
+    )) ?? singlePublisher(gql, opts.project, opts.concurrency ?? 16);
   const { SingleBar } = await import('cli-progress'); // only NDJSON publishing draws a bar
   const bar = !out.json && process.stderr.isTTY ? new SingleBar({ format: ' {bar} {value}/{total} events  {eta_formatted} left', hideCursor: true }) : null;
   bar?.start(events.length, 0);
@@ -65,7 +70,9 @@ async function publishNdjson({ gql, out, interruptible }: Session, path: string,
         ['published', `${tally.published} new events, ${tally.deliveries} deliveries`],
         ['replayed', `${tally.replayed} (already published: idempotency key matched, nothing sent again)`],
         ...(tally.remaining ? ([['remaining', pc.red(`${tally.remaining} not published`)]] as [string, string][]) : []),
-        ...(tally.failure ? ([['stopped at', pc.red(`line ${tally.failure.line}: [${tally.failure.code}] ${tally.failure.message}`)]] as [string, string][]) : []),
+        ...(tally.failure
+          ? ([['stopped at', pc.red(`line ${tally.failure.line}: [${tally.failure.code}] ${tally.failure.message}`)]] as [string, string][])
+          : []),
         ['key prefix', keyPrefix],
         ...(tally.remaining
           ? ([['to resume', `run the same command again (after editing the file, add --key-prefix ${keyPrefix})`]] as [string, string][])
@@ -127,8 +134,13 @@ or "broadcast" wins over --tenant and --broadcast.`,
         (d) => d.events,
         opts,
       );
-      out.result(page, () =>
-        table(['ID', 'TYPE', 'TIMESTAMP', 'DATA'], page.nodes.map((e) => [e.id, e.type, e.timestamp, JSON.stringify(e.data).slice(0, 60)])) + moreHint(page),
+      out.result(
+        page,
+        () =>
+          table(
+            ['ID', 'TYPE', 'TIMESTAMP', 'DATA'],
+            page.nodes.map((e) => [e.id, e.type, e.timestamp, JSON.stringify(e.data).slice(0, 60)]),
+          ) + moreHint(page),
       );
     }),
   );
@@ -146,9 +158,17 @@ or "broadcast" wins over --tenant and --broadcast.`,
         const deliveries = event.deliveries.edges.map((e: { node: unknown }) => e.node);
         out.result({ ...event, deliveries }, () =>
           [
-            record([['id', event.id], ['type', event.type], ['timestamp', event.timestamp], ['data', JSON.stringify(event.data)]]),
+            record([
+              ['id', event.id],
+              ['type', event.type],
+              ['timestamp', event.timestamp],
+              ['data', JSON.stringify(event.data)],
+            ]),
             '',
-            table(['DELIVERY', 'STATUS', 'ATTEMPTS', 'WEBHOOK'], deliveries.map((d: any) => [d.id, status(d.status), d.attemptCount, d.webhook.id])),
+            table(
+              ['DELIVERY', 'STATUS', 'ATTEMPTS', 'WEBHOOK'],
+              deliveries.map((d: any) => [d.id, status(d.status), d.attemptCount, d.webhook.id]),
+            ),
           ].join('\n'),
         );
       }),

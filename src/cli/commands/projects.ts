@@ -35,7 +35,14 @@ export const registerProjects: RegisterCommands = (program, act) => {
         (d) => d.projects,
         opts,
       );
-      out.result(page, () => table(['ID', 'NAME', 'CREATED'], page.nodes.map((p) => [p.id, p.name, p.createdAt])) + moreHint(page));
+      out.result(
+        page,
+        () =>
+          table(
+            ['ID', 'NAME', 'CREATED'],
+            page.nodes.map((p) => [p.id, p.name, p.createdAt]),
+          ) + moreHint(page),
+      );
     }),
   );
 
@@ -45,12 +52,17 @@ export const registerProjects: RegisterCommands = (program, act) => {
     .argument('<name>', 'its name')
     .action(
       act(async ({ gql, out }, name: string) => {
-        const { createProject } = await gql.request(
-          'mutation($name: String!) { createProject(input: { name: $name }) { project { id name createdAt } } }',
-          { name },
-        );
+        const { createProject } = await gql.request('mutation($name: String!) { createProject(input: { name: $name }) { project { id name createdAt } } }', {
+          name,
+        });
         const project: Project = createProject.project;
-        out.result(project, () => record([['id', project.id], ['name', project.name], ['created', project.createdAt]]));
+        out.result(project, () =>
+          record([
+            ['id', project.id],
+            ['name', project.name],
+            ['created', project.createdAt],
+          ]),
+        );
       }),
     );
 
@@ -65,9 +77,13 @@ export const registerProjects: RegisterCommands = (program, act) => {
         (d) => d.apiKeys,
         opts,
       );
-      out.result(page, () =>
-        table(['ID', 'NAME', 'SCOPE', 'HINT', 'REVOKED', 'CREATED'], page.nodes.map((k) => [k.id, k.name, k.scope, `…${k.keyHint}`, k.revokedAt, k.createdAt])) +
-        moreHint(page),
+      out.result(
+        page,
+        () =>
+          table(
+            ['ID', 'NAME', 'SCOPE', 'HINT', 'REVOKED', 'CREATED'],
+            page.nodes.map((k) => [k.id, k.name, k.scope, `…${k.keyHint}`, k.revokedAt, k.createdAt]),
+          ) + moreHint(page),
       );
     }),
   );
@@ -84,10 +100,17 @@ export const registerProjects: RegisterCommands = (program, act) => {
           { input: { name: opts.name, projectId: opts.project } },
         );
         const apiKey: ApiKey = createApiKey.apiKey;
-        out.result(createApiKey, () =>
-          record([['id', apiKey.id], ['name', apiKey.name], ['scope', apiKey.scope], ['project', apiKey.project?.id]]) +
-          '\n' +
-          shownOnce('API key', createApiKey.key),
+        out.result(
+          createApiKey,
+          () =>
+            record([
+              ['id', apiKey.id],
+              ['name', apiKey.name],
+              ['scope', apiKey.scope],
+              ['project', apiKey.project?.id],
+            ]) +
+            '\n' +
+            shownOnce('API key', createApiKey.key),
         );
       }),
     );
@@ -98,10 +121,7 @@ export const registerProjects: RegisterCommands = (program, act) => {
     .argument('<id>', 'the key id (key_…)')
     .action(
       act(async ({ gql, out }, id: string) => {
-        const { revokeApiKey } = await gql.request(
-          `mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { ${API_KEY_FIELDS} } } }`,
-          { id },
-        );
+        const { revokeApiKey } = await gql.request(`mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { ${API_KEY_FIELDS} } } }`, { id });
         const apiKey: ApiKey = revokeApiKey.apiKey;
         out.result(apiKey, () => `Revoked ${apiKey.id} (${apiKey.name}) at ${apiKey.revokedAt}`);
       }),

@@ -61,7 +61,11 @@ function endpointOptions(cmd: Command): Command {
   return cmd
     .option('--name <name>', 'a name for people')
     .option('--description <text>', 'a description')
-    .option('--header <name:value>', 'an extra request header (repeatable; on update, replaces them all; a sensitive one given as its hint ••••1234 keeps its value)', header)
+    .option(
+      '--header <name:value>',
+      'an extra request header (repeatable; on update, replaces them all; a sensitive one given as its hint ••••1234 keeps its value)',
+      header,
+    )
     .option('--sensitive-headers <names>', 'more header names, comma-separated, whose values are encrypted and shown only as a hint', list)
     .addOption(new Option('--timeout <seconds>', 'how long an attempt may take').argParser(integer(1, 300)))
     .option('--retry-schedule <seconds,…>', 'seconds to wait after each failed attempt, e.g. 60,300,900', numberList)
@@ -116,9 +120,13 @@ export const registerWebhooks: RegisterCommands = (program, act) => {
         (d) => d.webhooks,
         opts,
       );
-      out.result(page, () =>
-        table(['ID', 'NAME', 'URL', 'EVENTS', 'TENANT', 'ACTIVE'], page.nodes.map((w) => [w.id, w.name, w.url, w.events.join(','), w.tenantId, active(w.active)])) +
-        moreHint(page),
+      out.result(
+        page,
+        () =>
+          table(
+            ['ID', 'NAME', 'URL', 'EVENTS', 'TENANT', 'ACTIVE'],
+            page.nodes.map((w) => [w.id, w.name, w.url, w.events.join(','), w.tenantId, active(w.active)]),
+          ) + moreHint(page),
       );
     }),
   );
@@ -168,10 +176,9 @@ export const registerWebhooks: RegisterCommands = (program, act) => {
     act(async ({ gql, out }, id: string, opts) => {
       if (opts.enable && opts.disable) throw badInput('give --enable or --disable, not both');
       const input = { id, ...endpointInput(opts), ...(opts.enable ? { active: true } : opts.disable ? { active: false } : {}) };
-      const { updateWebhook } = await gql.request(
-        `mutation($input: UpdateWebhookInput!) { updateWebhook(input: $input) { webhook { ${WEBHOOK_FIELDS} } } }`,
-        { input },
-      );
+      const { updateWebhook } = await gql.request(`mutation($input: UpdateWebhookInput!) { updateWebhook(input: $input) { webhook { ${WEBHOOK_FIELDS} } } }`, {
+        input,
+      });
       out.result(updateWebhook.webhook, () => webhookRecord(updateWebhook.webhook));
     }),
   );

@@ -11,9 +11,7 @@ import { parseEncryptionKeys } from './secretBox.ts';
 export async function resolveEncryptionKeys(config: Config): Promise<Buffer[]> {
   if (config.encryption.key) return parseEncryptionKeys(config.encryption.key);
   if (config.env === 'production') {
-    throw new Error(
-      'HOOKPOST_ENCRYPTION_KEY is required in production: set it to `openssl rand -base64 32` and keep it safe',
-    );
+    throw new Error('HOOKPOST_ENCRYPTION_KEY is required in production: set it to `openssl rand -base64 32` and keep it safe');
   }
   const file = path.resolve(config.encryption.keyFile);
   try {

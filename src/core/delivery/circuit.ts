@@ -22,10 +22,7 @@ export interface CircuitView {
 }
 
 /** What one recorded attempt does to its endpoint's circuit. */
-export type CircuitMove =
-  | { to: 'OPEN'; from: 'CLOSED' | 'HALF_OPEN'; cooldownSeconds: number }
-  | { to: 'CLOSED' }
-  | null;
+export type CircuitMove = { to: 'OPEN'; from: 'CLOSED' | 'HALF_OPEN'; cooldownSeconds: number } | { to: 'CLOSED' } | null;
 
 /** The cool-down after a failed probe: double the last one, never above the maximum. */
 export function nextCooldownSeconds(last: number | null, settings: Pick<CircuitSettings, 'cooldownSeconds' | 'maxCooldownSeconds'>): number {

@@ -1,10 +1,7 @@
 import { boundedRetryAfter, parseRetryAfter, retryDelayMs } from './retryPolicy.ts';
 import type { SendResult } from './sendResult.ts';
 
-export type Outcome =
-  | { status: 'SUCCEEDED' }
-  | { status: 'RETRYING'; delayMs: number }
-  | { status: 'FAILED'; reason: string; disableWebhook?: string };
+export type Outcome = { status: 'SUCCEEDED' } | { status: 'RETRYING'; delayMs: number } | { status: 'FAILED'; reason: string; disableWebhook?: string };
 
 export interface OutcomeInput {
   result: SendResult;

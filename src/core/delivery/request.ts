@@ -35,7 +35,10 @@ export const DEFAULT_ENVELOPE: EnvelopeFields = ['id', 'type', 'timestamp', 'pro
  */
 export function parseEnvelope(spec: string): EnvelopeFields {
   const fields = spec.split(',').map((part): [string, EnvelopeSource] => {
-    const [name, source = name] = part.trim().split('=').map((s) => s.trim());
+    const [name, source = name] = part
+      .trim()
+      .split('=')
+      .map((s) => s.trim());
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || !(source in ENVELOPE_SOURCES)) {
       throw new Error(`"${part.trim()}" is not name or name=source (source one of ${Object.keys(ENVELOPE_SOURCES).join(', ')})`);
     }
@@ -100,9 +103,7 @@ export function buildSignedHeaders(input: SignedRequestInput): Record<string, st
   headers['user-agent'] = settings.userAgent;
   headers['webhook-id'] = event.id;
   headers['webhook-timestamp'] = String(input.timestampSeconds);
-  headers['webhook-signature'] = secrets
-    .map((s) => signStandard(s, event.id, input.timestampSeconds, body))
-    .join(' ');
+  headers['webhook-signature'] = secrets.map((s) => signStandard(s, event.id, input.timestampSeconds, body)).join(' ');
   headers[`${settings.headerPrefix}-Signature`] = signBranded(secrets[0], body, settings.signatureFormat);
   headers[`${settings.headerPrefix}-Event`] = event.type;
   headers[`${settings.headerPrefix}-Delivery`] = input.deliveryId;

@@ -30,9 +30,7 @@ export function scheduleOf(policy: RetryPolicy | null | undefined, fallback: num
   if (!policy) return fallback;
   if ('schedule' in policy) return policy.schedule;
   const cap = policy.maxDelaySeconds ?? MAX_DELAY_SECONDS;
-  return Array.from({ length: policy.maxAttempts - 1 }, (_, i) =>
-    Math.min(cap, policy.initialDelaySeconds * policy.backoffMultiplier ** i),
-  );
+  return Array.from({ length: policy.maxAttempts - 1 }, (_, i) => Math.min(cap, policy.initialDelaySeconds * policy.backoffMultiplier ** i));
 }
 
 /** Parses `HOOKPOST_RETRY_SCHEDULE`: comma-separated seconds, decimals allowed, e.g. "0.2,0.5,1". */

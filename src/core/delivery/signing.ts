@@ -16,9 +16,7 @@ export function standardWebhooksKey(secret: string): Buffer {
 
 /** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, per the Standard Webhooks spec. */
 export function signStandard(secret: string, msgId: string, timestampSeconds: number, body: string): string {
-  const mac = createHmac('sha256', standardWebhooksKey(secret))
-    .update(`${msgId}.${timestampSeconds}.${body}`)
-    .digest('base64');
+  const mac = createHmac('sha256', standardWebhooksKey(secret)).update(`${msgId}.${timestampSeconds}.${body}`).digest('base64');
   return `v1,${mac}`;
 }
 

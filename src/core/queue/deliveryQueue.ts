@@ -61,11 +61,7 @@ const ACTIVE_POLL_MS = 50;
 
 export const attemptJobId = (job: Pick<AttemptJob, 'deliveryId' | 'attemptCount'>) => `${job.deliveryId}-${job.attemptCount}`;
 
-export function createDeliveryQueue(
-  connection: RedisClient,
-  prefix: string,
-  onError: (err: Error) => void,
-): DeliveryQueue {
+export function createDeliveryQueue(connection: RedisClient, prefix: string, onError: (err: Error) => void): DeliveryQueue {
   const queue = new Queue<DeliveryJobData>(DELIVERY_QUEUE_NAME, {
     connection,
     prefix,

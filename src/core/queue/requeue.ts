@@ -37,9 +37,7 @@ export async function requeueOpenDeliveries(sql: Sql, queue: Pick<DeliveryQueue,
       [cursor, filter.webhookId ?? null, filter.idleForMs ?? null],
     );
     if (rows.length === 0) return total;
-    await queue.enqueueAttempts(
-      rows.map((r) => ({ deliveryId: r.id, webhookId: r.webhook_id, attemptCount: r.attempt_count, delayMs: r.delay_ms ?? 0 })),
-    );
+    await queue.enqueueAttempts(rows.map((r) => ({ deliveryId: r.id, webhookId: r.webhook_id, attemptCount: r.attempt_count, delayMs: r.delay_ms ?? 0 })));
     total += rows.length;
     cursor = rows[rows.length - 1].id;
   }

@@ -55,7 +55,10 @@ serveRequests({
   status: () => ({
     connected: subscribers.filter((s) => s.connected).length,
     withMessages: subscribers.filter((s) => s.seen.size > 0).length,
-    errors: subscribers.filter((s) => s.error).map((s) => s.error).slice(0, 3),
+    errors: subscribers
+      .filter((s) => s.error)
+      .map((s) => s.error)
+      .slice(0, 3),
   }),
   /** The attempts every subscriber should see; answers how many (subscriber, attempt) pairs arrived. */
   expect: (msg) => {
@@ -96,7 +99,10 @@ serveRequests({
       missing,
       firstArrival: first,
       lastArrival: last,
-      errors: subscribers.filter((s) => s.error).map((s) => s.error).slice(0, 3),
+      errors: subscribers
+        .filter((s) => s.error)
+        .map((s) => s.error)
+        .slice(0, 3),
     };
   },
 });

@@ -48,7 +48,14 @@ export const fanoutPhase: Phase = {
     const note = s.rounds > 1 ? `median of ${s.rounds} rounds` : undefined;
     return {
       figures: [
-        figure('fanout.allReceivedMs', `one event to ${s.endpoints} endpoints: all received`, 'ms', median(rounds.map((r) => r.allReceivedMs)), TARGETS.fanOutMs, note),
+        figure(
+          'fanout.allReceivedMs',
+          `one event to ${s.endpoints} endpoints: all received`,
+          'ms',
+          median(rounds.map((r) => r.allReceivedMs)),
+          TARGETS.fanOutMs,
+          note,
+        ),
         figure('fanout.publishMs', 'its publishEvent round trip', 'ms', median(rounds.map((r) => r.publishMs)), undefined, note),
       ],
       details: { rounds },

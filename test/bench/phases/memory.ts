@@ -54,7 +54,9 @@ export const memoryPhase: Phase = {
         last = { at, cpu };
         const { rows } = await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE status IN ('PENDING', 'RETRYING')`);
         checks.push({ t: round((at - startedAt) / 1000), open: rows[0].n, cpuPercent });
-        const shares = Object.entries(cpuPercent).map(([k, v]) => `${k} ${v ?? 'unknown'}`).join(', ');
+        const shares = Object.entries(cpuPercent)
+          .map(([k, v]) => `${k} ${v ?? 'unknown'}`)
+          .join(', ');
         progress(`RSS now: API ${Math.round(rss.api)} MiB, worker ${Math.round(worker(rss))} MiB; open deliveries ${rows[0].n}; CPU % of a core: ${shares}`);
       };
       const checking = setInterval(() => void check().catch((err) => progress(`soak check failed: ${err}`)), 30_000);
@@ -68,7 +70,7 @@ export const memoryPhase: Phase = {
       }).finally(() => clearInterval(checking));
       const during = stack.rss.samples.filter((x) => x.at >= soak.startedAt && x.at <= soak.endedAt);
       const peak = (series: Series) => round(Math.max(...during.map(series)));
-      const minutes = `${Math.round(s.durationMs / 60_000 * 10) / 10} min soak at ${s.rate}/s`;
+      const minutes = `${Math.round((s.durationMs / 60_000) * 10) / 10} min soak at ${s.rate}/s`;
       const windows = `last vs first ${s.windowMs / 1000} s`;
       return {
         figures: [
@@ -80,7 +82,12 @@ export const memoryPhase: Phase = {
           figure('memory.workerGrowthPercent', 'worker RSS growth over the soak', '%', growth(during, worker, s.windowMs), TARGETS.rssGrowthPercent, windows),
           figure('memory.soakReceiveP99Ms', 'publish → receive p99 during the soak', 'ms', round(soak.receive.p99)),
         ],
-        details: { idle, soak, checks, rss: during.map((x) => ({ t: round((x.at - soak.startedAt) / 1000), api: round(x.api), workers: x.workers.map((w) => round(w)) })) },
+        details: {
+          idle,
+          soak,
+          checks,
+          rss: during.map((x) => ({ t: round((x.at - soak.startedAt) / 1000), api: round(x.api), workers: x.workers.map((w) => round(w)) })),
+        },
       };
     });
   },

@@ -16,8 +16,22 @@ export const rawPhase: Phase = {
       figures: [
         figure('raw.deliveriesPerSecond', 'raw ceiling: signed POSTs/s', '/s', raw.perSecond, undefined, `${WORKER_CONCURRENCY} concurrent, undici`),
         figure('raw.transitP50Ms', 'raw ceiling: request transit p50 (saturated)', 'ms', round(raw.transitMs.p50, 2)),
-        figure('raw.cpuMsPerRequest', 'raw ceiling: CPU time per request', 'ms', round(raw.cpuMsPerRequest.loop + raw.cpuMsPerRequest.receiver, 3), undefined, `loop ${raw.cpuMsPerRequest.loop}, receiver ${raw.cpuMsPerRequest.receiver}`),
-        figure('raw.budgetMsAtHalf', 'CPU a whole stack may spend per delivery at half the ceiling', 'ms', raw.budgetMsAtHalf, undefined, 'all cores over half the raw rate: the throughput target, as CPU'),
+        figure(
+          'raw.cpuMsPerRequest',
+          'raw ceiling: CPU time per request',
+          'ms',
+          round(raw.cpuMsPerRequest.loop + raw.cpuMsPerRequest.receiver, 3),
+          undefined,
+          `loop ${raw.cpuMsPerRequest.loop}, receiver ${raw.cpuMsPerRequest.receiver}`,
+        ),
+        figure(
+          'raw.budgetMsAtHalf',
+          'CPU a whole stack may spend per delivery at half the ceiling',
+          'ms',
+          raw.budgetMsAtHalf,
+          undefined,
+          'all cores over half the raw rate: the throughput target, as CPU',
+        ),
       ],
       details: { ...raw, concurrency: WORKER_CONCURRENCY },
     };

@@ -21,7 +21,10 @@ export const sizePhase: Phase = {
       const webhookIds = await createWebhooks(
         stack.gql,
         stack.features,
-        Array.from({ length: SEEDED_WEBHOOKS }, (_, i) => ({ url: receiver.url(`/size/${stack.label}/${i}`), events: [i === 0 ? 'bench.size' : 'bench.seeded'] })),
+        Array.from({ length: SEEDED_WEBHOOKS }, (_, i) => ({
+          url: receiver.url(`/size/${stack.label}/${i}`),
+          events: [i === 0 ? 'bench.size' : 'bench.seeded'],
+        })),
       );
       await seedHistory(stack.db, stack.projectId, webhookIds, s.events, progress);
       // Two minutes of seeding left the services idle: the first seconds at 500/s after it ran at

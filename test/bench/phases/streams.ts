@@ -68,7 +68,13 @@ export const streamsPhase: Phase = {
       try {
         await proveLive(stack, clients, s.subscribers, progress);
         const warmTag = `streams-warm-${stack.label}`;
-        const warm = await openLoop(stack.gql, { type: TYPE, tag: warmTag, ratePerSecond: s.rate, durationMs: Math.min(STREAM_WARM_UP_MS, s.durationMs), settleMs: s.drainMs });
+        const warm = await openLoop(stack.gql, {
+          type: TYPE,
+          tag: warmTag,
+          ratePerSecond: s.rate,
+          durationMs: Math.min(STREAM_WARM_UP_MS, s.durationMs),
+          settleMs: s.drainMs,
+        });
         await receiver.waitForCount(warmTag, warm.published, s.drainMs);
         await sleep(1000);
         receiver.forget(warmTag);
@@ -85,7 +91,11 @@ export const streamsPhase: Phase = {
         const endpoint = summarize(arrivals.map((r) => r.arrivedAt - r.sentAt));
         // Every attempt of these deliveries, once committed, is what each subscriber should see.
         const attempts = async () =>
-          (await stack.db.query<{ id: string; delivery_id: string }>('SELECT id, delivery_id FROM delivery_attempts WHERE delivery_id = ANY($1)', [[...sentAtByDelivery.keys()]])).rows;
+          (
+            await stack.db.query<{ id: string; delivery_id: string }>('SELECT id, delivery_id FROM delivery_attempts WHERE delivery_id = ANY($1)', [
+              [...sentAtByDelivery.keys()],
+            ])
+          ).rows;
         await pollUntil(async () => (await attempts()).length >= sentAtByDelivery.size, Math.max(0, drainEnds - now()), 200);
         const expected = await attempts();
         const attemptIds = expected.map((a) => a.id);
@@ -119,7 +129,12 @@ export const streamsPhase: Phase = {
         figure('streams.p50Ms', `${s.subscribers} subscribers at ${s.rate} events/s: stream latency p50`, 'ms', round(report.latency.p50)),
         figure('streams.p99Ms', 'stream latency p99 (publish → subscriber)', 'ms', round(report.latency.p99), TARGETS.streamP99Ms),
         figure('streams.missing', 'attempt messages missing', '', report.missing, TARGETS.none, `of ${expectedMessages.toLocaleString('en-US')}`),
-        figure('streams.messagesPerSecond', 'messages received per second', '/s', Number.isFinite(seconds) ? Math.round(report.received / seconds) : Number.NaN),
+        figure(
+          'streams.messagesPerSecond',
+          'messages received per second',
+          '/s',
+          Number.isFinite(seconds) ? Math.round(report.received / seconds) : Number.NaN,
+        ),
         figure('streams.notDelivered', 'events not delivered to the endpoint in time', '', result.notDelivered, undefined, `of ${result.offered}`),
       ],
       details: result,

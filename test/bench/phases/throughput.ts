@@ -31,9 +31,23 @@ export const throughputPhase: Phase = {
     });
     return {
       figures: [
-        figure('throughput.bulk.perSecond', `deliveries/s, bulk publishes (${bulk.run.publish.via})`, '/s', bulk.run.deliveriesPerSecond, undefined, capNote(bulk)),
+        figure(
+          'throughput.bulk.perSecond',
+          `deliveries/s, bulk publishes (${bulk.run.publish.via})`,
+          '/s',
+          bulk.run.deliveriesPerSecond,
+          undefined,
+          capNote(bulk),
+        ),
         figure('throughput.bulk.share', 'bulk: share of the raw ceiling', '%', bulk.share, TARGETS.throughputShare, rawNote(bulk)),
-        figure('throughput.single.perSecond', `deliveries/s, ${s.singleClients} single-publish clients`, '/s', single.run.deliveriesPerSecond, undefined, capNote(single)),
+        figure(
+          'throughput.single.perSecond',
+          `deliveries/s, ${s.singleClients} single-publish clients`,
+          '/s',
+          single.run.deliveriesPerSecond,
+          undefined,
+          capNote(single),
+        ),
         figure('throughput.single.share', 'single publishes: share of the raw ceiling', '%', single.share, TARGETS.throughputShare, rawNote(single)),
         // The capacity note's figures.
         cpuFigure('throughput.bulk.cpuMs', 'bulk: CPU time per delivery', bulk.run.cpuMsPerDelivery),

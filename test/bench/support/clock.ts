@@ -10,12 +10,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
  * Polls `check` every `intervalMs` until it is true or `timeoutMs` passes; resolves to whether it
  * became true. Phases are bounded in time, so running out is a result to report, not an exception.
  */
-export async function pollUntil(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  intervalMs = 50,
-  onTick?: () => void,
-): Promise<boolean> {
+export async function pollUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 50, onTick?: () => void): Promise<boolean> {
   const deadline = now() + timeoutMs;
   for (;;) {
     if (await check()) return true;

@@ -13,15 +13,9 @@ export function eventData(tag: string, seq: number): { sentAt: number; tag: stri
 }
 
 export async function createProject(admin: Gql, name: string): Promise<{ projectId: string; key: string }> {
-  const { createProject } = await admin.request(
-    `mutation($name: String!) { createProject(input: { name: $name }) { project { id } } }`,
-    { name },
-  );
+  const { createProject } = await admin.request(`mutation($name: String!) { createProject(input: { name: $name }) { project { id } } }`, { name });
   const projectId = createProject.project.id as string;
-  const { createApiKey } = await admin.request(
-    `mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "bench" }) { key } }`,
-    { p: projectId },
-  );
+  const { createApiKey } = await admin.request(`mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "bench" }) { key } }`, { p: projectId });
   return { projectId, key: createApiKey.key as string };
 }
 
@@ -36,10 +30,9 @@ export interface WebhookSpec {
 export async function createWebhook(gql: Gql, features: Features, spec: WebhookSpec): Promise<string> {
   const { maxConcurrency, ...input } = spec;
   const withLimit = features.maxConcurrency && maxConcurrency !== undefined ? { ...input, maxConcurrency } : input;
-  const { createWebhook } = await gql.request(
-    `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } } }`,
-    { input: withLimit },
-  );
+  const { createWebhook } = await gql.request(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } } }`, {
+    input: withLimit,
+  });
   return createWebhook.webhook.id as string;
 }
 

@@ -94,7 +94,10 @@ export async function measureLatency(stack: Stack, receiver: Receiver, progress:
   await receiver.flush();
   const received = [...arrivals().values()];
   const run: LatencyRun = {
-    receive: summarize(received.map((r) => r.arrivedAt - r.sentAt), offered - received.length),
+    receive: summarize(
+      received.map((r) => r.arrivedAt - r.sentAt),
+      offered - received.length,
+    ),
     publish: summarize(tally.publishMs, tally.failed),
     offered,
     published: tally.published,
@@ -108,12 +111,17 @@ export async function measureLatency(stack: Stack, receiver: Receiver, progress:
   if (lead) {
     const leadReceived = [...leadArrivals().values()];
     run.leadIn = {
-      receive: summarize(leadReceived.map((r) => r.arrivedAt - r.sentAt), lead.published + lead.failed - leadReceived.length),
+      receive: summarize(
+        leadReceived.map((r) => r.arrivedAt - r.sentAt),
+        lead.published + lead.failed - leadReceived.length,
+      ),
       publish: summarize(lead.publishMs, lead.failed),
       timeline: timelineOf(leadReceived, lead.startedAt),
     };
     receiver.forget(leadTag);
-    progress(`lead-in: p50 ${round(run.leadIn.receive.p50)} ms, p99 ${round(run.leadIn.receive.p99)} ms; per second p50 ${run.leadIn.timeline.map((t) => t.p50).join(', ')} ms`);
+    progress(
+      `lead-in: p50 ${round(run.leadIn.receive.p50)} ms, p99 ${round(run.leadIn.receive.p99)} ms; per second p50 ${run.leadIn.timeline.map((t) => t.p50).join(', ')} ms`,
+    );
   }
   receiver.forget(o.tag);
   progress(

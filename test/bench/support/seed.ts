@@ -11,8 +11,7 @@ const DAY_MS = 86_400_000;
 const CHUNK = 100_000;
 
 /** SQL for a time-ordered id: `ms` and `salt` are SQL expressions. */
-const idSql = (prefix: string, ms: string, salt: string) =>
-  `'${prefix}_' || lpad(to_hex(${ms}), 12, '0') || '7' || substr(md5(${salt}), 1, 19)`;
+const idSql = (prefix: string, ms: string, salt: string) => `'${prefix}_' || lpad(to_hex(${ms}), 12, '0') || '7' || substr(md5(${salt}), 1, 19)`;
 /** Milliseconds of event i. */
 const MS = '(p.first_ms + i * p.step_ms)';
 const UTC = (ms: string) => `(to_timestamp((${ms}) / 1000.0) AT TIME ZONE 'UTC')`;

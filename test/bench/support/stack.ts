@@ -113,12 +113,16 @@ async function warmUp(gql: Gql, features: Features, o: StackOptions, label: stri
   const tag = `warmup-${label}`;
   await createWebhook(gql, features, { url: o.receiver.url(`/warmup/${label}`), events: [type] });
   let seq = 0;
-  const delivered = await pollUntil(async () => {
-    checkAlive();
-    if (o.receiver.count(tag) > 0) return true;
-    await publishEvent(gql, type, eventData(tag, seq++));
-    return pollUntil(() => o.receiver.count(tag) > 0, 2000, 20);
-  }, 120_000, 0);
+  const delivered = await pollUntil(
+    async () => {
+      checkAlive();
+      if (o.receiver.count(tag) > 0) return true;
+      await publishEvent(gql, type, eventData(tag, seq++));
+      return pollUntil(() => o.receiver.count(tag) > 0, 2000, 20);
+    },
+    120_000,
+    0,
+  );
   if (!delivered) throw new Error('no warm-up delivery arrived in 120 s');
   const tally = await closedLoop(gql, { type, tag, total: WARMUP_EVENTS, clients: 8, deadline: now() + 30_000 });
   await o.receiver.waitForCount(tag, seq + tally.published, 30_000);
@@ -168,10 +172,17 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const started = now();
     const api = track(spawnEntry('dist/server/api.js', serviceEnv(databaseUrl, redisPrefix, { ...o.env, HOST: '127.0.0.1', PORT: String(port) }))) as Service;
     children.push(api);
-    const healthy = await pollUntil(async () => {
-      failIfExited(api, 'the API');
-      return fetch(`${apiUrl}/healthz`).then((r) => r.ok, () => false);
-    }, 120_000, 100);
+    const healthy = await pollUntil(
+      async () => {
+        failIfExited(api, 'the API');
+        return fetch(`${apiUrl}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      120_000,
+      100,
+    );
     if (!healthy) throw new Error(`the API did not answer /healthz in 120 s:\n${api.output().slice(-2000)}`);
     const admin = gqlClient(apiUrl, ADMIN_KEY, 16);
     clients.push(admin);
@@ -185,10 +196,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       const before = await namedConnections(redis, redisPrefix);
       const worker = track(spawnEntry('dist/server/worker.js', serviceEnv(databaseUrl, redisPrefix, { ...o.env }))) as Service;
       children.push(worker);
-      const up = await pollUntil(async () => {
-        failIfExited(worker, `worker ${i + 1}`);
-        return (await namedConnections(redis, redisPrefix)) > before;
-      }, 60_000, 100);
+      const up = await pollUntil(
+        async () => {
+          failIfExited(worker, `worker ${i + 1}`);
+          return (await namedConnections(redis, redisPrefix)) > before;
+        },
+        60_000,
+        100,
+      );
       if (!up) o.progress(`worker ${i + 1} opened no named Redis connection in 60 s; going on`);
     }
 
@@ -196,8 +211,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     await warmUp(gql, features, o, label, checkAlive);
 
     const [apiProc, ...workerProcs] = children;
-    rss = sampleRss(apiProc.pid!, workerProcs.map((w) => w.pid!));
-    o.progress(`stack ${label} up in ${((now() - started) / 1000).toFixed(1)} s (${workerProcs.length} worker${workerProcs.length > 1 ? 's' : ''}; bulk publish ${features.publishEventsInput ? 'yes' : 'no'}, maxConcurrency ${features.maxConcurrency ? 'yes' : 'no'})`);
+    rss = sampleRss(
+      apiProc.pid!,
+      workerProcs.map((w) => w.pid!),
+    );
+    o.progress(
+      `stack ${label} up in ${((now() - started) / 1000).toFixed(1)} s (${workerProcs.length} worker${workerProcs.length > 1 ? 's' : ''}; bulk publish ${features.publishEventsInput ? 'yes' : 'no'}, maxConcurrency ${features.maxConcurrency ? 'yes' : 'no'})`,
+    );
     return {
       label,
       stop,

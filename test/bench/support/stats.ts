@@ -33,8 +33,10 @@ export function summarize(values: number[], missing = 0): Summary {
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
-export const round = (value: number, digits = 1): number =>
-  Number.isFinite(value) ? Number(value.toFixed(digits)) : value;
+export const round = (value: number, digits = 1): number => (Number.isFinite(value) ? Number(value.toFixed(digits)) : value);

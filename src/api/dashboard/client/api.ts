@@ -41,22 +41,23 @@ export function createApi(key: string, origin = location.origin, onUnauthenticat
   };
   // Opened on first use, once the page knows the key works: a dead key or token never opens a socket.
   let ws: Client | undefined;
-  const socket = (): Client => (ws ??= createClient({
-    url: `${origin.replace(/^http/, 'ws')}/graphql`,
-    connectionParams: { authorization: `Bearer ${key}` },
-    lazy: false,
-    retryAttempts: Infinity,
-    // A revoked or wrong key will not get better by retrying.
-    shouldRetry: (e) => !(e instanceof CloseEvent && (e.code === REVOKED || e.code === 4403)),
-    on: {
-      connected: () => tell('connected'),
-      closed: (e) => {
-        const code = (e as CloseEvent).code;
-        tell(code === REVOKED || code === 4403 ? 'closed' : 'reconnecting', code);
-        if (code === REVOKED) onUnauthenticated?.();
+  const socket = (): Client =>
+    (ws ??= createClient({
+      url: `${origin.replace(/^http/, 'ws')}/graphql`,
+      connectionParams: { authorization: `Bearer ${key}` },
+      lazy: false,
+      retryAttempts: Infinity,
+      // A revoked or wrong key will not get better by retrying.
+      shouldRetry: (e) => !(e instanceof CloseEvent && (e.code === REVOKED || e.code === 4403)),
+      on: {
+        connected: () => tell('connected'),
+        closed: (e) => {
+          const code = (e as CloseEvent).code;
+          tell(code === REVOKED || code === 4403 ? 'closed' : 'reconnecting', code);
+          if (code === REVOKED) onUnauthenticated?.();
+        },
       },
-    },
-  }));
+    }));
   return {
     async query<T>(document: string, variables: Record<string, unknown> = {}) {
       const res = await fetch(`${origin}/graphql`, {
@@ -79,11 +80,14 @@ export function createApi(key: string, origin = location.origin, onUnauthenticat
         if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') onUnauthenticated?.();
         onError(error);
       };
-      return socket().subscribe<T>({ query: document }, {
-        next: (msg) => (msg.errors?.length ? fail(msg.errors) : onData(msg.data as T)),
-        error: fail,
-        complete: () => {},
-      });
+      return socket().subscribe<T>(
+        { query: document },
+        {
+          next: (msg) => (msg.errors?.length ? fail(msg.errors) : onData(msg.data as T)),
+          error: fail,
+          complete: () => {},
+        },
+      );
     },
     onSocket(listener) {
       socket();

@@ -39,7 +39,11 @@ export function createDeadLetters(api: Api, els: Els, changed: () => void, notif
       { 'data-delivery-id': d.id },
       h('div', {}, last ? statusBadge(last.responseStatus, false) : null, ' ', h('span', { class: 'type' }, d.event.type)),
       h('div', { class: 'url muted' }, d.webhook.name ?? d.webhook.url),
-      h('div', { class: 'muted' }, `${time(d.createdAt)} · ${d.attemptCount} attempt${d.attemptCount === 1 ? '' : 's'}${last?.error ? ` · ${last.error}` : ''}`),
+      h(
+        'div',
+        { class: 'muted' },
+        `${time(d.createdAt)} · ${d.attemptCount} attempt${d.attemptCount === 1 ? '' : 's'}${last?.error ? ` · ${last.error}` : ''}`,
+      ),
       button,
     );
   };

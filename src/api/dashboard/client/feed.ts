@@ -15,14 +15,24 @@ function row(a: AttemptRow, dialog: AttemptDialog): HTMLElement {
     h('span', { class: 'when muted' }, `${time(a.createdAt)} · ${a.durationMs} ms · #${a.attemptNumber}`),
   );
   button.addEventListener('click', () => void dialog.open(a.id, button));
-  return h('li', { 'data-attempt-id': a.id, 'data-delivery-id': a.delivery.id, 'data-event-id': a.delivery.event.id, class: a.succeeded ? 'ok' : 'fail' }, button);
+  return h(
+    'li',
+    { 'data-attempt-id': a.id, 'data-delivery-id': a.delivery.id, 'data-event-id': a.delivery.event.id, class: a.succeeded ? 'ok' : 'fail' },
+    button,
+  );
 }
 
 /**
  * The latest attempts, then every new one as the worker records it (deliveryAttemptCreated over
  * graphql-ws), newest on top. `onAttempt` lets the rest of the page refresh its numbers.
  */
-export async function startFeed(api: Api, list: HTMLElement, dialog: AttemptDialog, onAttempt: (a: AttemptRow) => void, onError: (err: unknown) => void): Promise<() => void> {
+export async function startFeed(
+  api: Api,
+  list: HTMLElement,
+  dialog: AttemptDialog,
+  onAttempt: (a: AttemptRow) => void,
+  onError: (err: unknown) => void,
+): Promise<() => void> {
   const seen = new Set<string>();
   const add = (a: AttemptRow, atTop: boolean) => {
     if (seen.has(a.id)) return;

@@ -99,11 +99,7 @@ async function open(key: string, portal: boolean): Promise<void> {
   });
 
   const secrets = createSecretDialog(api, byId<HTMLDialogElement>('secret-dialog'), () => soon(), notify);
-  const overview = createOverview(
-    api,
-    { stats: byId('overview'), hooks: byId('webhooks'), window: () => windowSelect.value as StatsWindow, secrets },
-    notify,
-  );
+  const overview = createOverview(api, { stats: byId('overview'), hooks: byId('webhooks'), window: () => windowSelect.value as StatsWindow, secrets }, notify);
   const refreshAll = async () => {
     try {
       const hooks = await overview.refresh();

@@ -23,8 +23,8 @@ function hookCard(w: Webhook, sendTest: (w: Webhook) => void, secrets: SecretDia
     ? h('span', { class: 'state off', title: w.disabledReason ?? '' }, 'disabled')
     : w.circuit.state === 'CLOSED'
       ? h('span', { class: 'state on' }, 'active')
-      // Held by its circuit breaker: say when it will be tried again.
-      : h('span', { class: 'state off', title: `next probe ${time(w.circuit.nextProbeAt)}` }, w.circuit.state === 'OPEN' ? 'circuit open' : 'probing');
+      : // Held by its circuit breaker: say when it will be tried again.
+        h('span', { class: 'state off', title: `next probe ${time(w.circuit.nextProbeAt)}` }, w.circuit.state === 'OPEN' ? 'circuit open' : 'probing');
   return h(
     'li',
     { class: `hook ${w.active ? '' : 'disabled'}`, 'data-webhook-id': w.id },
@@ -34,12 +34,18 @@ function hookCard(w: Webhook, sendTest: (w: Webhook) => void, secrets: SecretDia
     h(
       'dl',
       { class: 'mini' },
-      h('dt', {}, 'attempts'), h('dd', {}, w.stats.total),
-      h('dt', {}, 'success'), h('dd', {}, percent(w.stats.successRate)),
-      h('dt', {}, 'p50 / p95'), h('dd', {}, `${ms(w.stats.p50LatencyMs)} / ${ms(w.stats.p95LatencyMs)}`),
-      h('dt', {}, 'last success'), h('dd', {}, time(w.stats.lastSuccessAt)),
-      h('dt', {}, 'last failure'), h('dd', {}, time(w.stats.lastFailureAt)),
-      h('dt', {}, 'secret'), h('dd', { class: 'secret-hint' }, `••••${w.secretHint}`, w.previousSecretExpiresAt ? ` (old one until ${time(w.previousSecretExpiresAt)})` : ''),
+      h('dt', {}, 'attempts'),
+      h('dd', {}, w.stats.total),
+      h('dt', {}, 'success'),
+      h('dd', {}, percent(w.stats.successRate)),
+      h('dt', {}, 'p50 / p95'),
+      h('dd', {}, `${ms(w.stats.p50LatencyMs)} / ${ms(w.stats.p95LatencyMs)}`),
+      h('dt', {}, 'last success'),
+      h('dd', {}, time(w.stats.lastSuccessAt)),
+      h('dt', {}, 'last failure'),
+      h('dd', {}, time(w.stats.lastFailureAt)),
+      h('dt', {}, 'secret'),
+      h('dd', { class: 'secret-hint' }, `••••${w.secretHint}`, w.previousSecretExpiresAt ? ` (old one until ${time(w.previousSecretExpiresAt)})` : ''),
     ),
     h('div', { class: 'muted events' }, w.events.join(', ')),
     h('div', { class: 'actions' }, h('button', { type: 'button', disabled: !w.active, onclick: () => sendTest(w) }, 'Send test event'), rotate),

@@ -54,7 +54,11 @@ export function createSecretDialog(api: Api, dialog: HTMLDialogElement, onRotate
       confirm.addEventListener('click', () => void rotate(w, confirm));
       replace(
         body,
-        h('p', {}, `A new secret replaces the current one (••••${w.secretHint}). Deliveries are signed with both for a while, so your receiver can switch over.`),
+        h(
+          'p',
+          {},
+          `A new secret replaces the current one (••••${w.secretHint}). Deliveries are signed with both for a while, so your receiver can switch over.`,
+        ),
         h('div', { class: 'actions' }, confirm),
       );
       dialog.showModal();

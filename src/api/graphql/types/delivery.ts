@@ -17,7 +17,7 @@ export const DeliveryRef = builder.prismaNode('Delivery', {
   fields: (t) => ({
     event: t.relation('event'),
     webhook: t.relation('webhook'),
-    tenantId: t.exposeString('tenantId', { nullable: true, description: "The tenant of the webhook it goes to; null: a project-wide webhook" }),
+    tenantId: t.exposeString('tenantId', { nullable: true, description: 'The tenant of the webhook it goes to; null: a project-wide webhook' }),
     status: t.expose('status', { type: DeliveryStatusEnum }),
     attemptCount: t.exposeInt('attemptCount'),
     nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true }),
@@ -81,51 +81,56 @@ const SINCE = { type: 'DateTime', description: 'Created at or after' } as const;
 const UNTIL = { type: 'DateTime', description: 'Created before' } as const;
 
 builder.queryFields((t) => ({
-  deliveries: t.prismaConnection({
-    type: 'Delivery',
-    cursor: 'id',
-    maxSize: maxPageSize,
-    description: 'Newest first. `status: FAILED` is the dead-letter list.',
-    args: {
-      projectId: t.arg.id(),
-      webhookId: t.arg.id(),
-      eventId: t.arg.id(),
-      tenantId: t.arg.string({ description: "Deliveries to this tenant's webhooks" }),
-      status: t.arg({ type: DeliveryStatusEnum }),
-      eventType: t.arg.string({ description: "The event's exact type" }),
-      responseClass: t.arg({ type: ResponseClassEnum, description: 'Deliveries with at least one attempt answered so' }),
-      since: t.arg(SINCE),
-      until: t.arg(UNTIL),
+  deliveries: t.prismaConnection(
+    {
+      type: 'Delivery',
+      cursor: 'id',
+      maxSize: maxPageSize,
+      description: 'Newest first. `status: FAILED` is the dead-letter list.',
+      args: {
+        projectId: t.arg.id(),
+        webhookId: t.arg.id(),
+        eventId: t.arg.id(),
+        tenantId: t.arg.string({ description: "Deliveries to this tenant's webhooks" }),
+        status: t.arg({ type: DeliveryStatusEnum }),
+        eventType: t.arg.string({ description: "The event's exact type" }),
+        responseClass: t.arg({ type: ResponseClassEnum, description: 'Deliveries with at least one attempt answered so' }),
+        since: t.arg(SINCE),
+        until: t.arg(UNTIL),
+      },
+      resolve: async (query, _root, args, ctx) => {
+        const where = await deliveryWhere(ctx.deps, ctx.viewer, args);
+        return ctx.deps.db.delivery.findMany({ ...query, where, orderBy: { id: 'desc' } });
+      },
+      totalCount: async (_root, args, ctx) => ctx.deps.db.delivery.count({ where: await deliveryWhere(ctx.deps, ctx.viewer, args) }),
     },
-    resolve: async (query, _root, args, ctx) => {
-      const where = await deliveryWhere(ctx.deps, ctx.viewer, args);
-      return ctx.deps.db.delivery.findMany({ ...query, where, orderBy: { id: 'desc' } });
+    DeliveryConnection,
+  ),
+  attempts: t.prismaConnection(
+    {
+      type: 'DeliveryAttempt',
+      cursor: 'id',
+      maxSize: maxPageSize,
+      description: 'Delivery attempts across webhooks, newest first: the attempt log.',
+      args: {
+        projectId: t.arg.id(),
+        webhookId: t.arg.id(),
+        deliveryId: t.arg.id(),
+        tenantId: t.arg.string({ description: "Attempts to this tenant's webhooks" }),
+        succeeded: t.arg.boolean(),
+        eventType: t.arg.string({ description: "The event's exact type" }),
+        responseClass: t.arg({ type: ResponseClassEnum }),
+        since: t.arg(SINCE),
+        until: t.arg(UNTIL),
+      },
+      resolve: async (query, _root, args, ctx) => {
+        const where = await attemptWhere(ctx.deps, ctx.viewer, args);
+        return ctx.deps.db.deliveryAttempt.findMany({ ...query, where, orderBy: { id: 'desc' } });
+      },
+      totalCount: async (_root, args, ctx) => ctx.deps.db.deliveryAttempt.count({ where: await attemptWhere(ctx.deps, ctx.viewer, args) }),
     },
-    totalCount: async (_root, args, ctx) => ctx.deps.db.delivery.count({ where: await deliveryWhere(ctx.deps, ctx.viewer, args) }),
-  }, DeliveryConnection),
-  attempts: t.prismaConnection({
-    type: 'DeliveryAttempt',
-    cursor: 'id',
-    maxSize: maxPageSize,
-    description: 'Delivery attempts across webhooks, newest first: the attempt log.',
-    args: {
-      projectId: t.arg.id(),
-      webhookId: t.arg.id(),
-      deliveryId: t.arg.id(),
-      tenantId: t.arg.string({ description: "Attempts to this tenant's webhooks" }),
-      succeeded: t.arg.boolean(),
-      eventType: t.arg.string({ description: "The event's exact type" }),
-      responseClass: t.arg({ type: ResponseClassEnum }),
-      since: t.arg(SINCE),
-      until: t.arg(UNTIL),
-    },
-    resolve: async (query, _root, args, ctx) => {
-      const where = await attemptWhere(ctx.deps, ctx.viewer, args);
-      return ctx.deps.db.deliveryAttempt.findMany({ ...query, where, orderBy: { id: 'desc' } });
-    },
-    totalCount: async (_root, args, ctx) =>
-      ctx.deps.db.deliveryAttempt.count({ where: await attemptWhere(ctx.deps, ctx.viewer, args) }),
-  }, DeliveryAttemptConnection),
+    DeliveryAttemptConnection,
+  ),
   delivery: t.prismaField({
     type: 'Delivery',
     args: { id: t.arg.id({ required: true }) },

@@ -6,8 +6,7 @@ builder.relayMutationField(
   'retryDelivery',
   { inputFields: (t) => ({ id: t.id({ required: true }) }) },
   {
-    description:
-      'Attempts the delivery now. FAILED: a fresh retry schedule. SUCCEEDED: sends it again (a resend). Open: brings the next attempt forward.',
+    description: 'Attempts the delivery now. FAILED: a fresh retry schedule. SUCCEEDED: sends it again (a resend). Open: brings the next attempt forward.',
     resolve: (_root, { input }, ctx) => retryDelivery(ctx.deps, ctx.viewer, input.id),
   },
   { outputFields: (t) => ({ delivery: t.field({ type: DeliveryRef, resolve: (d) => d }) }) },

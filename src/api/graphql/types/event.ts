@@ -20,17 +20,21 @@ export const EventRef = builder.prismaNode('Event', {
       description: 'When retention removed the payload (`data` is then {}); null while it is kept',
     }),
     project: t.relation('project'),
-    deliveries: t.relatedConnection('deliveries', {
-      cursor: 'id',
-      maxSize: maxPageSize,
-      totalCount: true,
-      args: { status: t.arg({ type: DeliveryStatusEnum }) },
-      // A broadcast went to every tenant: a tenant token sees its own deliveries of it only.
-      query: ({ status }, ctx) => {
-        const tenantId = tenantScope(ctx.viewer);
-        return { where: { ...(status ? { status } : {}), ...(tenantId ? { tenantId } : {}) }, orderBy: { id: 'desc' } };
+    deliveries: t.relatedConnection(
+      'deliveries',
+      {
+        cursor: 'id',
+        maxSize: maxPageSize,
+        totalCount: true,
+        args: { status: t.arg({ type: DeliveryStatusEnum }) },
+        // A broadcast went to every tenant: a tenant token sees its own deliveries of it only.
+        query: ({ status }, ctx) => {
+          const tenantId = tenantScope(ctx.viewer);
+          return { where: { ...(status ? { status } : {}), ...(tenantId ? { tenantId } : {}) }, orderBy: { id: 'desc' } };
+        },
       },
-    }, DeliveryConnection),
+      DeliveryConnection,
+    ),
   }),
 });
 
@@ -47,25 +51,28 @@ function routingFields(t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObjec
 const EventConnection = builder.connectionObject({ type: EventRef, name: 'EventConnection' });
 
 builder.queryFields((t) => ({
-  events: t.prismaConnection({
-    type: 'Event',
-    cursor: 'id',
-    maxSize: maxPageSize,
-    args: {
-      projectId: t.arg.id(),
-      type: t.arg.string(),
-      tenantId: t.arg.string({ description: "A tenant's events: published for it, and the broadcasts it was sent" }),
+  events: t.prismaConnection(
+    {
+      type: 'Event',
+      cursor: 'id',
+      maxSize: maxPageSize,
+      args: {
+        projectId: t.arg.id(),
+        type: t.arg.string(),
+        tenantId: t.arg.string({ description: "A tenant's events: published for it, and the broadcasts it was sent" }),
+      },
+      resolve: (query, _root, args, ctx) => {
+        const projectId = targetProjectId(ctx.viewer, args.projectId);
+        const tenantId = tenantFilter(ctx.viewer, parseTenantId(args.tenantId));
+        return ctx.deps.db.event.findMany({
+          ...query,
+          where: { projectId, ...(args.type ? { type: args.type } : {}), ...(tenantId ? tenantEventsWhere(tenantId) : {}) },
+          orderBy: { id: 'desc' },
+        });
+      },
     },
-    resolve: (query, _root, args, ctx) => {
-      const projectId = targetProjectId(ctx.viewer, args.projectId);
-      const tenantId = tenantFilter(ctx.viewer, parseTenantId(args.tenantId));
-      return ctx.deps.db.event.findMany({
-        ...query,
-        where: { projectId, ...(args.type ? { type: args.type } : {}), ...(tenantId ? tenantEventsWhere(tenantId) : {}) },
-        orderBy: { id: 'desc' },
-      });
-    },
-  }, EventConnection),
+    EventConnection,
+  ),
   event: t.prismaField({
     type: 'Event',
     args: { id: t.arg.id({ required: true }) },

@@ -35,15 +35,18 @@ const ProjectConnection = builder.connectionObject({ type: ProjectRef, name: 'Pr
 const ApiKeyConnection = builder.connectionObject({ type: ApiKeyRef, name: 'ApiKeyConnection' });
 
 builder.queryFields((t) => ({
-  projects: t.prismaConnection({
-    type: 'Project',
-    cursor: 'id',
-    maxSize: maxPageSize,
-    resolve: (query, _root, _args, ctx) => {
-      requireAdmin(ctx.viewer);
-      return ctx.deps.db.project.findMany({ ...query, orderBy: { id: 'desc' } });
+  projects: t.prismaConnection(
+    {
+      type: 'Project',
+      cursor: 'id',
+      maxSize: maxPageSize,
+      resolve: (query, _root, _args, ctx) => {
+        requireAdmin(ctx.viewer);
+        return ctx.deps.db.project.findMany({ ...query, orderBy: { id: 'desc' } });
+      },
     },
-  }, ProjectConnection),
+    ProjectConnection,
+  ),
   apiKeys: t.prismaConnection(
     {
       type: 'ApiKey',

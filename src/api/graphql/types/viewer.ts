@@ -21,7 +21,11 @@ const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
       description: "A project key's or tenant token's project; null for an admin key",
       resolve: (v, _args, ctx) => (v.scope === 'ADMIN' ? null : ctx.deps.db.project.findUnique({ where: { id: v.projectId } })),
     }),
-    tenantId: t.string({ nullable: true, description: "A tenant token's tenant; null for API keys", resolve: (v) => (v.scope === 'TENANT' ? v.tenantId : null) }),
+    tenantId: t.string({
+      nullable: true,
+      description: "A tenant token's tenant; null for API keys",
+      resolve: (v) => (v.scope === 'TENANT' ? v.tenantId : null),
+    }),
     expiresAt: t.field({
       type: 'DateTime',
       nullable: true,
@@ -31,6 +35,4 @@ const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
   }),
 });
 
-builder.queryField('viewer', (t) =>
-  t.field({ type: ViewerRef, resolve: (_root, _args, ctx) => requireViewer(ctx.viewer) }),
-);
+builder.queryField('viewer', (t) => t.field({ type: ViewerRef, resolve: (_root, _args, ctx) => requireViewer(ctx.viewer) }));

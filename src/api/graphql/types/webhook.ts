@@ -20,7 +20,7 @@ interface CircuitFields {
 }
 
 const WebhookCircuit = builder.objectRef<CircuitFields>('WebhookCircuit').implement({
-  description: 'The endpoint\'s circuit breaker: opened by consecutive failures, closed by a successful probe',
+  description: "The endpoint's circuit breaker: opened by consecutive failures, closed by a successful probe",
   fields: (t) => ({
     state: t.field({ type: CircuitStateEnum, resolve: (c) => c.state }),
     openedAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.openedAt }),
@@ -69,11 +69,16 @@ export const WebhookRef = builder.prismaNode('Webhook', {
       resolve: (w) => ({ state: w.circuitState as CircuitState, openedAt: w.circuitOpenedAt, nextProbeAt: w.circuitNextProbeAt }),
     }),
     ordered: t.exposeBoolean('ordered', {
-      description: 'Deliveries go one at a time, in the order their events were published; a failing one holds back the rest until it succeeds or is dead-lettered',
+      description:
+        'Deliveries go one at a time, in the order their events were published; a failing one holds back the rest until it succeeds or is dead-lettered',
     }),
     secretHint: t.exposeString('secretHint', { description: 'The last 4 characters of the signing secret' }),
     retryPolicy: t.expose('retryPolicy', { type: 'JSON', nullable: true, description: 'As configured; null: the default schedule' }),
-    filter: t.expose('filter', { type: 'JSON', nullable: true, description: 'Only events matching this query are delivered; null: every event of the subscribed types' }),
+    filter: t.expose('filter', {
+      type: 'JSON',
+      nullable: true,
+      description: 'Only events matching this query are delivered; null: every event of the subscribed types',
+    }),
     retrySchedule: t.floatList({
       description: 'Seconds waited after each failed attempt (before ±20 % jitter); attempts in all = length + 1',
       resolve: (w, _args, ctx) => scheduleOf(w.retryPolicy as RetryPolicy | null, ctx.deps.config.delivery.retrySchedule),
@@ -89,13 +94,17 @@ export const WebhookRef = builder.prismaNode('Webhook', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     project: t.relation('project'),
-    deliveries: t.relatedConnection('deliveries', {
-      cursor: 'id',
-      maxSize: maxPageSize,
-      totalCount: true,
-      args: { status: t.arg({ type: DeliveryStatusEnum }) },
-      query: ({ status }) => ({ where: status ? { status } : {}, orderBy: { id: 'desc' } }),
-    }, DeliveryConnection),
+    deliveries: t.relatedConnection(
+      'deliveries',
+      {
+        cursor: 'id',
+        maxSize: maxPageSize,
+        totalCount: true,
+        args: { status: t.arg({ type: DeliveryStatusEnum }) },
+        query: ({ status }) => ({ where: status ? { status } : {}, orderBy: { id: 'desc' } }),
+      },
+      DeliveryConnection,
+    ),
   }),
 });
 
@@ -113,17 +122,20 @@ const RetryPolicyInput = builder.inputType('RetryPolicyInput', {
 const WebhookConnection = builder.connectionObject({ type: WebhookRef, name: 'WebhookConnection' });
 
 builder.queryFields((t) => ({
-  webhooks: t.prismaConnection({
-    type: 'Webhook',
-    cursor: 'id',
-    maxSize: maxPageSize,
-    args: { projectId: t.arg.id(), tenantId: t.arg.string({ description: "Only this tenant's webhooks" }) },
-    resolve: (query, _root, args, ctx) => {
-      const projectId = targetProjectId(ctx.viewer, args.projectId);
-      const tenantId = tenantFilter(ctx.viewer, parseTenantId(args.tenantId));
-      return ctx.deps.db.webhook.findMany({ ...query, where: { projectId, ...(tenantId ? { tenantId } : {}) }, orderBy: { id: 'desc' } });
+  webhooks: t.prismaConnection(
+    {
+      type: 'Webhook',
+      cursor: 'id',
+      maxSize: maxPageSize,
+      args: { projectId: t.arg.id(), tenantId: t.arg.string({ description: "Only this tenant's webhooks" }) },
+      resolve: (query, _root, args, ctx) => {
+        const projectId = targetProjectId(ctx.viewer, args.projectId);
+        const tenantId = tenantFilter(ctx.viewer, parseTenantId(args.tenantId));
+        return ctx.deps.db.webhook.findMany({ ...query, where: { projectId, ...(tenantId ? { tenantId } : {}) }, orderBy: { id: 'desc' } });
+      },
     },
-  }, WebhookConnection),
+    WebhookConnection,
+  ),
   webhook: t.prismaField({
     type: 'Webhook',
     args: { id: t.arg.id({ required: true }) },
@@ -146,7 +158,11 @@ builder.relayMutationField(
       description: t.string(),
       secret: t.string({ description: 'Defaults to a new `whsec_` secret. Returned once, never again.' }),
       active: t.boolean(),
-      headers: t.field({ type: 'JSON', description: 'Extra request headers, name to value. Values of sensitive headers are encrypted and shown only as a hint; on update, send a hint back (or leave `headers` out) to keep its value' }),
+      headers: t.field({
+        type: 'JSON',
+        description:
+          'Extra request headers, name to value. Values of sensitive headers are encrypted and shown only as a hint; on update, send a hint back (or leave `headers` out) to keep its value',
+      }),
       sensitiveHeaders: t.stringList({ description: 'More header names whose values are encrypted and hidden like credentials' }),
       timeoutSeconds: t.int(),
       maxConcurrency: t.int({ description: 'Default 10' }),
