@@ -33,7 +33,7 @@ export const memoryPhase: Phase = {
       await createWebhook(stack.gql, stack.features, { url: receiver.url(path), events: ['bench.memory'] });
       await sleep(3000);
       const idle = stack.rss.samples[stack.rss.samples.length - 1];
-      progress(`idle after start: API ${Math.round(idle.api)} MiB, worker ${Math.round(worker(idle))} MiB`);
+      progress(`idle after start: API ${Math.round(idle.api)} MB, worker ${Math.round(worker(idle))} MB`);
       // Every 30 s: RSS, the deliveries not yet settled (a backlog shows as a count that keeps
       // rising) and each part's share of a core since the last look, so that a soak that falls
       // behind says where.
@@ -57,7 +57,7 @@ export const memoryPhase: Phase = {
         const shares = Object.entries(cpuPercent)
           .map(([k, v]) => `${k} ${v ?? 'unknown'}`)
           .join(', ');
-        progress(`RSS now: API ${Math.round(rss.api)} MiB, worker ${Math.round(worker(rss))} MiB; open deliveries ${rows[0].n}; CPU % of a core: ${shares}`);
+        progress(`RSS now: API ${Math.round(rss.api)} MB, worker ${Math.round(worker(rss))} MB; open deliveries ${rows[0].n}; CPU % of a core: ${shares}`);
       };
       const checking = setInterval(() => void check().catch((err) => progress(`soak check failed: ${err}`)), 30_000);
       const soak = await measureLatency(stack, receiver, progress, {
@@ -74,10 +74,10 @@ export const memoryPhase: Phase = {
       const windows = `last vs first ${s.windowMs / 1000} s`;
       return {
         figures: [
-          figure('memory.idleApiMiB', 'API RSS idle after start', 'MiB', round(idle.api)),
-          figure('memory.idleWorkerMiB', 'worker RSS idle after start', 'MiB', round(worker(idle))),
-          figure('memory.apiPeakMiB', `API RSS peak, ${minutes}`, 'MiB', peak(api), TARGETS.rssMiB),
-          figure('memory.workerPeakMiB', `worker RSS peak, ${minutes}`, 'MiB', peak(worker), TARGETS.rssMiB),
+          figure('memory.idleApiMB', 'API RSS idle after start', 'MB', round(idle.api)),
+          figure('memory.idleWorkerMB', 'worker RSS idle after start', 'MB', round(worker(idle))),
+          figure('memory.apiPeakMB', `API RSS peak, ${minutes}`, 'MB', peak(api), TARGETS.rssMB),
+          figure('memory.workerPeakMB', `worker RSS peak, ${minutes}`, 'MB', peak(worker), TARGETS.rssMB),
           figure('memory.apiGrowthPercent', 'API RSS growth over the soak', '%', growth(during, api, s.windowMs), TARGETS.rssGrowthPercent, windows),
           figure('memory.workerGrowthPercent', 'worker RSS growth over the soak', '%', growth(during, worker, s.windowMs), TARGETS.rssGrowthPercent, windows),
           figure('memory.soakReceiveP99Ms', 'publish → receive p99 during the soak', 'ms', round(soak.receive.p99)),

@@ -77,12 +77,12 @@ export function ipcRequest<T>(child: ChildProcess, msg: Record<string, unknown>,
   return answer;
 }
 
-/** Resident memory of a process in MiB (VmRSS of /proc/<pid>/status), or undefined once it is gone. */
-export async function rssMiB(pid: number): Promise<number | undefined> {
+/** Resident memory of a process in MB of 10^6 bytes (VmRSS of /proc/<pid>/status, which counts KiB), or undefined once it is gone. */
+export async function rssMB(pid: number): Promise<number | undefined> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
     const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-    return kb ? Number(kb[1]) / 1024 : undefined;
+    return kb ? (Number(kb[1]) * 1024) / 1e6 : undefined;
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { rssMiB } from './children.ts';
+import { rssMB } from './children.ts';
 import { now } from './clock.ts';
 
 export interface RssSample {
@@ -10,7 +10,7 @@ export interface RssSample {
 
 export interface RssSampler {
   samples: RssSample[];
-  /** The highest RSS seen of the API and of any worker, in MiB. */
+  /** The highest RSS seen of the API and of any worker, in MB. */
   peak(): { api: number; worker: number };
   stop(): void;
 }
@@ -19,7 +19,7 @@ export interface RssSampler {
 export function sampleRss(apiPid: number, workerPids: number[], intervalMs = 1000): RssSampler {
   const samples: RssSample[] = [];
   const take = async () => {
-    const [api, ...workers] = await Promise.all([apiPid, ...workerPids].map(rssMiB));
+    const [api, ...workers] = await Promise.all([apiPid, ...workerPids].map(rssMB));
     if (api !== undefined && workers.every((w) => w !== undefined)) samples.push({ at: now(), api, workers: workers as number[] });
   };
   void take();

@@ -53,7 +53,7 @@ export interface StackOptions {
 }
 
 /** Each stack's peak RSS, sampled while it ran, for the report. */
-export const rssPeaks: { stack: string; apiMiB: number; workerMiB: number }[] = [];
+export const rssPeaks: { stack: string; apiMB: number; workerMB: number }[] = [];
 
 /** How to take down each stack still up, for an interrupted run. */
 const openStacks = new Set<() => Promise<void>>();
@@ -162,8 +162,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     await deleteKeys(redis, redisPrefix).catch(() => {});
     redis.disconnect();
     const peak = rss?.peak();
-    if (peak) rssPeaks.push({ stack: label, apiMiB: Math.round(peak.api), workerMiB: Math.round(peak.worker) });
-    const peakNote = peak ? `; peak RSS API ${Math.round(peak.api)} MiB, worker ${Math.round(peak.worker)} MiB` : '';
+    if (peak) rssPeaks.push({ stack: label, apiMB: Math.round(peak.api), workerMB: Math.round(peak.worker) });
+    const peakNote = peak ? `; peak RSS API ${Math.round(peak.api)} MB, worker ${Math.round(peak.worker)} MB` : '';
     o.progress(`stack ${label} down in ${((now() - stopping) / 1000).toFixed(1)} s${peakNote}`);
   };
   openStacks.add(stop);
