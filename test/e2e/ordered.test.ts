@@ -98,7 +98,24 @@ describe('ordered endpoints', () => {
     acceptZero = true;
     const { retryDelivery } = await h.ok(RETRY, { id: (await h.deps.db.delivery.findFirstOrThrow({ where: { eventId: zero } })).id }, key);
     expect(retryDelivery.delivery.status).toBe('PENDING');
-    // Nothing else goes while 2 is in flight: the replay and 3 wait.
+    // Nothing else goes while 2 is in flight: the replay and 3 wait. The replay's job was added before
+    // the answer; once no job waits or runs, the worker has looked at the line for it, and anything
+    // it claimed would hold a lease (a claim leases before it sends).
+    await waitUntil(
+      async () => {
+        const depth = await h.deps.queue.depth();
+        return depth.waiting === 0 && depth.active === 0;
+      },
+      10_000,
+      "the replay's job to be handled",
+    );
+    expect(await h.deps.queue.depth()).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
+    const leased = await h.deps.sql.query<{ i: number }>(
+      `SELECT (e.data->>'i')::int AS i FROM deliveries d JOIN events e ON e.id = d.event_id
+        WHERE d.webhook_id = $1 AND d.lease_until >= now()::timestamp`,
+      [webhookId],
+    );
+    expect(leased.rows.map((r) => r.i)).toEqual([2]);
     expect(receiver.arrivals).toEqual([0, 0, 1, 2]);
     receiver.release();
     await waitForReceipts(receiver, 4);
