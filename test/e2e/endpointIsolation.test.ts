@@ -45,10 +45,16 @@ describe('one slow endpoint does not hold up the others', () => {
     const events = Array.from({ length: 40 }, (_, i) => ({ type: 'iso.tick', data: { i } }));
     expect((await h.ok(PUBLISH_MANY, { e: events }, key)).publishEvents.deliveryCount).toBe(120);
 
-    // The worker has 8 slots. While the two stuck endpoints hold all they may (2 + 3), every one of
-    // the healthy endpoint's 40 deliveries goes through.
+    // The worker has 8 slots. First the two stuck endpoints hold all they may (2 + 3); then, while
+    // they still hold them, every one of the healthy endpoint's 40 deliveries goes through.
+    await waitUntil(
+      () => stuck.open() === 2 && silent.open() === 3,
+      15_000,
+      () => `the stuck endpoints to hold their caps; open: ${stuck.open()} and ${silent.open()}`,
+    );
     await healthy.waitFor(40, 15_000);
-    await waitUntil(() => stuck.open() === 2 && silent.open() === 3, 10_000, 'the stuck endpoints to hold their caps');
+    expect(healthy.requests).toHaveLength(40);
+    expect([stuck.open(), silent.open()]).toEqual([2, 3]);
     expect(stuck.requests).toHaveLength(2);
     expect(silent.requests).toHaveLength(3);
 
