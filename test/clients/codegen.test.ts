@@ -1,5 +1,5 @@
-// GraphQL Code Generator's client preset on schema.graphql and the README's operations, and the
-// README's Apollo and codegen TypeScript examples: all generated and typechecked as a user would.
+// GraphQL Code Generator's client preset on schema.graphql and the operations of docs/clients.md, and
+// that page's Apollo and codegen TypeScript examples: all generated and typechecked as a user would.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,13 +10,13 @@ import { expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-/** The README's fenced blocks of one language. */
+/** The page's fenced blocks of one language. */
 function blocks(readme: string, lang: string): string[] {
   return [...readme.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
 }
 
-it('generates typed documents for the README operations, which typecheck with the README examples', { timeout: 60_000 }, async () => {
-  const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+it('generates typed documents for the operations in docs/clients.md, which typecheck with its examples', { timeout: 60_000 }, async () => {
+  const readme = await readFile(path.join(ROOT, 'docs/clients.md'), 'utf8');
   const operations = blocks(readme, 'graphql').filter((b) => /^(query|mutation|subscription) /m.test(b));
   expect(operations.length).toBeGreaterThan(0);
 
