@@ -45,18 +45,27 @@ export const fanoutPhase: Phase = {
       }
       return results;
     });
-    const note = s.rounds > 1 ? `median of ${s.rounds} rounds` : undefined;
+    // Every round is held to the target, so the slowest is the figure judged.
+    const each = (f: (r: Round) => number) => rounds.map((r) => f(r).toLocaleString('en-US')).join(', ');
+    const note = (f: (r: Round) => number, what: string) => (s.rounds > 1 ? `${what} of ${s.rounds} rounds: ${each(f)} ms` : undefined);
     return {
       figures: [
         figure(
           'fanout.allReceivedMs',
-          `one event to ${s.endpoints} endpoints: all received`,
+          `one event to ${s.endpoints} endpoints: all received, every round`,
           'ms',
-          median(rounds.map((r) => r.allReceivedMs)),
+          Math.max(...rounds.map((r) => r.allReceivedMs)),
           TARGETS.fanOutMs,
-          note,
+          note((r) => r.allReceivedMs, 'slowest'),
         ),
-        figure('fanout.publishMs', 'its publishEvent round trip', 'ms', median(rounds.map((r) => r.publishMs)), undefined, note),
+        figure(
+          'fanout.publishMs',
+          'its publishEvent round trip',
+          'ms',
+          median(rounds.map((r) => r.publishMs)),
+          undefined,
+          note((r) => r.publishMs, 'median'),
+        ),
       ],
       details: { rounds },
     };
