@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type BatcherOptions, createBatcher } from '../../src/core/batcher.ts';
 
 describe('group commit batcher', () => {
@@ -73,6 +72,18 @@ describe('group commit batcher', () => {
     await batcher.drain();
     expect(done).toEqual([1, 2, 3]);
   });
+});
+
+// Lingering is about time, so these run on fake timers: each limit is exact, whatever the machine's load.
+describe('group commit batcher with lingerMs', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  /** Moves the fake clock on by `ms`, running every timer and immediate due on the way. */
+  const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
   /** A batcher that echoes its items and keeps each flush, with when it came (ms after the start). */
   const echoing = (opts: BatcherOptions) => {
@@ -85,73 +96,98 @@ describe('group commit batcher', () => {
     return { batcher, flushed: () => flushes.map((f) => f.items), flushes };
   };
 
-  it('with lingerMs, holds a short batch until its oldest item is that old, so later items join it', async () => {
+  it('holds a short batch until its oldest item is that old, so later items join it', async () => {
     const { batcher, flushed, flushes } = echoing({ maxBatch: 3, lingerMs: 40 });
     const first = batcher.submit(1);
-    await sleep(10);
+    await advance(39);
     expect(flushed()).toEqual([]);
-    expect(await Promise.all([first, batcher.submit(2)])).toEqual([1, 2]);
-    expect(flushed()).toEqual([[1, 2]]);
-    expect(flushes[0].afterMs).toBeGreaterThanOrEqual(39);
+    const second = batcher.submit(2);
+    await advance(0);
+    expect(flushed()).toEqual([]);
+    await advance(1);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(flushes).toEqual([{ items: [1, 2], afterMs: 40 }]);
   });
 
-  it('with lingerMs, flushes a full batch at once', async () => {
-    const { batcher, flushed } = echoing({ maxBatch: 2, lingerMs: 60_000 });
-    expect(await Promise.all([batcher.submit(1), batcher.submit(2)])).toEqual([1, 2]);
-    expect(flushed()).toEqual([[1, 2]]);
-    // The one left over waits for company.
+  it('flushes a full batch at once', async () => {
+    const { batcher, flushed, flushes } = echoing({ maxBatch: 2, lingerMs: 60_000 });
+    const both = Promise.all([batcher.submit(1), batcher.submit(2)]);
+    await advance(0);
+    expect(await both).toEqual([1, 2]);
+    expect(flushes).toEqual([{ items: [1, 2], afterMs: 0 }]);
+    // The one left over waits for company, up to the whole linger.
     const third = batcher.submit(3);
-    await sleep(20);
+    await advance(59_999);
     expect(flushed()).toEqual([[1, 2]]);
     void batcher.submit(4);
+    await advance(0);
     expect(await third).toBe(3);
-    expect(flushed()).toEqual([
-      [1, 2],
-      [3, 4],
+    expect(flushes).toEqual([
+      { items: [1, 2], afterMs: 0 },
+      { items: [3, 4], afterMs: 59_999 },
     ]);
   });
 
-  it('with lingerMs, drain flushes what waits at once', async () => {
-    const { batcher, flushed } = echoing({ maxBatch: 10, lingerMs: 60_000 });
+  it('drain flushes what waits at once', async () => {
+    const { batcher, flushes } = echoing({ maxBatch: 10, lingerMs: 60_000 });
     const first = batcher.submit(1);
-    await sleep(10);
-    await batcher.drain();
+    await advance(10);
+    expect(flushes).toEqual([]);
+    const drained = batcher.drain();
+    await advance(0);
+    await drained;
     expect(await first).toBe(1);
-    expect(flushed()).toEqual([[1]]);
+    expect(flushes).toEqual([{ items: [1], afterMs: 10 }]);
   });
 
-  it('with lingerMs, sends a batch at once when an item asks for it', async () => {
-    const { batcher, flushed } = echoing({ maxBatch: 10, lingerMs: 60_000 });
+  it('sends a batch at once when an item asks for it', async () => {
+    const { batcher, flushes } = echoing({ maxBatch: 10, lingerMs: 60_000 });
     const first = batcher.submit(1);
-    await sleep(10);
-    expect(await Promise.all([first, batcher.submit(2, { now: true })])).toEqual([1, 2]);
-    expect(flushed()).toEqual([[1, 2]]);
+    await advance(10);
+    expect(flushes).toEqual([]);
+    const second = batcher.submit(2, { now: true });
+    await advance(0);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(flushes).toEqual([{ items: [1, 2], afterMs: 10 }]);
   });
 
-  it('with lingerMs, an item asking to go while a flush runs goes right after it', async () => {
+  it('an item asking to go while a flush runs goes right after it', async () => {
     let release = () => {};
-    const flushed: number[][] = [];
+    const start = performance.now();
+    const flushes: { items: number[]; afterMs: number }[] = [];
     const batcher = createBatcher(
       async (items: number[]) => {
-        flushed.push(items);
-        if (flushed.length === 1) await new Promise<void>((r) => (release = r));
+        flushes.push({ items, afterMs: performance.now() - start });
+        if (flushes.length === 1) await new Promise<void>((r) => (release = r));
         return items;
       },
       { maxBatch: 10, lingerMs: 60_000 },
     );
     const first = batcher.submit(1, { now: true });
-    await sleep(10);
+    await advance(10);
     const second = batcher.submit(2, { now: true });
+    await advance(10);
+    // Held behind the running flush, not lingering: it goes as soon as that one is done.
+    expect(flushes).toEqual([{ items: [1], afterMs: 0 }]);
     release();
+    await advance(0);
     expect(await Promise.all([first, second])).toEqual([1, 2]);
-    expect(flushed).toEqual([[1], [2]]);
+    expect(flushes).toEqual([
+      { items: [1], afterMs: 0 },
+      { items: [2], afterMs: 20 },
+    ]);
   });
 
-  it('with lingerMs and two flushes at a time, each short batch lingers', async () => {
+  it('with two flushes at a time, each short batch lingers', async () => {
     const { batcher, flushes } = echoing({ maxBatch: 2, lingerMs: 30, parallel: 2 });
-    expect(await Promise.all([1, 2, 3].map((n) => batcher.submit(n)))).toEqual([1, 2, 3]);
-    expect(flushes.map((f) => f.items)).toEqual([[1, 2], [3]]);
-    expect(flushes[0].afterMs).toBeLessThan(25);
-    expect(flushes[1].afterMs).toBeGreaterThanOrEqual(29);
+    const all = Promise.all([1, 2, 3].map((n) => batcher.submit(n)));
+    await advance(29);
+    expect(flushes).toEqual([{ items: [1, 2], afterMs: 0 }]);
+    await advance(1);
+    expect(await all).toEqual([1, 2, 3]);
+    expect(flushes).toEqual([
+      { items: [1, 2], afterMs: 0 },
+      { items: [3], afterMs: 30 },
+    ]);
   });
 });
