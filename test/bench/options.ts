@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const PHASE_NAMES = ['raw', 'throughput', 'latency', 'fanout', 'isolation', 'streams', 'memory', 'scaleout', 'size'] as const;
+export const PHASE_NAMES = ['raw', 'floor', 'throughput', 'latency', 'fanout', 'isolation', 'streams', 'memory', 'scaleout', 'size'] as const;
 export type PhaseName = (typeof PHASE_NAMES)[number];
 
 /** Sizes and durations of every phase: the in a full run, short ones with --quick. */
@@ -9,6 +9,8 @@ export function settingsFor(quick: boolean) {
   const s = (full: number, short: number) => (quick ? short : full);
   return {
     raw: { durationMs: s(10_000, 3000) },
+    /** Deliveries measured, after a warm-up of a fifth as many (support/durableFloor.ts). */
+    floor: { deliveries: s(20_000, 3000) },
     throughput: {
       bulkEvents: s(20_000, 3000),
       batchSize: 500,

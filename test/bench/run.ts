@@ -9,6 +9,7 @@ import { parseOptions } from './options.ts';
 import { PHASES } from './phases/index.ts';
 import type { PhaseContext } from './phases/phase.ts';
 import { stopAllChildren } from './support/children.ts';
+import { dropAllDatabases } from './support/databases.ts';
 import { progressFor } from './support/log.ts';
 import { startReceiver } from './support/receiver.ts';
 import { stopAllStacks } from './support/stack.ts';
@@ -20,6 +21,7 @@ const log = progressFor('bench');
 async function cleanUpAndExit(code: number): Promise<never> {
   await stopAllStacks();
   await stopAllChildren();
+  await dropAllDatabases();
   process.exit(code);
 }
 process.once('SIGINT', () => void cleanUpAndExit(130));

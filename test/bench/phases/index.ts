@@ -1,6 +1,7 @@
 import type { PhaseName } from '../options.ts';
 import type { Phase } from './phase.ts';
 import { fanoutPhase } from './fanout.ts';
+import { floorPhase } from './floor.ts';
 import { isolationPhase } from './isolation.ts';
 import { latencyPhase } from './latency.ts';
 import { memoryPhase } from './memory.ts';
@@ -12,6 +13,7 @@ import { throughputPhase } from './throughput.ts';
 
 export const PHASES: Record<PhaseName, Phase> = {
   raw: rawPhase,
+  floor: floorPhase,
   throughput: throughputPhase,
   latency: latencyPhase,
   fanout: fanoutPhase,

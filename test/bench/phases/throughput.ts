@@ -1,11 +1,14 @@
 import { figure, TARGETS } from '../support/figures.ts';
 import { cpuFigure } from '../support/cpu.ts';
 import { measureBesideCeiling, type RateBesideCeiling } from '../support/deliveryRate.ts';
+import { floorCpuMs } from '../support/durableFloor.ts';
 import type { Phase } from './phase.ts';
 
 function capNote({ run }: RateBesideCeiling): string | undefined {
   return run.complete ? undefined : `${run.delivered.toLocaleString('en-US')} of ${run.events.toLocaleString('en-US')} in the ${run.seconds} s cap`;
 }
+const floorNote = ({ floor }: RateBesideCeiling) =>
+  floor ? `durable floor beside it ${floor.perSecond.toLocaleString('en-US')}/s at ${floorCpuMs(floor)} ms of CPU a delivery` : undefined;
 const rawNote = ({ raw }: RateBesideCeiling) =>
   `raw ceiling beside it ${raw.perSecond.toLocaleString('en-US')}/s; at half of it a delivery may cost ${raw.budgetMsAtHalf} ms of CPU, the raw loop and receiver spent ${(raw.cpuMsPerRequest.loop + raw.cpuMsPerRequest.receiver).toFixed(3)} ms a request`;
 
@@ -15,20 +18,21 @@ export const throughputPhase: Phase = {
   async run({ options, stackOptions }) {
     const s = options.settings.throughput;
     const rawMs = options.settings.raw.durationMs;
-    const bulk = await measureBesideCeiling(stackOptions('throughput-bulk'), rawMs, {
-      mode: 'bulk',
-      events: s.bulkEvents,
-      clients: s.bulkClients,
-      batchSize: s.batchSize,
-      capMs: s.capMs,
-    });
-    const single = await measureBesideCeiling(stackOptions('throughput-single'), rawMs, {
-      mode: 'single',
-      events: s.singleEvents,
-      clients: s.singleClients,
-      batchSize: 1,
-      capMs: s.capMs,
-    });
+    const floorDeliveries = options.settings.floor.deliveries;
+    // Interleaved: each run on its own fresh stack, right after the raw ceiling and the durable floor.
+    const bulk = await measureBesideCeiling(
+      stackOptions('throughput-bulk'),
+      rawMs,
+      { mode: 'bulk', events: s.bulkEvents, clients: s.bulkClients, batchSize: s.batchSize, capMs: s.capMs },
+      floorDeliveries,
+    );
+    const single = await measureBesideCeiling(
+      stackOptions('throughput-single'),
+      rawMs,
+      { mode: 'single', events: s.singleEvents, clients: s.singleClients, batchSize: 1, capMs: s.capMs },
+      floorDeliveries,
+    );
+    const share = (r: RateBesideCeiling) => r.floorShare ?? Number.NaN;
     return {
       figures: [
         figure(
@@ -40,6 +44,7 @@ export const throughputPhase: Phase = {
           capNote(bulk),
         ),
         figure('throughput.bulk.share', 'bulk: share of the raw ceiling', '%', bulk.share, TARGETS.throughputShare, rawNote(bulk)),
+        figure('throughput.bulk.floorShare', 'bulk: share of the durable floor', '×', share(bulk), TARGETS.bulkFloorShare, floorNote(bulk)),
         figure(
           'throughput.single.perSecond',
           `deliveries/s, ${s.singleClients} single-publish clients`,
@@ -49,6 +54,7 @@ export const throughputPhase: Phase = {
           capNote(single),
         ),
         figure('throughput.single.share', 'single publishes: share of the raw ceiling', '%', single.share, TARGETS.throughputShare, rawNote(single)),
+        figure('throughput.single.floorShare', 'single publishes: share of the durable floor', '×', share(single), TARGETS.singleFloorShare, floorNote(single)),
         // The capacity note's figures.
         cpuFigure('throughput.bulk.cpuMs', 'bulk: CPU time per delivery', bulk.run.cpuMsPerDelivery),
         cpuFigure('throughput.single.cpuMs', 'single publishes: CPU time per delivery', single.run.cpuMsPerDelivery),

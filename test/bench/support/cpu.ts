@@ -31,6 +31,9 @@ export type CpuTimes = Record<CpuComponent, number>;
 
 const sum = async (pids: number[]) => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
 
+/** CPU seconds used so far by every Postgres process (the server forks a backend per connection). */
+export const postgresSeconds = (): Promise<number> => pidsNamed('postgres').then(sum);
+
 /**
  * CPU seconds used so far by each part of a stack. Postgres forks a backend per connection and
  * Redis runs threads, so those are summed over every process of that name: the bench runs alone
@@ -42,7 +45,7 @@ export async function cpuTimes(stack: { apiPid: number; workerPids: number[] }, 
   const [api, worker, postgres, redis, receiver] = await Promise.all([
     cpuSeconds(stack.apiPid),
     sum(stack.workerPids),
-    pidsNamed('postgres').then(sum),
+    postgresSeconds(),
     pidsNamed('redis-server').then(sum),
     cpuSeconds(receiverPid),
   ]);

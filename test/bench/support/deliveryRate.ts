@@ -1,5 +1,6 @@
 import { now, pollUntil } from './clock.ts';
 import { cpuPerDelivery, type CpuTimes, cpuTimes } from './cpu.ts';
+import { type DurableFloor, measureDurableFloor } from './durableFloor.ts';
 import { createWebhook } from './fixtures.ts';
 import type { Progress } from './log.ts';
 import { bulkPublish, closedLoop, type PublishTally } from './publish.ts';
@@ -98,17 +99,25 @@ export interface RateBesideCeiling {
   raw: RawCeiling;
   /** The run's deliveries/s as a share of the ceiling measured beside it, in %. */
   share: number;
+  /** Measured beside the run too when asked for, and the run's deliveries/s over it. */
+  floor?: DurableFloor;
+  floorShare?: number;
 }
 
 /**
- * The machine is shared, so its capacity drifts: on a fresh stack (up and idle) the raw ceiling is
- * measured right before the run, and the run is judged against that.
+ * The machine is shared, so its capacity drifts: on a fresh stack (up and idle) the raw ceiling, and
+ * the durable floor when `floorDeliveries` is given, are measured right before the run, and the run
+ * is judged against them.
  */
-export function measureBesideCeiling(stackOptions: StackOptions, rawMs: number, o: RateOptions): Promise<RateBesideCeiling> {
+export function measureBesideCeiling(stackOptions: StackOptions, rawMs: number, o: RateOptions, floorDeliveries?: number): Promise<RateBesideCeiling> {
   return withStack(stackOptions, async (stack) => {
     const raw = await measureRawCeiling(stackOptions.receiver, rawMs);
     stackOptions.progress(`raw ceiling beside it: ${raw.perSecond}/s`);
+    const floor = floorDeliveries ? await measureDurableFloor(stackOptions.receiver, floorDeliveries) : undefined;
+    if (floor) stackOptions.progress(`durable floor beside it: ${floor.perSecond}/s`);
     const run = await measureDeliveryRate(stack, stackOptions.receiver, stackOptions.progress, o);
-    return { run, raw, share: Number(((100 * run.deliveriesPerSecond) / raw.perSecond).toFixed(1)) };
+    const share = Number(((100 * run.deliveriesPerSecond) / raw.perSecond).toFixed(1));
+    const floorShare = floor ? Number((run.deliveriesPerSecond / floor.perSecond).toFixed(2)) : undefined;
+    return { run, raw, share, floor, floorShare };
   });
 }
