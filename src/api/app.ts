@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createInMemoryAPQStore, useAPQ } from '@graphql-yoga/plugin-apq';
 import type { AddressInfo } from 'node:net';
 import { useServer } from 'graphql-ws/use/ws';
@@ -15,7 +16,11 @@ import type { ApiDeps } from './deps.ts';
 import { createEventCatalog } from './services/eventCatalog.ts';
 import { createEventWriter } from './services/eventWriter.ts';
 import type { GraphQLContext } from './graphql/context.ts';
+import { INVALID_KEY_MESSAGE } from './auth/access.ts';
+import { useAuthGate } from './graphql/authGate.ts';
 import { useErrorCodes } from './graphql/errorCodes.ts';
+import { useInputGuard } from './graphql/inputGuard.ts';
+import { requestIdFrom, requestIdOfError, withRequestId } from './requestIds.ts';
 import { hardeningPlugins, maskError } from './graphql/hardening.ts';
 import { useOperationMetrics } from './graphql/operationMetrics.ts';
 import { useTenantMutations } from './graphql/tenantMutations.ts';
@@ -73,6 +78,9 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
       ...hardeningPlugins(deps.config),
       useAPQ({ store: createInMemoryAPQStore({ ttl: 24 * 3600_000 }) }),
       useOperationMetrics(deps.metrics),
+      // After the metrics (so refusals are counted), before anything that reads or runs the operation.
+      useAuthGate(),
+      useInputGuard(),
       useSharedSubscriptionResults(),
       useTenantMutations(),
     ],
@@ -83,11 +91,12 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
       debug: (...args) => logger.debug(yogaLog(args), 'graphql'),
       info: (...args) => logger.info(yogaLog(args), 'graphql'),
       warn: (...args) => logger.warn(yogaLog(args), 'graphql'),
+      // Yoga logs here the cause of every error it masks: with the id the client was given.
       error: (...args) => logger.error(yogaLog(args), 'graphql'),
     },
     context: async (initial: InitialContext): Promise<GraphQLContext> => {
       const key = initial.connectionParams ? keyFromConnectionParams(initial.connectionParams) : initial.request && keyFromHeaders(initial.request.headers);
-      return { deps, viewer: await deps.authenticate(key) };
+      return { deps, viewer: await deps.authenticate(key), keySent: key !== undefined };
     },
   });
 
@@ -95,6 +104,11 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
   const ops = createOpsEndpoints({ metrics: deps.metrics, readiness: () => checkReadiness(deps) });
   const dashboard = createDashboardRoute(undefined, { portalFrameAncestors: deps.config.portal.frameAncestors });
   const server = createServer((req, res) => {
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    withRequestId(requestId, () => handle(req, res));
+  });
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (ops(req, res) || dashboard(req, res)) return;
     // Bodies are judged by their declared length before a byte is read; a body without one is refused.
     if (req.method === 'POST') {
@@ -103,7 +117,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
       if (!(length <= maxBodyBytes)) return refuse(res, 413, `Request bodies may be at most ${maxBodyBytes} bytes`);
     }
     void yoga.handle(req, res);
-  });
+  };
 
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const socketsByKey = new Map<string, Set<WebSocket>>();
@@ -120,7 +134,11 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
           ctx.extra.socket.close(WS_CLOSE_REVOKED, err.message);
           return false;
         }
-        if (!viewer) return false;
+        if (!viewer) {
+          // A wrong key is told so; with none, graphql-ws closes 4403 Forbidden.
+          if (keyFromConnectionParams(ctx.connectionParams)) ctx.extra.socket.close(WS_CLOSE_REVOKED, INVALID_KEY_MESSAGE);
+          return false;
+        }
         ctx.extra.viewer = viewer;
         if (viewer.scope === 'TENANT') {
           const expiry = setTimeout(() => ctx.extra.socket.close(WS_CLOSE_REVOKED, 'Tenant token expired'), viewer.expiresAt.getTime() - Date.now());
@@ -135,8 +153,9 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
         });
         return true;
       },
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      // Each operation on a socket is a request of its own, with its own id.
+      execute: (args) => withRequestId(randomUUID(), () => (args.rootValue as EnvelopedRoot).execute(args)),
+      subscribe: (args) => withRequestId(randomUUID(), () => (args.rootValue as EnvelopedRoot).subscribe(args)),
       onSubscribe: async (ctx, _id, params) => {
         const {
           schema: s,
@@ -205,10 +224,12 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
 
 /** Yoga logs an Error or a few values; pino wants one object, with errors under `err`. */
 function yogaLog(args: unknown[]): Record<string, unknown> {
-  return args[0] instanceof Error ? { err: args[0] } : { detail: args };
+  if (!(args[0] instanceof Error)) return { detail: args };
+  const requestId = requestIdOfError(args[0]);
+  return requestId ? { err: args[0], requestId } : { err: args[0] };
 }
 
-function refuse(res: import('node:http').ServerResponse, status: number, message: string): void {
+function refuse(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
   res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] }));
 }
