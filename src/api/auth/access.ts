@@ -1,8 +1,12 @@
 import { clientError } from '../errors.ts';
 import type { TenantViewer, Viewer } from './apiKeys.ts';
 
+export const MISSING_KEY_MESSAGE = 'Send an API key or a tenant token as `Authorization: Bearer <key>` (or an API key as `X-API-Key`)';
+/** A credential was sent, but no key has it: never answered as if none was sent. */
+export const INVALID_KEY_MESSAGE = 'this API key is not valid (unknown or revoked)';
+
 export function requireViewer(viewer: Viewer | null): Viewer {
-  if (!viewer) throw clientError('UNAUTHENTICATED', 'Send an API key or a tenant token as `Authorization: Bearer <key>` (or an API key as `X-API-Key`)');
+  if (!viewer) throw clientError('UNAUTHENTICATED', MISSING_KEY_MESSAGE);
   return viewer;
 }
 

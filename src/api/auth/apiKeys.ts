@@ -38,6 +38,11 @@ export function generateApiKey(): { key: string; keyHash: string; keyHint: strin
   return { key, keyHash: hashApiKey(key), keyHint: key.slice(-4) };
 }
 
+/** The shape generateApiKey gives every stored key: `hpk_` and 32 random bytes in base64url. */
+export function looksLikeApiKey(credential: string): boolean {
+  return /^hpk_[A-Za-z0-9_-]{43}$/.test(credential);
+}
+
 export function keyFromHeaders(headers: Headers): string | undefined {
   const auth = headers.get('authorization');
   if (auth) {

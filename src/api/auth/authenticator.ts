@@ -4,7 +4,7 @@ import type { Sql } from '../../core/db/sql.ts';
 import type { RedisClient } from '../../core/redis.ts';
 import { tokenKeyRing } from '../../core/crypto/tokenKeys.ts';
 import { clientError } from '../errors.ts';
-import { ENV_ADMIN_KEY_ID, envAdminMinterId, hashApiKey, type Viewer } from './apiKeys.ts';
+import { ENV_ADMIN_KEY_ID, envAdminMinterId, hashApiKey, looksLikeApiKey, type Viewer } from './apiKeys.ts';
 import { looksLikeTenantToken, verifyTenantToken } from './tenantTokens.ts';
 
 /**
@@ -86,6 +86,8 @@ export function createAuthenticator(
       return { scope: 'ADMIN', keyId: ENV_ADMIN_KEY_ID };
     }
     if (looksLikeTenantToken(key)) return tenantViewer(key);
+    // Every stored key was made by generateApiKey: anything else is wrong without asking Postgres.
+    if (!looksLikeApiKey(key)) return null;
     const trusted = deps.redis.status === 'ready';
     const cached = trusted ? cache.get(hash) : undefined;
     if (cached && Date.now() - cached.at < CACHE_TTL_MS) return cached.viewer;

@@ -37,6 +37,8 @@ export function looksLikeTenantToken(credential: string): boolean {
 }
 
 const unauthenticated = (message: string) => clientError('UNAUTHENTICATED', message);
+/** A token this server did not sign as it stands: forged, tampered with, or not a token at all. */
+export const INVALID_TOKEN_MESSAGE = 'Invalid tenant token: forged, tampered with or malformed';
 
 /** The token's claims, or UNAUTHENTICATED saying why not (expired, signed by a retired key, forged). */
 export async function verifyTenantToken(ring: TokenKeyRing, token: string): Promise<TenantTokenClaims> {
@@ -44,17 +46,17 @@ export async function verifyTenantToken(ring: TokenKeyRing, token: string): Prom
   try {
     kid = decodeProtectedHeader(token).kid;
   } catch {
-    throw unauthenticated('Invalid tenant token');
+    throw unauthenticated(INVALID_TOKEN_MESSAGE);
   }
   const key = kid ? ring.byId.get(kid) : undefined;
   if (!key) throw unauthenticated('Tenant token signed with a key that is no longer configured (the signing key was rotated); mint a new one');
   try {
     const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['exp', 'sub'] });
-    if (typeof payload.prj !== 'string' || typeof payload.akid !== 'string' || !payload.sub) throw unauthenticated('Invalid tenant token');
+    if (typeof payload.prj !== 'string' || typeof payload.akid !== 'string' || !payload.sub) throw unauthenticated(INVALID_TOKEN_MESSAGE);
     return { projectId: payload.prj, tenantId: payload.sub, keyId: payload.akid, expiresAt: new Date(payload.exp! * 1000) };
   } catch (err) {
     if (err instanceof errors.JWTExpired) throw unauthenticated('Tenant token expired; mint a new one with createTenantToken');
-    if (err instanceof errors.JOSEError) throw unauthenticated('Invalid tenant token');
+    if (err instanceof errors.JOSEError) throw unauthenticated(INVALID_TOKEN_MESSAGE);
     throw err;
   }
 }

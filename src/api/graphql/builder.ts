@@ -1,8 +1,9 @@
 import SchemaBuilder from '@pothos/core';
 import DirectivePlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
+import InputLimitsPlugin from './inputLimitsPlugin.ts';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
 import type { GraphQLResolveInfo } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type PrismaTypes from '../../generated/pothos-types.ts';
@@ -35,7 +36,7 @@ export const builder = new SchemaBuilder<{
   };
 }>({
   // Federation only annotates types here; the subgraph schema is built on demand (./federation.ts).
-  plugins: [PrismaPlugin, RelayPlugin, DirectivePlugin, FederationPlugin],
+  plugins: [PrismaPlugin, RelayPlugin, DirectivePlugin, FederationPlugin, InputLimitsPlugin],
   defaultFieldNullability: false,
   prisma: {
     client: (ctx) => ctx.deps.db,
@@ -59,12 +60,17 @@ export const builder = new SchemaBuilder<{
       },
     },
     nodesQueryOptions: {
-      // Pothos's resolveNodes resolves every id of the argument whatever it is given: call it once and
-      // blank out what the viewer may not see.
-      resolve: async (_root, { ids }, ctx, _info, resolveNodes) => {
+      // Answered per id: only the ids the viewer may see are loaded, the others are null (the
+      // callback Pothos passes loads every id given, and one of no known kind fails the whole list).
+      resolve: async (_root, { ids }, ctx, info): Promise<unknown[]> => {
         requireViewer(ctx.viewer);
-        const [visible, nodes] = await Promise.all([Promise.all(ids.map((id) => mayLoadNode(ctx.deps.db, ctx.viewer, String(id.id)))), resolveNodes(ids)]);
-        return nodes.map((node, i) => (visible[i] ? node : null));
+        const visible = await Promise.all(ids.map((id) => mayLoadNode(ctx.deps.db, ctx.viewer, String(id.id))));
+        return resolveNodes(
+          builder,
+          ctx,
+          info,
+          ids.map((id, i) => (visible[i] ? id : null)),
+        );
       },
     },
   },

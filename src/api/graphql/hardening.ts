@@ -4,6 +4,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../../core/config.ts';
+import { currentRequestId, tagError } from '../requestIds.ts';
 
 /**
  * Limits that keep one request from costing the server more than a normal client ever asks for.
@@ -41,6 +42,8 @@ export function hardeningPlugins(config: Config): Plugin[] {
 /**
  * Yoga masks every error that is not a GraphQLError. Pothos reports bad connection arguments
  * (a malformed cursor, `before` with `first`) as a PothosValidationError: that is the client's input.
+ * A masked error carries the request's id, which the client can quote and the log line with the
+ * cause carries too (see app.ts's logging).
  */
 export function maskError(error: unknown, message: string): GraphQLError {
   if (error instanceof GraphQLError) {
@@ -51,9 +54,11 @@ export function maskError(error: unknown, message: string): GraphQLError {
     }
     if (!original || original instanceof GraphQLError) return error;
   }
+  const requestId = currentRequestId();
+  tagError(error, requestId);
   return new GraphQLError(message, {
     nodes: error instanceof GraphQLError ? error.nodes : undefined,
     path: error instanceof GraphQLError ? error.path : undefined,
-    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
   });
 }

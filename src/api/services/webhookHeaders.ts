@@ -4,10 +4,12 @@ import { hintOf, isHint, openHeaders, sealHeaders, type HeaderColumns } from '..
 import { badInput } from '../errors.ts';
 import { HEADER_NAME } from './validation.ts';
 
+export const MAX_SENSITIVE_HEADERS = 20;
+
 /** Header names the webhook marks sensitive besides the built-in rule; stored in lower case. */
 export const sensitiveHeaderNames = z
   .array(z.string().regex(HEADER_NAME, 'must be a valid header name'))
-  .max(20, 'at most 20 names')
+  .max(MAX_SENSITIVE_HEADERS, `at most ${MAX_SENSITIVE_HEADERS} names`)
   .transform((names) => [...new Set(names.map((n) => n.toLowerCase()))]);
 
 /**

@@ -45,7 +45,7 @@ builder.queryFields((t) => ({
   ),
 }));
 
-const SCHEMA_DESCRIPTION = 'JSON Schema (draft 2020-12) of the data, at most 64 KiB; local $refs only';
+const SCHEMA_DESCRIPTION = 'JSON Schema (draft 2020-12) of the data; local $refs only';
 
 builder.relayMutationField(
   'createEventType',
