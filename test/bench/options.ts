@@ -20,8 +20,11 @@ export function settingsFor(quick: boolean) {
       /** A run that has not delivered everything by then is measured over this long. */
       capMs: s(60_000, 15_000),
     },
-    /** leadInMs: offered at the same rate just before the measured run, not counted (see support/latency.ts). */
-    latency: { rate: 500, durationMs: s(30_000, 5000), drainMs: s(30_000, 10_000), leadInMs: s(5000, 1000) },
+    /**
+     * coldStartMs: offered first, on a stack not warmed up, and judged on its own; leadInMs: then at
+     * the same rate just before the measured run, not counted (see support/latency.ts).
+     */
+    latency: { rate: 500, durationMs: s(30_000, 5000), drainMs: s(30_000, 10_000), coldStartMs: s(5000, 1000), leadInMs: s(5000, 1000) },
     fanout: { endpoints: 1000, rounds: s(3, 1), capMs: s(30_000, 15_000) },
     /** leadInMs: before each of the two measured runs alike, so that neither is judged cold. */
     isolation: { rate: 30, durationMs: s(20_000, 6000), drainMs: s(20_000, 10_000), leadInMs: s(5000, 1000), hangTimeoutSeconds: 5 },

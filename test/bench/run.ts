@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { missed, type PhaseOutcome, renderTable, writeReport } from './report.ts';
 import { parseOptions } from './options.ts';
 import { PHASES } from './phases/index.ts';
-import type { PhaseContext } from './phases/phase.ts';
+import type { PhaseContext, PhaseResult } from './phases/phase.ts';
 import { stopAllChildren } from './support/children.ts';
 import { dropAllDatabases } from './support/databases.ts';
 import { progressFor } from './support/log.ts';
@@ -15,6 +15,7 @@ import { startReceiver } from './support/receiver.ts';
 import { stopAllStacks } from './support/stack.ts';
 
 const options = parseOptions(process.argv.slice(2));
+const errorText = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
 const startedAt = new Date();
 const log = progressFor('bench');
 
@@ -30,6 +31,7 @@ process.once('SIGTERM', () => void cleanUpAndExit(143));
 log(`phases: ${options.phases.join(', ')}${options.quick ? ' (quick: figures are indicative only)' : ''}; ${cpus().length} cores`);
 const receiver = await startReceiver();
 const outcomes: PhaseOutcome[] = [];
+const pending: { outcome: PhaseOutcome; later: NonNullable<PhaseResult['later']> }[] = [];
 
 for (const name of options.phases) {
   const phase = PHASES[name];
@@ -43,13 +45,24 @@ for (const name of options.phases) {
   const started = Date.now();
   progress(`— ${phase.title}`);
   try {
-    const result = await phase.run(ctx);
-    outcomes.push({ name, title: phase.title, seconds: (Date.now() - started) / 1000, ...result });
+    const { later, ...result } = await phase.run(ctx);
+    const outcome: PhaseOutcome = { name, title: phase.title, seconds: (Date.now() - started) / 1000, ...result };
+    outcomes.push(outcome);
+    if (later) pending.push({ outcome, later });
   } catch (err) {
-    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    progress(`failed: ${message}`);
-    outcomes.push({ name, title: phase.title, seconds: (Date.now() - started) / 1000, error: message });
-    await stopAllStacks();
+    progress(`failed: ${errorText(err)}`);
+    outcomes.push({ name, title: phase.title, seconds: (Date.now() - started) / 1000, error: errorText(err) });
+  }
+}
+
+for (const { outcome, later } of pending) {
+  try {
+    const more = await later;
+    outcome.figures = [...(outcome.figures ?? []), ...more.figures];
+    outcome.details = { ...outcome.details, ...more.details };
+  } catch (err) {
+    progressFor(outcome.name)(`failed: ${errorText(err)}`);
+    outcome.error = errorText(err);
   }
 }
 

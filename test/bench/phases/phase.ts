@@ -8,13 +8,18 @@ export interface PhaseContext {
   options: Options;
   receiver: Receiver;
   progress: Progress;
-  stackOptions(label: string, extra?: Pick<StackOptions, 'workers' | 'env'>): StackOptions;
+  stackOptions(label: string, extra?: Pick<StackOptions, 'workers' | 'env' | 'warmUpEvents'>): StackOptions;
 }
 
 export interface PhaseResult {
   figures: Figure[];
   /** Everything else worth keeping in the JSON (raw summaries, plans, settings). */
   details: Record<string, unknown>;
+  /**
+   * Figures that can only be known later (duplicates, a lease length after a run completed): the
+   * bench goes on with the next phases meanwhile and adds them to this phase's rows at the end.
+   */
+  later?: Promise<Omit<PhaseResult, 'later'>>;
 }
 
 export interface Phase {

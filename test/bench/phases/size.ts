@@ -27,9 +27,9 @@ export const sizePhase: Phase = {
         })),
       );
       await seedHistory(stack.db, stack.projectId, webhookIds, s.events, progress);
-      // Two minutes of seeding left the services idle: the first seconds at 500/s after it ran at
-      // p50 0.2–1.2 s, as a fresh stack does before its warm-up, which decided this short run's p95
-      // and p99. A service that has been up with such a database is warm: warm it up again.
+      // Seeding leaves the services idle for minutes, and an idle stack's first seconds at 500/s run
+      // as a fresh one's do, which would decide this short run's p95 and p99. A service that has
+      // been up with such a database is warm: warm it up again.
       await stack.rewarm();
       // The reads first, on a quiet service, as a dashboard would hit it between bursts.
       const { rows } = await stack.db.query<{ id: string }>(

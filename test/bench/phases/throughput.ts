@@ -1,7 +1,8 @@
-import { figure, TARGETS } from '../support/figures.ts';
 import { cpuFigure } from '../support/cpu.ts';
 import { measureBesideCeiling, type RateBesideCeiling } from '../support/deliveryRate.ts';
 import { floorCpuMs } from '../support/durableFloor.ts';
+import { figure, TARGETS } from '../support/figures.ts';
+import { duplicatesFigure } from '../support/lateDuplicates.ts';
 import type { Phase } from './phase.ts';
 
 function capNote({ run }: RateBesideCeiling): string | undefined {
@@ -20,18 +21,19 @@ export const throughputPhase: Phase = {
     const rawMs = options.settings.raw.durationMs;
     const floorDeliveries = options.settings.floor.deliveries;
     // Interleaved: each run on its own fresh stack, right after the raw ceiling and the durable floor.
-    const bulk = await measureBesideCeiling(
+    const bulkRun = await measureBesideCeiling(
       stackOptions('throughput-bulk'),
       rawMs,
       { mode: 'bulk', events: s.bulkEvents, clients: s.bulkClients, batchSize: s.batchSize, capMs: s.capMs },
       floorDeliveries,
     );
-    const single = await measureBesideCeiling(
+    const singleRun = await measureBesideCeiling(
       stackOptions('throughput-single'),
       rawMs,
       { mode: 'single', events: s.singleEvents, clients: s.singleClients, batchSize: 1, capMs: s.capMs },
       floorDeliveries,
     );
+    const [bulk, single] = [bulkRun.measured, singleRun.measured];
     const share = (r: RateBesideCeiling) => r.floorShare ?? Number.NaN;
     return {
       figures: [
@@ -58,9 +60,12 @@ export const throughputPhase: Phase = {
         // The capacity note's figures.
         cpuFigure('throughput.bulk.cpuMs', 'bulk: CPU time per delivery', bulk.run.cpuMsPerDelivery),
         cpuFigure('throughput.single.cpuMs', 'single publishes: CPU time per delivery', single.run.cpuMsPerDelivery),
-        figure('throughput.duplicates', 'deliveries received twice', '', bulk.run.duplicates + single.run.duplicates, TARGETS.none),
       ],
       details: { bulk, single },
+      later: Promise.all([bulkRun.duplicatesLater, singleRun.duplicatesLater]).then((counts) => ({
+        figures: [duplicatesFigure('throughput.duplicates', 'deliveries received twice', counts)],
+        details: { duplicates: counts },
+      })),
     };
   },
 };

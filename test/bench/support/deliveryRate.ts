@@ -2,11 +2,12 @@ import { now, pollUntil } from './clock.ts';
 import { cpuPerDelivery, type CpuTimes, cpuTimes } from './cpu.ts';
 import { type DurableFloor, measureDurableFloor } from './durableFloor.ts';
 import { createWebhook } from './fixtures.ts';
+import { countDuplicatesLater, type LateDuplicates } from './lateDuplicates.ts';
 import type { Progress } from './log.ts';
 import { bulkPublish, closedLoop, type PublishTally } from './publish.ts';
 import { measureRawCeiling, type RawCeiling } from './rawCeiling.ts';
 import type { Receiver } from './receiver.ts';
-import { type Stack, type StackOptions, WORKER_CONCURRENCY, withStack } from './stack.ts';
+import { type Stack, type StackOptions, startStack, WORKER_CONCURRENCY } from './stack.ts';
 
 export interface RateOptions {
   /** `bulk`: publishEvents batches; `single`: concurrent publishEvent clients. */
@@ -26,7 +27,8 @@ export interface RateRun {
   seconds: number;
   complete: boolean;
   received: number;
-  duplicates: number;
+  /** The receiver's tag for this run's events. */
+  tag: string;
   /** CPU milliseconds each part of the stack spent per delivery over the run. */
   cpuMsPerDelivery: CpuTimes;
   publish: Omit<PublishTally, 'publishMs'> & { publishPerSecond: number };
@@ -82,11 +84,10 @@ export async function measureDeliveryRate(stack: Stack, receiver: Receiver, prog
     seconds: Number(seconds.toFixed(2)),
     complete,
     received: receiver.count(tag),
-    duplicates: receiver.duplicates(tag),
+    tag,
     cpuMsPerDelivery: cpuPerDelivery(cpuBefore, cpuAfter, delivered),
     publish: { ...tally, publishPerSecond: Math.round(tally.published / ((tally.endedAt - tally.startedAt) / 1000)) },
   };
-  receiver.forget(tag);
   progress(
     `${o.mode}: ${run.deliveriesPerSecond} deliveries/s (${delivered}/${o.events} in ${run.seconds} s${complete ? '' : ', cap reached'}); ` +
       `published ${tally.published} via ${tally.via} at ${run.publish.publishPerSecond}/s${tally.failed ? `, ${tally.failed} failed: ${tally.firstError}` : ''}`,
@@ -107,17 +108,30 @@ export interface RateBesideCeiling {
 /**
  * The machine is shared, so its capacity drifts: on a fresh stack (up and idle) the raw ceiling, and
  * the durable floor when `floorDeliveries` is given, are measured right before the run, and the run
- * is judged against them.
+ * is judged against them. The run's duplicates are counted a lease length later, while the caller
+ * goes on (see lateDuplicates.ts); the stack goes down after that.
  */
-export function measureBesideCeiling(stackOptions: StackOptions, rawMs: number, o: RateOptions, floorDeliveries?: number): Promise<RateBesideCeiling> {
-  return withStack(stackOptions, async (stack) => {
-    const raw = await measureRawCeiling(stackOptions.receiver, rawMs);
-    stackOptions.progress(`raw ceiling beside it: ${raw.perSecond}/s`);
-    const floor = floorDeliveries ? await measureDurableFloor(stackOptions.receiver, floorDeliveries) : undefined;
-    if (floor) stackOptions.progress(`durable floor beside it: ${floor.perSecond}/s`);
-    const run = await measureDeliveryRate(stack, stackOptions.receiver, stackOptions.progress, o);
+export async function measureBesideCeiling(
+  stackOptions: StackOptions,
+  rawMs: number,
+  o: RateOptions,
+  floorDeliveries?: number,
+): Promise<{ measured: RateBesideCeiling; duplicatesLater: Promise<LateDuplicates> }> {
+  const { receiver, progress } = stackOptions;
+  const stack = await startStack(stackOptions);
+  let measured: RateBesideCeiling;
+  try {
+    const raw = await measureRawCeiling(receiver, rawMs);
+    progress(`raw ceiling beside it: ${raw.perSecond}/s`);
+    const floor = floorDeliveries ? await measureDurableFloor(receiver, floorDeliveries) : undefined;
+    if (floor) progress(`durable floor beside it: ${floor.perSecond}/s`);
+    const run = await measureDeliveryRate(stack, receiver, progress, o);
     const share = Number(((100 * run.deliveriesPerSecond) / raw.perSecond).toFixed(1));
     const floorShare = floor ? Number((run.deliveriesPerSecond / floor.perSecond).toFixed(2)) : undefined;
-    return { run, raw, share, floor, floorShare };
-  });
+    measured = { run, raw, share, floor, floorShare };
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+  return { measured, duplicatesLater: countDuplicatesLater(stack, receiver, measured.run.tag) };
 }

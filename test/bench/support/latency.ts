@@ -20,6 +20,11 @@ export interface LatencyOptions {
    * measured seconds are the steady state of that rate, and the lead-in's own figures are kept.
    */
   leadInMs?: number;
+  /**
+   * Offered first of all, at the same rate, on a stack not warmed up: the first seconds after a
+   * deploy, with figures of their own. The lead-in follows once its deliveries have arrived.
+   */
+  coldStartMs?: number;
   /** Called as the measured run starts (after any lead-in), e.g. to read CPU times. */
   onMeasuredStart?: () => Promise<void>;
 }
@@ -41,8 +46,16 @@ export interface LatencyRun {
   endedAt: number;
   /** Per second of publishing: events sent then, their receive p50 and max, ms (finds stalls). */
   timeline: { second: number; count: number; p50: number; max: number }[];
-  /** The lead-in's receive and publish latencies, and its timeline, when there was one. */
-  leadIn?: { receive: Summary; publish: Summary; timeline: LatencyRun['timeline'] };
+  /** The cold start's and the lead-in's own latencies and timelines, when there were any. */
+  coldStart?: Stretch;
+  leadIn?: Stretch;
+}
+
+/** Latencies of a stretch offered before the measured run. */
+export interface Stretch {
+  receive: Summary;
+  publish: Summary;
+  timeline: LatencyRun['timeline'];
 }
 
 /** Receive latencies bucketed by the second of the run they were sent in. */
@@ -78,12 +91,23 @@ function firstArrivals(receiver: Receiver, tag: string, path: string) {
 
 /** Offers `rate` single publishes per second (open loop) and times each event's way to `path`. */
 export async function measureLatency(stack: Stack, receiver: Receiver, progress: Progress, o: LatencyOptions): Promise<LatencyRun> {
-  const leadTag = `${o.tag}-lead-in`;
-  const leadArrivals = firstArrivals(receiver, leadTag, o.path);
-  let lead: PublishTally | undefined;
-  if (o.leadInMs) {
-    progress(`${o.rate} events/s for ${o.leadInMs / 1000} s as a lead-in, then the measured run`);
-    lead = await openLoop(stack.gql, { type: o.type, tag: leadTag, ratePerSecond: o.rate, durationMs: o.leadInMs, settleMs: o.drainMs });
+  // Each stretch's arrivals are read after the measured run, so late ones still count.
+  const before: { name: 'coldStart' | 'leadIn'; tag: string; tally: PublishTally; arrivals: ReturnType<typeof firstArrivals> }[] = [];
+  for (const [name, ms] of [
+    ['coldStart', o.coldStartMs],
+    ['leadIn', o.leadInMs],
+  ] as const) {
+    if (!ms) continue;
+    const tag = `${o.tag}-${name}`;
+    const arrivals = firstArrivals(receiver, tag, o.path);
+    progress(
+      `${o.rate} events/s for ${ms / 1000} s as ${name === 'coldStart' ? 'a cold start (judged on its own)' : 'a lead-in'}, then ${name === 'coldStart' && o.leadInMs ? 'a lead-in' : 'the measured run'}`,
+    );
+    const tally = await openLoop(stack.gql, { type: o.type, tag, ratePerSecond: o.rate, durationMs: ms, settleMs: o.drainMs });
+    before.push({ name, tag, arrivals, tally });
+    // A cold start's backlog is its own: worked off before the lead-in, it is not carried into the
+    // steady state (the lead-in then flows into the measured run with no pause, as before).
+    if (name === 'coldStart') await pollUntil(() => arrivals().size >= tally.published, Math.max(0, tally.endedAt + o.drainMs - now()), 50);
   }
   await o.onMeasuredStart?.();
   progress(`${o.rate} events/s for ${o.durationMs / 1000} s (${o.tag})`);
@@ -108,19 +132,21 @@ export async function measureLatency(stack: Stack, receiver: Receiver, progress:
     endedAt: tally.endedAt,
     timeline: timelineOf(received, tally.startedAt),
   };
-  if (lead) {
-    const leadReceived = [...leadArrivals().values()];
-    run.leadIn = {
+  for (const stretch of before) {
+    const got = [...stretch.arrivals().values()];
+    const t = stretch.tally;
+    run[stretch.name] = {
       receive: summarize(
-        leadReceived.map((r) => r.arrivedAt - r.sentAt),
-        lead.published + lead.failed - leadReceived.length,
+        got.map((r) => r.arrivedAt - r.sentAt),
+        t.published + t.failed - got.length,
       ),
-      publish: summarize(lead.publishMs, lead.failed),
-      timeline: timelineOf(leadReceived, lead.startedAt),
+      publish: summarize(t.publishMs, t.failed),
+      timeline: timelineOf(got, t.startedAt),
     };
-    receiver.forget(leadTag);
+    receiver.forget(stretch.tag);
+    const r = run[stretch.name]!;
     progress(
-      `lead-in: p50 ${round(run.leadIn.receive.p50)} ms, p99 ${round(run.leadIn.receive.p99)} ms; per second p50 ${run.leadIn.timeline.map((t) => t.p50).join(', ')} ms`,
+      `${stretch.name === 'coldStart' ? 'cold start' : 'lead-in'}: p50 ${round(r.receive.p50)} ms, p99 ${round(r.receive.p99)} ms; per second p50 ${r.timeline.map((x) => x.p50).join(', ')} ms`,
     );
   }
   receiver.forget(o.tag);

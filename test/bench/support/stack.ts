@@ -4,10 +4,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { withAdmin } from '../../support/database.ts';
 import { freePort, spawnEntry } from '../../support/processes.ts';
 import { stopChild, track } from './children.ts';
 import { now, pollUntil, sleep } from './clock.ts';
+import { dropDatabase, PG_SERVER } from './databases.ts';
 import { createProject, createWebhook, eventData } from './fixtures.ts';
 import { closedLoop, publishEvent } from './publish.ts';
 import { detectFeatures, type Features, type Gql, gqlClient } from './gql.ts';
@@ -15,10 +15,15 @@ import type { Progress } from './log.ts';
 import type { Receiver } from './receiver.ts';
 import { type RssSampler, sampleRss } from './rss.ts';
 
-const PG_SERVER = 'postgresql://postgres@127.0.0.1:5432';
 const REDIS_URL = 'redis://127.0.0.1:6379';
 /** Worker slots per process; the raw ceiling uses as many concurrent requests. */
 export const WORKER_CONCURRENCY = 64;
+/**
+ * The longest lease a delivery is held under (the worker's own, set to its default here so that the
+ * bench knows it): a second send of a delivery could only come after one ran out, so duplicates
+ * are counted this long after a run completed.
+ */
+export const LEASE_MS = 30_000;
 const ADMIN_KEY = `hpk_bench_${randomBytes(16).toString('hex')}`;
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 
@@ -45,6 +50,11 @@ export interface Stack {
 export interface StackOptions {
   label: string;
   workers?: number;
+  /**
+   * Events sent after the first delivery made it end to end, before anything is measured (2,000 by
+   * default, see warmUp); 0 leaves the stack as a deploy does, cold.
+   */
+  warmUpEvents?: number;
   /** Service settings that differ from the defaults, for API and workers alike. */
   env?: Record<string, string>;
   receiver: Receiver;
@@ -73,6 +83,7 @@ function serviceEnv(databaseUrl: string, redisPrefix: string, extra: Record<stri
     HOOKPOST_ALLOW_HTTP: 'true',
     HOOKPOST_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
     HOOKPOST_WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+    HOOKPOST_LEASE_MS: String(LEASE_MS),
     ...extra,
   };
 }
@@ -101,15 +112,23 @@ function failIfExited(child: Service, what: string): void {
 }
 
 const WARMUP_EVENTS = 2000;
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
 /**
- * One delivery end to end proves the whole path works; two thousand more let the processes reach
- * their steady state (JIT, connection pools, caches) before anything is measured, as a service
- * that has been up for a while would be. After 200, the latency phase's first 4–6 seconds at 500/s
- * ran at p50 0.4–0.7 s while the processes still compiled their hot paths (its per-second
- * timeline), and those seconds alone decided its p95 and p99; after 1,000 the first second did.
+ * One delivery end to end proves the whole path works; `events` more let the processes reach their
+ * steady state (JIT, connection pools, caches) before anything is measured, as a service that has
+ * been up for a while would be: with a few hundred, a cold stack's first seconds at 500/s decided
+ * the latency phase's p99 (docs/performance.md, Method). The cold start has a row of its own.
  */
-async function warmUp(gql: Gql, features: Features, o: StackOptions, label: string, checkAlive: () => void, type = 'bench.warmup'): Promise<void> {
+async function warmUp(
+  gql: Gql,
+  features: Features,
+  o: StackOptions,
+  label: string,
+  checkAlive: () => void,
+  type = 'bench.warmup',
+  events = WARMUP_EVENTS,
+): Promise<void> {
   const tag = `warmup-${label}`;
   await createWebhook(gql, features, { url: o.receiver.url(`/warmup/${label}`), events: [type] });
   let seq = 0;
@@ -124,7 +143,7 @@ async function warmUp(gql: Gql, features: Features, o: StackOptions, label: stri
     0,
   );
   if (!delivered) throw new Error('no warm-up delivery arrived in 120 s');
-  const tally = await closedLoop(gql, { type, tag, total: WARMUP_EVENTS, clients: 8, deadline: now() + 30_000 });
+  const tally = await closedLoop(gql, { type, tag, total: events, clients: 8, deadline: now() + 30_000 });
   await o.receiver.waitForCount(tag, seq + tally.published, 30_000);
   o.receiver.forget(tag);
   // Let the last attempts be committed before anything is measured.
@@ -158,7 +177,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       }),
     );
     await db?.end().catch(() => {});
-    await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`));
+    await dropDatabase(databaseName);
     await deleteKeys(redis, redisPrefix).catch(() => {});
     redis.disconnect();
     const peak = rss?.peak();
@@ -208,7 +227,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     }
 
     const checkAlive = () => children.forEach((c, i) => failIfExited(c, i === 0 ? 'the API' : `worker ${i}`));
-    await warmUp(gql, features, o, label, checkAlive);
+    await warmUp(gql, features, o, label, checkAlive, 'bench.warmup', o.warmUpEvents ?? WARMUP_EVENTS);
 
     const [apiProc, ...workerProcs] = children;
     rss = sampleRss(
@@ -216,7 +235,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       workerProcs.map((w) => w.pid!),
     );
     o.progress(
-      `stack ${label} up in ${((now() - started) / 1000).toFixed(1)} s (${workerProcs.length} worker${workerProcs.length > 1 ? 's' : ''}; bulk publish ${features.publishEventsInput ? 'yes' : 'no'}, maxConcurrency ${features.maxConcurrency ? 'yes' : 'no'})`,
+      `stack ${label} up in ${seconds(now() - started)} s (${workerProcs.length} worker${workerProcs.length > 1 ? 's' : ''}; bulk publish ${features.publishEventsInput ? 'yes' : 'no'}, maxConcurrency ${features.maxConcurrency ? 'yes' : 'no'})`,
     );
     return {
       label,
@@ -231,7 +250,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       apiPid: apiProc.pid!,
       workerPids: workerProcs.map((w) => w.pid!),
       rss,
-      rewarm: () => warmUp(gql, features, o, `${label}-again`, checkAlive, 'bench.rewarm'),
+      rewarm: () => warmUp(gql, features, o, `${label}-again`, checkAlive, 'bench.rewarm', o.warmUpEvents ?? WARMUP_EVENTS),
     };
   } catch (err) {
     await stop().catch(() => {});
