@@ -1,5 +1,5 @@
 import { onTestFinished, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.ts';
+import { startApiProcess } from '../support/apiProcess.ts';
 import { startHarness } from '../support/harness.ts';
 import { CREATE_WEBHOOK } from '../support/operations.ts';
 
@@ -98,10 +98,9 @@ describe('the API key cache', () => {
   it('refuses a revoked key on the next request on every replica', async () => {
     const h = await startHarness();
     onTestFinished(() => h.close());
-    // A second API replica: its own process-level key cache, the same Postgres and Redis.
-    const replica = buildApp(h.deps);
-    const replicaUrl = await replica.listen(0);
-    onTestFinished(() => replica.close());
+    // A second API replica in a process of its own: its own key cache and its own Redis connections,
+    // the same Postgres and Redis.
+    const replicaUrl = await startApiProcess(h.config);
     const { key } = await h.createProject('Revoked');
     const viewerOn = async (url: string) => {
       const res = await fetch(`${url}/graphql`, {
