@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildApp } from '../../src/api/app.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
@@ -88,12 +89,17 @@ describe('unknown ids are NOT_FOUND', () => {
 });
 
 describe('unexpected errors', () => {
-  it('are masked: no message, no stack trace', async () => {
-    const broken = buildApp(h.deps, {
-      authenticate: async () => {
-        throw new Error('password=hunter2 at /srv/db.ts:42');
+  it('are masked: no message, no stack trace; a request id the client can quote is in the answer, its header and the log line', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+    const broken = buildApp(
+      { ...h.deps, logger },
+      {
+        authenticate: async () => {
+          throw new Error('password=hunter2 at /srv/db.ts:42');
+        },
       },
-    });
+    );
     const url = await broken.listen(0);
     onTestFinished(() => broken.close());
     const res = await fetch(`${url}/graphql`, {
@@ -104,7 +110,21 @@ describe('unexpected errors', () => {
     const text = await res.text();
     expect(text).not.toContain('hunter2');
     expect(text).not.toMatch(/stack|\.ts:\d+/);
-    expect(JSON.parse(text).errors[0].message).toBe('Unexpected error.');
+    const [error] = JSON.parse(text).errors;
+    expect(error).toMatchObject({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    const requestId = res.headers.get('x-request-id');
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(error.extensions.requestId).toBe(requestId);
+    const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.requestId === requestId);
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged[0].err.message).toContain('hunter2');
+  });
+
+  it('keep the request id a proxy in front chose, if it is a plain one', async () => {
+    const ask = (id: string) =>
+      fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id }, body: '{"query":"{ __typename }"}' });
+    expect((await ask('edge-7f3a.1')).headers.get('x-request-id')).toBe('edge-7f3a.1');
+    expect((await ask('a b;c')).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 

@@ -48,7 +48,9 @@ export async function verifyTenantToken(ring: TokenKeyRing, token: string): Prom
   } catch {
     throw unauthenticated(INVALID_TOKEN_MESSAGE);
   }
-  const key = kid ? ring.byId.get(kid) : undefined;
+  // Every token this server mints names its key: one without is not one of ours.
+  if (!kid) throw unauthenticated(INVALID_TOKEN_MESSAGE);
+  const key = ring.byId.get(kid);
   if (!key) throw unauthenticated('Tenant token signed with a key that is no longer configured (the signing key was rotated); mint a new one');
   try {
     const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['exp', 'sub'] });
