@@ -52,8 +52,48 @@ async function gapsOf(deliveryId: string, receiver: Receiver): Promise<number[]>
   return tries.slice(1).map((r, i) => r.receivedAt - tries[i].receivedAt);
 }
 
-/** How late a retry may come: the worker's own time to pick it up, load it and send it. */
+/** How late a retry may come after the time it was scheduled for: the worker's own time to pick it up, load it and send it. */
 const LATE_MS = 1000;
+
+interface RetryTiming {
+  /** The delay the worker chose after the failed attempt: its schedule time less the attempt's. */
+  delayMs: number;
+  /** How long after that time the retry reached the receiver. */
+  lateMs: number;
+}
+
+/**
+ * Answers every request with `status()`, and times each retry against its schedule. When a retry
+ * arrives, the delivery's row still holds the time it was due (`nextAttemptAt`, written with the
+ * failed attempt before it), and that attempt holds when it was recorded.
+ */
+function timeRetries(receiver: Receiver, status: () => number): RetryTiming[] {
+  const timings: RetryTiming[] = [];
+  receiver.respondWith((req, res) => {
+    void (async () => {
+      const id = String(req.headers['x-hookpost-delivery']);
+      const row = await h.deps.db.delivery.findUniqueOrThrow({ where: { id }, select: { attemptCount: true, nextAttemptAt: true } });
+      if (row.attemptCount > 0 && row.nextAttemptAt) {
+        const failed = await h.deps.db.deliveryAttempt.findFirstOrThrow({ where: { deliveryId: id, attemptNumber: row.attemptCount } });
+        const due = row.nextAttemptAt.getTime();
+        timings.push({ delayMs: due - failed.createdAt.getTime(), lateMs: req.receivedAt - due });
+      }
+      const code = status();
+      res.writeHead(code).end(code < 300 ? 'ok' : 'not yet');
+    })();
+  });
+  return timings;
+}
+
+/** Each retry waited the 0.2 s step ±20 % (the jitter), and went out no sooner than that and at most LATE_MS after. */
+function expectOnSchedule(timings: RetryTiming[]) {
+  for (const { delayMs, lateMs } of timings) {
+    expect(delayMs).toBeGreaterThanOrEqual(160);
+    expect(delayMs).toBeLessThanOrEqual(240);
+    expect(lateMs).toBeGreaterThanOrEqual(0);
+    expect(lateMs).toBeLessThanOrEqual(LATE_MS);
+  }
+}
 
 const WEBHOOK = `query($id: ID!) { webhook(id: $id) { active disabledReason disabledAt consecutiveFailures retrySchedule } }`;
 
@@ -61,7 +101,7 @@ describe('retries', () => {
   it('retries on the schedule until the receiver succeeds', async () => {
     const { receiver } = await setup(['retry.ok']);
     let calls = 0;
-    receiver.respondWith((_req, res) => (++calls < 3 ? res.writeHead(500).end('not yet') : res.writeHead(200).end('ok')));
+    const timings = timeRetries(receiver, () => (++calls < 3 ? 500 : 200));
     const { event } = await publish('retry.ok');
     const retrying = await settled(event.id, 'RETRYING');
     expect(retrying.nextAttemptAt).not.toBeNull();
@@ -76,18 +116,17 @@ describe('retries', () => {
     // The same message id on every try, so receivers can de-duplicate.
     expect(new Set(receiver.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([event.id]));
     expect(new Set(receiver.requests.map((r) => r.body)).size).toBe(1);
-    // Every wait between tries follows the 0.2 s schedule, ±20 %.
+    // Every wait between tries follows the 0.2 s schedule, ±20 %, and each retry went on time.
     const gaps = await gapsOf(done.id, receiver);
     expect(gaps).toHaveLength(2);
-    for (const gap of gaps) {
-      expect(gap).toBeGreaterThanOrEqual(160);
-      expect(gap).toBeLessThanOrEqual(240 + LATE_MS);
-    }
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(160);
+    expect(timings).toHaveLength(2);
+    expectOnSchedule(timings);
   });
 
   it('dead-letters after the last attempt, then retryDelivery and recoverFailedDeliveries bring deliveries back', async () => {
     const { receiver, webhookId } = await setup(['dead.*']);
-    receiver.respondWith((_req, res) => res.writeHead(502).end('down'));
+    const timings = timeRetries(receiver, () => 502);
     const since = new Date(Date.now() - 1000).toISOString();
     const events = [];
     // 3 events × 3 attempts stays under the auto-disable threshold of 10.
@@ -95,11 +134,11 @@ describe('retries', () => {
     for (const e of events) {
       const dead = await settled(e.id, 'FAILED');
       expect(dead.attemptCount).toBe(3);
-      for (const gap of await gapsOf(dead.id, receiver)) {
-        expect(gap).toBeGreaterThanOrEqual(160);
-        expect(gap).toBeLessThanOrEqual(240 + LATE_MS);
-      }
+      for (const gap of await gapsOf(dead.id, receiver)) expect(gap).toBeGreaterThanOrEqual(160);
     }
+    // Two retries each, every one on schedule.
+    expect(timings).toHaveLength(6);
+    expectOnSchedule(timings);
 
     const deadLetters = async (vars: Record<string, unknown>) =>
       (await h.ok(DELIVERIES, { ...vars, status: 'FAILED' }, project.key)).deliveries.edges.map((e: any) => e.node.event.id);
