@@ -7,7 +7,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPreparedPool, preparedStatements, type Sql } from '../src/core/db/sql.ts';
-import { claimDeliveries, whyNotClaimed } from '../worker/stages/claim.ts';
 import { createTestDatabase, dropTestDatabase } from './support/database.ts';
 import { SERVER_URL } from './support/env.ts';
 
@@ -73,7 +72,7 @@ afterAll(async () => {
 describe('generic plans of the hot-path statements', () => {
   it('finds the statements', () => {
     expect([...preparedStatements.keys()]).toEqual(
-      expect.arrayContaining(['hookpost.insertEvents', 'hookpost.claim', 'hookpost.record', 'hookpost.subscribers']),
+      expect.arrayContaining(['hookpost.insertEvents', 'hookpost.claimDue', 'hookpost.record', 'hookpost.subscribers']),
     );
   });
 
@@ -99,58 +98,5 @@ describe('generic plans of the hot-path statements', () => {
       client.release(true);
     }
     expect(problems).toEqual({});
-  });
-});
-
-describe('claiming by position in the list', () => {
-  const LEASE_MS = 30_000;
-
-  beforeAll(async () => {
-    await sql.query(`INSERT INTO projects (id, name) VALUES ('p1', 'p')`);
-    await sql.query(`INSERT INTO webhooks (id, project_id, url, secret_ciphertext, secret_key_id, secret_hint, updated_at)
-                     VALUES ('w1', 'p1', 'http://127.0.0.1:9/', 'c', 'k', 'h', now())`);
-    await sql.query(`INSERT INTO events (id, project_id, type, data) SELECT 'e' || n, 'p1', 'a.b', '{}' FROM generate_series(1, 604) AS n`);
-    await sql.query(`INSERT INTO deliveries (id, project_id, event_id, webhook_id, attempt_count, updated_at)
-                     SELECT 'd' || n, 'p1', 'e' || n, 'w1', CASE WHEN n <= 4 THEN n % 3 ELSE 0 END, now() FROM generate_series(1, 604) AS n`);
-  });
-
-  it('claims each delivery whose job names its attempt count, also when a list names it twice', async () => {
-    // d1 has made 1 attempt, d2 2, d3 none: the first ref of d1 and the second of d2 are stale.
-    const claimed = await claimDeliveries(
-      sql,
-      [
-        ['d1', 'w1', 0],
-        ['d2', 'w1', 2],
-        ['d1', 'w1', 1],
-        ['d2', 'w1', 0],
-        ['d3', 'w1', 0],
-        ['d4', 'w1', 0],
-      ],
-      LEASE_MS,
-    );
-    expect(claimed.map((d) => [d.id, d.attemptCount])).toEqual([
-      ['d1', 1],
-      ['d2', 2],
-      ['d3', 0],
-    ]);
-  });
-
-  it('claims a list longer than one statement takes', async () => {
-    const refs: [string, string, number][] = Array.from({ length: 600 }, (_, i) => [`d${i + 5}`, 'w1', 0]);
-    const claimed = await claimDeliveries(sql, refs, LEASE_MS);
-    expect(claimed.map((d) => d.id).sort()).toEqual(refs.map(([id]) => id).sort());
-  });
-
-  it('says why the others were not claimed', async () => {
-    // d1 is leased now (wait); d4 names a stale attempt and d999 no delivery (no job needed).
-    const reasons = await whyNotClaimed(sql, [
-      ['d1', 'w1', 1],
-      ['d4', 'w1', 0],
-      ['d999', 'w1', 0],
-      ['d1', 'w1', 1],
-    ]);
-    expect(reasons.get('d1')).toMatchObject({ kind: 'wait' });
-    expect(reasons.get('d4')).toEqual({ kind: 'none' });
-    expect(reasons.get('d999')).toEqual({ kind: 'none' });
   });
 });

@@ -2,47 +2,44 @@ import type { Logger } from 'pino';
 import type { Broadcaster } from '../src/core/broadcaster.ts';
 import type { Sql } from '../src/core/db/sql.ts';
 import {
-  circuitMove,
-  streakMayDisable,
   type CircuitSettings,
   type CircuitSnapshot,
   type CircuitState,
   type CircuitView,
+  circuitMove,
+  streakMayDisable,
 } from '../src/core/delivery/circuit.ts';
-import type { DeliveryQueue, DeliveryRef } from '../src/core/queue/deliveryQueue.ts';
-import { requeueOpenDeliveries } from '../src/core/queue/requeue.ts';
 import { announceStatus } from '../src/core/webhookStatus.ts';
 
 export interface CircuitBreakerDeps {
   sql: Sql;
   broadcaster: Broadcaster;
-  queue: Pick<DeliveryQueue, 'enqueueAttempts' | 'bringForward'>;
   logger: Logger;
   settings: CircuitSettings;
-  /** How long a worker's lease on a delivery lasts (a probe's worker may die; see claimProbe). */
+  /** How long a worker's lease on a delivery lasts (a probe's worker may die; see probeDue). */
   leaseMs: number;
-  /** The endpoint's deliveries are held until about then: give back what this process has claimed or queued. */
-  onHold(webhookId: string, untilMs: number): void;
-  /** The endpoint's circuit closed: what this process claims for it may go again. */
-  onRelease(webhookId: string): void;
 }
+
+/**
+ * What an attempt did to its endpoint, for the worker's own deliveries of it: `held` — the circuit
+ * is open, send nothing more of it; `released` — it closed, its held deliveries are due again.
+ */
+export type CircuitVerdict = 'held' | 'released' | null;
 
 export interface CircuitBreaker {
   /** After an attempt is recorded: opens, reopens or closes the endpoint's circuit as the rules say. */
   afterAttempt(
     attempt: { deliveryId: string; webhookId: string; succeeded: boolean },
     recorded: { failureStreak: number; circuit: CircuitView | null },
-  ): Promise<void>;
-  /** Makes this delivery its open circuit's one probe, unless another worker's is under way. */
-  claimProbe(ref: DeliveryRef): Promise<boolean>;
+  ): Promise<CircuitVerdict>;
+  /** Makes one due delivery the probe of every open circuit whose cool-down is over; returns their webhooks. */
+  probeDue(): Promise<string[]>;
   /** Whether the failure streak may auto-disable the webhook now (see streakMayDisable). */
   streakMayDisable(attempt: { deliveryId: string; failureStreak: number }, circuit: CircuitView | null, disableAfterFailures: number): boolean;
 }
 
-/** How long this process holds an endpoint back on its own account; then its claims and the row decide. */
-const HOLD_RECHECK_MS = 1000;
-
 interface MovedRow {
+  id: string;
   project_id: string;
   active: boolean;
   circuit_state: CircuitState;
@@ -50,7 +47,7 @@ interface MovedRow {
   next_probe_ms: number | null;
 }
 
-const MOVED = `project_id, active, circuit_state,
+const MOVED = `id, project_id, active, circuit_state,
   (EXTRACT(EPOCH FROM circuit_opened_at) * 1000)::float8 AS opened_ms,
   (EXTRACT(EPOCH FROM circuit_next_probe_at) * 1000)::float8 AS next_probe_ms`;
 
@@ -71,19 +68,25 @@ UPDATE webhooks
  WHERE id = $1 AND circuit_state <> 'CLOSED'
 RETURNING ${MOVED}`;
 
-// The probe must be sendable now; the half-open circuit lets it alone through the claim. Should its
-// worker die or the claim lose a race, the circuit may pick another probe once the request could
-// have timed out and the lease run out twice.
+// Each open circuit past its cool-down takes its earliest due delivery as its probe; the claim then
+// lets that one alone through (stages/claim.ts). Should the probe's worker die, or nothing claim
+// it, the circuit picks a probe again once the request could have timed out and the lease run out
+// twice. Workers racing here serialize on the webhook row, and the second finds the time moved on.
 const PROBE_SQL = `
 UPDATE webhooks w
-   SET circuit_state = 'HALF_OPEN', circuit_probe_delivery_id = d.id,
-       circuit_next_probe_at = now()::timestamp + make_interval(secs => w.timeout_seconds + 2 * $3::float8 / 1000)
-  FROM deliveries d
- WHERE d.id = $1 AND d.attempt_count = $2 AND w.id = d.webhook_id AND w.active
-   AND d.status IN ('PENDING', 'RETRYING') AND (d.lease_until IS NULL OR d.lease_until < now()::timestamp)
-   AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()::timestamp + interval '1 second')
+   SET circuit_state = 'HALF_OPEN', circuit_probe_delivery_id = p.delivery_id,
+       circuit_next_probe_at = now()::timestamp + make_interval(secs => w.timeout_seconds + 2 * $1::float8 / 1000)
+  FROM (SELECT o.id, (SELECT d.id FROM deliveries d
+                       WHERE d.webhook_id = o.id AND d.status IN ('PENDING', 'RETRYING') AND d.line_seq IS NULL
+                         AND d.next_attempt_at <= now()::timestamp
+                         AND (d.lease_until IS NULL OR d.lease_until < now()::timestamp)
+                       ORDER BY d.next_attempt_at, d.id LIMIT 1) AS delivery_id
+          FROM webhooks o
+         WHERE o.circuit_state <> 'CLOSED' AND o.circuit_next_probe_at <= now()::timestamp
+           AND o.active AND NOT o.ordered) p
+ WHERE w.id = p.id AND p.delivery_id IS NOT NULL
    AND w.circuit_state <> 'CLOSED' AND w.circuit_next_probe_at <= now()::timestamp
-RETURNING w.project_id, w.active, w.circuit_state,
+RETURNING w.id, w.project_id, w.active, w.circuit_state,
   (EXTRACT(EPOCH FROM w.circuit_opened_at) * 1000)::float8 AS opened_ms,
   (EXTRACT(EPOCH FROM w.circuit_next_probe_at) * 1000)::float8 AS next_probe_ms`;
 
@@ -97,41 +100,19 @@ const snapshot = (r: MovedRow): CircuitSnapshot => ({
  * The circuit breaker, on the webhook row so that all worker processes agree. A closed circuit costs
  * nothing: its state comes back with the attempt's own recording, and only a failure at the
  * threshold or a success on a circuit that is not closed moves it. Held deliveries keep their state
- * and attempts; their jobs wait for the next probe time, and a closing circuit brings them forward.
+ * and attempts; the claim passes them over until the probe, and they are due again once it closes.
  */
 export function createCircuitBreaker(deps: CircuitBreakerDeps): CircuitBreaker {
-  const announce = (webhookId: string, r: MovedRow) => announceStatus(deps.broadcaster, { id: webhookId, projectId: r.project_id }, r.active, snapshot(r));
-
-  /** Held deliveries flow again: due ones are brought forward, the others keep their retry time. */
-  async function releaseHeld(webhookId: string): Promise<void> {
-    await requeueOpenDeliveries(
-      deps.sql,
-      {
-        async enqueueAttempts(jobs) {
-          const due = jobs.filter((j) => (j.delayMs ?? 0) <= 0);
-          await deps.queue.enqueueAttempts(jobs.filter((j) => (j.delayMs ?? 0) > 0));
-          for (let i = 0; i < due.length; i += 50) await Promise.all(due.slice(i, i + 50).map((j) => deps.queue.bringForward(j)));
-        },
-      },
-      { webhookId },
-    );
-  }
+  const announce = (r: MovedRow) => announceStatus(deps.broadcaster, { id: r.id, projectId: r.project_id }, r.active, snapshot(r));
 
   return {
     async afterAttempt(attempt, recorded) {
       const move = circuitMove({ ...attempt, failureStreak: recorded.failureStreak }, recorded.circuit, deps.settings);
       if (!move) {
-        // Already open (another worker opened it, or this was an attempt under way meanwhile).
-        if (!attempt.succeeded && recorded.circuit && recorded.circuit.state !== 'CLOSED') deps.onHold(attempt.webhookId, Date.now() + HOLD_RECHECK_MS);
-        return;
+        // Already open (another worker opened it, or this attempt was under way meanwhile).
+        return !attempt.succeeded && recorded.circuit && recorded.circuit.state !== 'CLOSED' ? 'held' : null;
       }
       if (move.to === 'OPEN') {
-        // Held here before the row says so, so that nothing this process has parked starts after the
-        // circuit opened; what it gives back waits for the cool-down the UPDATE is about to set.
-        // (Given back for a second only, every held delivery's job came back at once, and those
-        // jobs kept the slots that new events to healthy endpoints wait for.) If the UPDATE loses
-        // its race, the deliveries flow again at once, as when a circuit closes.
-        deps.onHold(attempt.webhookId, Date.now() + move.cooldownSeconds * 1000);
         const { rows } = await deps.sql.query<MovedRow>(OPEN_SQL, [
           attempt.webhookId,
           move.cooldownSeconds,
@@ -139,40 +120,31 @@ export function createCircuitBreaker(deps: CircuitBreakerDeps): CircuitBreaker {
           attempt.deliveryId,
           deps.settings.failures,
         ]);
-        // From here the row holds the endpoint (claims pass its deliveries over until the probe), and
-        // a re-enable through the API, which this process does not hear of, must not find it held here.
-        deps.onRelease(attempt.webhookId);
         if (!rows.length) {
-          // Another worker opened it first: the row holds. Only a circuit still closed (a success
-          // won the race) lets what was handed back go at once.
-          const { rows: state } = await deps.sql.query<{ circuit_state: CircuitState }>('SELECT circuit_state FROM webhooks WHERE id = $1', [
-            attempt.webhookId,
-          ]);
-          if (state[0]?.circuit_state === 'CLOSED') await releaseHeld(attempt.webhookId);
-          return;
+          // Another worker moved it first: only a circuit still closed (a success won the race) lets go.
+          const { rows: now } = await deps.sql.query<{ circuit_state: CircuitState }>('SELECT circuit_state FROM webhooks WHERE id = $1', [attempt.webhookId]);
+          return now[0]?.circuit_state === 'CLOSED' ? null : 'held';
         }
         deps.logger.warn({ webhookId: attempt.webhookId, cooldownSeconds: move.cooldownSeconds }, 'circuit opened');
-        announce(attempt.webhookId, rows[0]);
-        return;
+        announce(rows[0]);
+        return 'held';
       }
       const { rows } = await deps.sql.query<MovedRow>(CLOSE_SQL, [attempt.webhookId]);
-      if (!rows.length) return;
+      if (!rows.length) return null;
       deps.logger.info({ webhookId: attempt.webhookId }, 'circuit closed');
-      deps.onRelease(attempt.webhookId);
-      announce(attempt.webhookId, rows[0]);
-      await releaseHeld(attempt.webhookId).catch((err) =>
-        deps.logger.warn({ err, webhookId: attempt.webhookId }, 'could not bring held deliveries forward; they come back at their probe time'),
-      );
+      announce(rows[0]);
+      return 'released';
+    },
+
+    async probeDue() {
+      const { rows } = await deps.sql.query<MovedRow>(PROBE_SQL, [deps.leaseMs]);
+      for (const r of rows) {
+        deps.logger.info({ webhookId: r.id }, 'circuit half-open: probing');
+        announce(r);
+      }
+      return rows.map((r) => r.id);
     },
 
     streakMayDisable: (attempt, circuit, disableAfterFailures) => streakMayDisable(attempt, circuit, disableAfterFailures, deps.settings.failures),
-
-    async claimProbe([deliveryId, webhookId, attemptCount]) {
-      const { rows } = await deps.sql.query<MovedRow>(PROBE_SQL, [deliveryId, attemptCount, deps.leaseMs]);
-      if (!rows.length) return false;
-      deps.logger.info({ webhookId, deliveryId }, 'circuit half-open: probing');
-      announce(webhookId, rows[0]);
-      return true;
-    },
   };
 }

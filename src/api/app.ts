@@ -8,7 +8,6 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { CoreDeps } from '../core/deps.ts';
 import { createOpsEndpoints } from '../core/opsEndpoints.ts';
-import { publishLeaseMs } from '../core/queue/carriedClaim.ts';
 import { checkReadiness } from '../core/readiness.ts';
 import { keyFromConnectionParams, keyFromHeaders, type Viewer } from './auth/apiKeys.ts';
 import { type Authenticator, createAuthenticator } from './auth/authenticator.ts';
@@ -53,7 +52,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
   const deps: ApiDeps = {
     ...core,
     authenticate: opts.authenticate ?? ownAuthenticator!,
-    eventWriter: createEventWriter({ ...core, sql: core.preparedSql, leaseMs: publishLeaseMs(core.config.delivery.jobLockMs) }),
+    eventWriter: createEventWriter({ ...core, sql: core.preparedSql }),
     eventCatalog: createEventCatalog(core),
   };
   const { logger } = deps;

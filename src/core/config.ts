@@ -43,8 +43,8 @@ const envSchema = z.object({
     .max(7 * 24 * 3600)
     .default(3600),
   HOOKPOST_RATE_LIMIT_HEADROOM_MS: z.coerce.number().int().min(0).max(1000).default(100),
-  HOOKPOST_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
-  HOOKPOST_JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+  HOOKPOST_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  HOOKPOST_LEASE_MS: z.coerce.number().int().min(500).default(30_000),
   HOOKPOST_ENCRYPTION_KEY: z.string().optional(),
   HOOKPOST_ENCRYPTION_KEY_FILE: z.string().default('.hookpost/encryption.key'),
   HOOKPOST_TOKEN_SIGNING_KEY: z.string().refine(validWith(parseTokenSigningKeys), 'base64 keys of at least 32 bytes, comma-separated, newest first').optional(),
@@ -117,8 +117,13 @@ const configSchema = envSchema.transform((e) => ({
      * against another between the worker and the receiver (scheduling, network jitter).
      */
     rateLimitHeadroomMs: e.HOOKPOST_RATE_LIMIT_HEADROOM_MS,
-    reconcileIntervalMs: e.HOOKPOST_RECONCILE_INTERVAL_MS,
-    jobLockMs: e.HOOKPOST_JOB_LOCK_MS,
+    /**
+     * The longest a worker goes without looking in Postgres for due deliveries it was not woken
+     * for: retries another worker scheduled, work whose wake-up Redis lost, a dead worker's leases.
+     */
+    pollIntervalMs: e.HOOKPOST_POLL_INTERVAL_MS,
+    /** A worker's lease on the deliveries it holds, renewed while it lives (see worker/heldLeases.ts). */
+    leaseMs: e.HOOKPOST_LEASE_MS,
   },
   operations: {
     /** The worker's own HTTP port for /metrics, /healthz and /readyz (0: any free port). */

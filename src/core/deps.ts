@@ -10,7 +10,8 @@ import { createDb, type Db } from './db/client.ts';
 import { createPreparedPool, createSqlPool, type Sql } from './db/sql.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { createDeliveryQueue, type DeliveryQueue } from './queue/deliveryQueue.ts';
+import { createWakeupQueue, type WakeupQueue } from './queue/wakeups.ts';
+import { readBacklog } from './db/backlog.ts';
 import { createRedis } from './redis.ts';
 
 /** Everything the API and the worker need from the outside world, built once per process. */
@@ -25,7 +26,8 @@ export interface CoreDeps {
   secretBox: SecretBox;
   /** Keys signing tenant tokens, newest first (see crypto/tokenKeys.ts). */
   tokenSigningKeys: Buffer[];
-  queue: DeliveryQueue;
+  /** Wake-ups for the workers; Postgres is the schedule (see queue/wakeups.ts). */
+  queue: WakeupQueue;
   broadcaster: Broadcaster;
   logger: Logger;
   /** This process's metrics, on a registry of its own. */
@@ -48,7 +50,7 @@ export async function createCoreDeps(config: Config, logger: Logger = createLogg
   const encryptionKeys = await resolveEncryptionKeys(config);
   const secretBox = createSecretBox(encryptionKeys);
   const tokenSigningKeys = config.tokenSigningKey ? parseTokenSigningKeys(config.tokenSigningKey) : deriveTokenSigningKeys(encryptionKeys);
-  const queue = createDeliveryQueue(redis, config.redisPrefix, (err) => logger.warn({ err: err.message }, 'delivery queue error'));
+  const queue = createWakeupQueue(redis, config.redisPrefix, (err) => logger.warn({ err: err.message }, 'wake-up queue error'));
   return {
     config,
     db,
@@ -60,7 +62,7 @@ export async function createCoreDeps(config: Config, logger: Logger = createLogg
     queue,
     broadcaster: createBroadcaster(publisher, subscriber, config.redisPrefix),
     logger,
-    metrics: createMetrics({ registry: new Registry(), queueDepth: () => queue.depth() }),
+    metrics: createMetrics({ registry: new Registry(), backlog: () => readBacklog(sql) }),
     async close() {
       await queue.close();
       await Promise.allSettled([redis.quit(), subscriber.quit(), publisher.quit()]);

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Outcome } from './delivery/outcome.ts';
 import type { SendFailure } from './delivery/sendResult.ts';
-import type { QueueDepth } from './queue/deliveryQueue.ts';
+import type { Backlog } from './db/backlog.ts';
 import { withTimeout } from './withTimeout.ts';
 
 export type AttemptOutcome = Outcome['status'];
@@ -15,7 +15,13 @@ export type GraphQLOutcome = 'ok' | 'error' | 'invalid';
 export interface Metrics {
   registry: Registry;
   observeAttempt: AttemptObserver;
-  reconcilerRequeued(count: number): void;
+  /**
+   * One claim statement's result: how many deliveries it took, and how many of those after another
+   * worker's lease on them ran out (it died or froze with them).
+   */
+  observeClaim(claimed: number, takenOver: number): void;
+  /** A worker read the schedule (worker/sweep.ts). */
+  observeSweep(): void;
   retentionPurged(kind: 'attempts' | 'payloads', count: number): void;
   graphqlOperation(name: string | null | undefined, type: string, outcome: GraphQLOutcome): void;
   /** The Prometheus text exposition of every metric. */
@@ -25,8 +31,8 @@ export interface Metrics {
 export interface MetricsOptions {
   /** A registry of this process's own (never prom-client's global one). */
   registry: Registry;
-  /** Read at scrape time; left out, the queue-depth gauge stays empty. */
-  queueDepth?: () => Promise<QueueDepth>;
+  /** Read at scrape time; left out, the backlog gauges stay empty. */
+  backlog?: () => Promise<Backlog>;
   /** Process metrics (CPU, memory, event loop, GC); on by default. */
   processMetrics?: boolean;
 }
@@ -34,9 +40,9 @@ export interface MetricsOptions {
 /** Operation names are chosen by clients: only so many distinct ones become label values. */
 const MAX_OPERATION_NAMES = 200;
 const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
-const QUEUE_DEPTH_TIMEOUT_MS = 1000;
+const BACKLOG_TIMEOUT_MS = 1000;
 
-export function createMetrics({ registry, queueDepth, processMetrics = true }: MetricsOptions): Metrics {
+export function createMetrics({ registry, backlog, processMetrics = true }: MetricsOptions): Metrics {
   const registers = [registry];
   if (processMetrics) collectDefaultMetrics({ register: registry });
 
@@ -58,9 +64,24 @@ export function createMetrics({ registry, queueDepth, processMetrics = true }: M
     help: 'Attempts refused because the endpoint resolved to a private, loopback or reserved address',
     registers,
   });
-  const requeued = new Counter({
-    name: 'hookpost_reconciler_requeued_total',
-    help: 'Open deliveries the reconciler found without a queued job (Redis lost it) and queued again',
+  const claims = new Counter({
+    name: 'hookpost_claims_total',
+    help: 'Claim statements a worker ran (deliveries claimed per claim: hookpost_claimed_deliveries_total over this)',
+    registers,
+  });
+  const sweeps = new Counter({
+    name: 'hookpost_sweeps_total',
+    help: 'Times a worker read the schedule in Postgres for due deliveries it was not woken for (at least once per HOOKPOST_POLL_INTERVAL_MS while it lives)',
+    registers,
+  });
+  const claimedDeliveries = new Counter({
+    name: 'hookpost_claimed_deliveries_total',
+    help: 'Deliveries workers claimed to send',
+    registers,
+  });
+  const takenOver = new Counter({
+    name: 'hookpost_deliveries_taken_over_total',
+    help: "Deliveries claimed after another worker's lease on them ran out (that worker died, froze or lost Postgres with them in hand)",
     registers,
   });
   const purged = new Counter({
@@ -75,23 +96,41 @@ export function createMetrics({ registry, queueDepth, processMetrics = true }: M
     labelNames: ['operation', 'type', 'outcome'] as const,
     registers,
   });
-  const depth = new Gauge({
-    name: 'hookpost_queue_jobs',
-    help: 'Delivery jobs in the queue by state (the same queue seen from every process)',
+  // One read of Postgres per scrape serves both gauges (a scrape collects every metric at once).
+  let reading: Promise<Backlog | null> | undefined;
+  const readOnce = () => {
+    if (!backlog) return Promise.resolve(null);
+    reading ??= withTimeout(backlog(), BACKLOG_TIMEOUT_MS, 'delivery backlog')
+      .catch(() => null)
+      .finally(() => {
+        reading = undefined;
+      });
+    return reading;
+  };
+  new Gauge({
+    name: 'hookpost_deliveries_open',
+    help: 'Open deliveries by state: due (free to claim now), scheduled (a retry waiting for its time), in_flight (under a worker lease), held (webhook disabled or circuit open)',
     labelNames: ['state'] as const,
     registers,
     async collect() {
-      if (!queueDepth) return;
-      try {
-        const d = await withTimeout(queueDepth(), QUEUE_DEPTH_TIMEOUT_MS, 'queue depth');
-        for (const state of ['waiting', 'delayed', 'active'] as const) this.set({ state }, d[state]);
-      } catch {
-        // Redis is not answering: no value is better than a stale one (readiness names the cause).
-        this.reset();
-      }
+      const b = await readOnce();
+      // Postgres is not answering: no value is better than a stale one (readiness names the cause).
+      if (!b) return this.reset();
+      this.set({ state: 'due' }, b.due);
+      this.set({ state: 'scheduled' }, b.scheduled);
+      this.set({ state: 'in_flight' }, b.inFlight);
+      this.set({ state: 'held' }, b.held);
     },
   });
-  void depth;
+  new Gauge({
+    name: 'hookpost_oldest_due_delivery_age_seconds',
+    help: 'How long the oldest due, unclaimed delivery has waited: the lag a receiver feels (0 when none waits, NaN when Postgres does not answer)',
+    registers,
+    async collect() {
+      // Unknown (Postgres not answering) is NaN, never a reassuring 0.
+      this.set((await readOnce())?.oldestDueSeconds ?? Number.NaN);
+    },
+  });
 
   const seenNames = new Set<string>();
   const operationLabel = (name: string | null | undefined): string => {
@@ -110,7 +149,12 @@ export function createMetrics({ registry, queueDepth, processMetrics = true }: M
       attemptSeconds.observe({ outcome: label }, durationMs / 1000);
       if (failureKind === 'ssrf_blocked') ssrfBlocked.inc();
     },
-    reconcilerRequeued: (count) => requeued.inc(count),
+    observeClaim(claimed, takenOverCount) {
+      claims.inc();
+      claimedDeliveries.inc(claimed);
+      takenOver.inc(takenOverCount);
+    },
+    observeSweep: () => sweeps.inc(),
     retentionPurged: (kind, count) => purged.inc({ kind }, count),
     graphqlOperation: (name, type, outcome) => operations.inc({ operation: operationLabel(name), type, outcome }),
     render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),

@@ -1,9 +1,8 @@
+import type { Logger } from 'pino';
 import type { Broadcaster } from './broadcaster.ts';
 import type { CircuitSnapshot } from './delivery/circuit.ts';
 import type { Db } from './db/client.ts';
-import type { Sql } from './db/sql.ts';
-import type { DeliveryQueue } from './queue/deliveryQueue.ts';
-import { requeueOpenDeliveries } from './queue/requeue.ts';
+import type { WakeupQueue } from './queue/wakeups.ts';
 
 /**
  * Tells `webhookStatusChanged` subscribers, on every API replica, that a webhook was switched or its
@@ -27,11 +26,19 @@ export async function disableWebhook(deps: { db: Db; broadcaster: Broadcaster },
   return count > 0;
 }
 
-/** After a webhook is switched back on: tell subscribers and send the deliveries it held. */
+/**
+ * After a webhook is switched back on (or its ordering changed): tell subscribers, and wake the
+ * workers for the deliveries it held, which are due in Postgres. A wake-up Redis does not take is
+ * the sweep's to find.
+ */
 export async function resumeWebhook(
-  deps: { sql: Sql; broadcaster: Broadcaster; queue: DeliveryQueue },
-  webhook: { id: string; projectId: string },
-): Promise<number> {
-  announceStatus(deps.broadcaster, webhook, true);
-  return requeueOpenDeliveries(deps.sql, deps.queue, { webhookId: webhook.id });
+  deps: { broadcaster: Broadcaster; queue: WakeupQueue; logger: Logger },
+  webhook: { id: string; projectId: string; ordered: boolean },
+  announce = true,
+): Promise<void> {
+  if (announce) announceStatus(deps.broadcaster, webhook, true);
+  const wakeup = webhook.ordered ? { webhookIds: [webhook.id], lines: [webhook.id] } : { webhookIds: [webhook.id], lines: [] };
+  await deps.queue
+    .wake(wakeup)
+    .catch((err) => deps.logger.warn({ err, webhookId: webhook.id }, 'could not wake the workers; their sweep finds the deliveries'));
 }

@@ -67,7 +67,7 @@ async function expectAllDeliveredOnce(h: Harness, receiver: Receiver, eventIds: 
 async function midRunOnPrivateRedis(project: string) {
   const redis = await startRedisServer();
   onTestFinished(() => redis.stop());
-  const h = await harness({ REDIS_URL: redis.url, HOOKPOST_RECONCILE_INTERVAL_MS: '500', HOOKPOST_WORKER_CONCURRENCY: '5' });
+  const h = await harness({ REDIS_URL: redis.url, HOOKPOST_POLL_INTERVAL_MS: '500', HOOKPOST_WORKER_CONCURRENCY: '5' });
   const r = await receiver(25);
   const { key } = await h.createProject(project);
   const eventIds = await publishMany(h, key, r.url);
@@ -81,7 +81,7 @@ describe('nothing accepted is lost', () => {
     const h = await harness();
     const r = await receiver(25);
     const { key } = await h.createProject('Kill');
-    const env = { HOOKPOST_WORKER_CONCURRENCY: '5', HOOKPOST_JOB_LOCK_MS: '1000', HOOKPOST_RECONCILE_INTERVAL_MS: '1000' };
+    const env = { HOOKPOST_WORKER_CONCURRENCY: '5', HOOKPOST_LEASE_MS: '1000', HOOKPOST_POLL_INTERVAL_MS: '1000' };
     // Everything is accepted (and queued) before any worker runs, so the kill lands mid-run.
     const eventIds = await publishMany(h, key, r.url);
     const first = worker(h, env);

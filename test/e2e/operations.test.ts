@@ -33,7 +33,7 @@ async function getJson(url: string) {
 }
 
 describe('the API', () => {
-  it('answers /healthz and /readyz, and counts GraphQL operations by name and outcome, queue depth and the process', async () => {
+  it('answers /healthz and /readyz, and counts GraphQL operations by name and outcome, the delivery backlog and the process', async () => {
     const h = await harness();
     const r = await receiver();
     const { key } = await h.createProject('Metrics');
@@ -50,9 +50,10 @@ describe('the API', () => {
     expect(ops('CreateWebhook', 'mutation', 'ok')).toBe(1);
     expect(ops('Broken', 'query', 'invalid')).toBe(1);
     expect(ops('Missing', 'query', 'error')).toBe(1);
-    // No worker runs here: the three deliveries wait in the queue.
-    expect(sampleValue(samples, 'hookpost_queue_jobs', { state: 'waiting' })).toBe(3);
-    expect(sampleValue(samples, 'hookpost_queue_jobs', { state: 'active' })).toBe(0);
+    // No worker runs here: the three deliveries are due and wait.
+    expect(sampleValue(samples, 'hookpost_deliveries_open', { state: 'due' })).toBe(3);
+    expect(sampleValue(samples, 'hookpost_deliveries_open', { state: 'in_flight' })).toBe(0);
+    expect(sampleValue(samples, 'hookpost_oldest_due_delivery_age_seconds')).toBeGreaterThanOrEqual(0);
     expect(sampleValue(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(sampleValue(samples, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
   });
@@ -85,14 +86,14 @@ describe('the API', () => {
 });
 
 describe('a worker process', () => {
-  it('serves its own /healthz, /readyz and /metrics, counting the jobs its reconciler had to queue again', async () => {
+  it('serves its own /healthz, /readyz and /metrics, and finds by its sweep the deliveries whose wake-up Redis lost', async () => {
     const h = await harness();
     const r = await receiver();
     const { key } = await h.createProject('Worker metrics');
     await h.ok(CREATE_WEBHOOK, { input: { url: r.url, events: ['w.*'] } }, key);
     await h.ok(PUBLISH_EVENT, { input: { type: 'w.x', data: {} } }, key);
     await h.ok(PUBLISH_EVENT, { input: { type: 'w.y', data: {} } }, key);
-    // Redis loses the jobs; Postgres still has both deliveries.
+    // Redis loses the wake-ups; Postgres still has both deliveries, due.
     await h.deps.queue.obliterate();
 
     const port = await freePort();
@@ -121,7 +122,9 @@ describe('a worker process', () => {
       10_000,
       'both attempts counted',
     );
-    expect(sampleValue(samples, 'hookpost_reconciler_requeued_total')).toBe(2);
+    expect(sampleValue(samples, 'hookpost_sweeps_total')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(samples, 'hookpost_claimed_deliveries_total')).toBe(2);
+    expect(sampleValue(samples, 'hookpost_deliveries_taken_over_total')).toBe(0);
     expect(sampleValue(samples, 'hookpost_delivery_attempt_duration_seconds_count', { outcome: 'succeeded' })).toBe(2);
     expect(sampleValue(samples, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect((await fetch(`${base}/graphql`)).status).toBe(404);
@@ -180,9 +183,9 @@ describe('readiness', () => {
     const [apiDown] = await settlesTo(503, ['redis']);
     expect(apiDown.body.checks.postgres).toBe('ok');
     expect(apiDown.body.checks.redis).not.toBe('ok');
-    // Metrics still answer, without a queue depth they cannot know.
+    // Metrics still answer, the backlog too: it is Postgres's.
     const samples = await scrape(worker.url);
-    expect(sampleValue(samples, 'hookpost_queue_jobs', { state: 'waiting' })).toBeUndefined();
+    expect(sampleValue(samples, 'hookpost_deliveries_open', { state: 'due' })).toBe(0);
     expect((await getJson(`${api}/healthz`)).status).toBe(200);
 
     await redis.restart(async () => {});
@@ -191,6 +194,10 @@ describe('readiness', () => {
     const [, workerDown] = await settlesTo(503, ['postgres']);
     expect(workerDown.body.checks).toMatchObject({ redis: 'ok' });
     expect(workerDown.body.checks.postgres).not.toBe('ok');
+    // Without Postgres the backlog is unknown: no value, and a lag that is not a reassuring 0.
+    const blind = await scrape(worker.url);
+    expect(sampleValue(blind, 'hookpost_deliveries_open', { state: 'due' })).toBeUndefined();
+    expect(sampleValue(blind, 'hookpost_oldest_due_delivery_age_seconds')).toBeNaN();
     await pgProxy.restore();
     await settlesTo(200, []);
   }, 60_000);

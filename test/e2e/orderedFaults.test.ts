@@ -44,7 +44,7 @@ describe('an ordered endpoint under faults', () => {
     expect(createWebhook.webhook.ordered).toBe(true);
 
     // Each worker signs with its own User-Agent, so the receiver knows whom to kill.
-    const env = { HOOKPOST_JOB_LOCK_MS: '5000', HOOKPOST_RECONCILE_INTERVAL_MS: '1000', HOOKPOST_WORKER_METRICS_PORT: '0' };
+    const env = { HOOKPOST_LEASE_MS: '5000', HOOKPOST_POLL_INTERVAL_MS: '1000', HOOKPOST_WORKER_METRICS_PORT: '0' };
     for (const name of ['worker-1', 'worker-2']) {
       const child = spawnWorker(workerEnv(h.config, { ...env, HOOKPOST_USER_AGENT: name }));
       workers.set(name, child);
@@ -85,7 +85,7 @@ describe('an ordered endpoint under faults', () => {
   it('keeps its order when Redis loses every job (FLUSHALL) while the line is retrying', async () => {
     const redis = await startRedisServer();
     onTestFinished(() => redis.stop());
-    const h = await startHarness({ REDIS_URL: redis.url, HOOKPOST_RECONCILE_INTERVAL_MS: '500' });
+    const h = await startHarness({ REDIS_URL: redis.url, HOOKPOST_POLL_INTERVAL_MS: '500' });
     onTestFinished(() => h.close());
     const receiver = await startTurnCheckedLineReceiver((_i, nth) => (nth % 5 === 0 ? 500 : 200));
     onTestFinished(() => receiver.close());

@@ -1,23 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { refsToEnqueue } from '../../src/api/services/eventWriter.ts';
+import { wakeupOf } from '../../src/api/services/publishPlan.ts';
 
 const delivery = (id: string, webhookId: string, inLine: boolean) => ({ id, projectId: 'prj_1', eventId: `evt_${id}`, webhookId, inLine });
 
-describe('what a publish job carries', () => {
-  it('every delivery outside a line, and only the first new delivery of each line, to wake it', () => {
-    const refs = refsToEnqueue([
+describe("a publish batch's wake-up", () => {
+  it('names each endpoint once, ordered ones by their lines', () => {
+    const wakeup = wakeupOf([
       delivery('a1', 'whk_a', true),
       delivery('u1', 'whk_u', false),
       delivery('a2', 'whk_a', true),
       delivery('b1', 'whk_b', true),
       delivery('u2', 'whk_u', false),
-      delivery('b2', 'whk_b', true),
+      delivery('v1', 'whk_v', false),
     ]);
-    expect(refs).toEqual([
-      ['a1', 'whk_a', 0],
-      ['u1', 'whk_u', 0],
-      ['b1', 'whk_b', 0],
-      ['u2', 'whk_u', 0],
-    ]);
+    expect(wakeup).toEqual({ webhookIds: ['whk_u', 'whk_v'], lines: ['whk_a', 'whk_b'] });
+  });
+
+  it('is empty for a batch without deliveries', () => {
+    expect(wakeupOf([])).toEqual({ webhookIds: [], lines: [] });
   });
 });

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import type { Backlog } from '../../src/core/db/backlog.ts';
 import { createMetrics } from '../../src/core/metrics.ts';
 import { parseMetrics, sampleValue } from '../support/metricsText.ts';
 
@@ -20,14 +21,26 @@ describe('metrics', () => {
     expect(new Set(samples.map((s) => s.labels.operation)).size).toBe(202);
   });
 
-  it('show the queue depth it can read, and none when the queue does not answer', async () => {
-    let answer: () => Promise<{ waiting: number; delayed: number; active: number }> = async () => ({ waiting: 4, delayed: 2, active: 1 });
-    const m = createMetrics({ registry: new Registry(), processMetrics: false, queueDepth: () => answer() });
+  it('show the delivery backlog it can read, and none when Postgres does not answer', async () => {
+    let answer: () => Promise<Backlog> = async () => ({ due: 4, scheduled: 2, inFlight: 1, held: 3, oldestDueSeconds: 7.5 });
+    const m = createMetrics({ registry: new Registry(), processMetrics: false, backlog: () => answer() });
     const first = await render(m);
-    expect(['waiting', 'delayed', 'active'].map((state) => sampleValue(first, 'hookpost_queue_jobs', { state }))).toEqual([4, 2, 1]);
+    expect(['due', 'scheduled', 'in_flight', 'held'].map((state) => sampleValue(first, 'hookpost_deliveries_open', { state }))).toEqual([4, 2, 1, 3]);
+    expect(sampleValue(first, 'hookpost_oldest_due_delivery_age_seconds')).toBe(7.5);
     answer = () => new Promise(() => {});
     const second = await render(m);
-    expect(sampleValue(second, 'hookpost_queue_jobs')).toBeUndefined();
+    expect(sampleValue(second, 'hookpost_deliveries_open')).toBeUndefined();
+    expect(sampleValue(second, 'hookpost_oldest_due_delivery_age_seconds')).toBeNaN();
+  });
+
+  it('count claims, the deliveries they took and those taken over from a lapsed lease', async () => {
+    const m = createMetrics({ registry: new Registry(), processMetrics: false });
+    m.observeClaim(5, 0);
+    m.observeClaim(3, 2);
+    const samples = await render(m);
+    expect(sampleValue(samples, 'hookpost_claims_total')).toBe(2);
+    expect(sampleValue(samples, 'hookpost_claimed_deliveries_total')).toBe(8);
+    expect(sampleValue(samples, 'hookpost_deliveries_taken_over_total')).toBe(2);
   });
 
   it('count an attempt once by outcome and failure, with its duration, and SSRF blocks apart', async () => {

@@ -6,6 +6,12 @@ import { visibleOrNotFound } from './access.ts';
 import { parseInput } from './validation.ts';
 import { loadWebhook } from './webhooks.ts';
 
+/** Tells the workers the webhook has due deliveries now (if Redis does not take it, their sweep finds them). */
+async function wakeFor(deps: CoreDeps, webhook: { id: string }, inLine: boolean): Promise<void> {
+  const wakeup = inLine ? { webhookIds: [], lines: [webhook.id] } : { webhookIds: [webhook.id], lines: [] };
+  await deps.queue.wake(wakeup).catch((err) => deps.logger.warn({ err, webhookId: webhook.id }, 'could not wake the workers; their sweep finds the delivery'));
+}
+
 function refuseWhileDisabled(webhook: { id: string; active: boolean }) {
   if (!webhook.active) {
     throw clientError('CONFLICT', `Webhook ${webhook.id} is disabled; enable it first (its deliveries are held until then)`);
@@ -31,7 +37,7 @@ export async function retryDelivery(deps: CoreDeps, viewer: Viewer | null, id: s
   for (let round = 0; round < 3; round++) {
     const existing = await deps.db.delivery.findUnique({
       where: { id },
-      include: { webhook: { select: { id: true, active: true } }, event: { select: { dataPurgedAt: true } } },
+      include: { webhook: { select: { id: true, active: true, ordered: true } }, event: { select: { dataPurgedAt: true } } },
     });
     const delivery = visibleOrNotFound(viewer, 'delivery', id, existing);
     refuseWhileDisabled(delivery.webhook);
@@ -39,11 +45,10 @@ export async function retryDelivery(deps: CoreDeps, viewer: Viewer | null, id: s
     const settled = delivery.status === 'SUCCEEDED' || delivery.status === 'FAILED';
     const { count } = await deps.db.delivery.updateMany({
       where: { id, status: delivery.status, attemptCount: delivery.attemptCount },
-      data: settled ? { status: 'PENDING', nextAttemptAt: null, scheduleOffset: delivery.attemptCount } : { nextAttemptAt: null },
+      data: settled ? { status: 'PENDING', nextAttemptAt: new Date(), scheduleOffset: delivery.attemptCount } : { nextAttemptAt: new Date() },
     });
     if (!count) continue;
-    const attemptCount = delivery.attemptCount;
-    await deps.queue.bringForward({ deliveryId: id, webhookId: delivery.webhookId, attemptCount });
+    await wakeFor(deps, delivery.webhook, delivery.lineSeq !== null && delivery.webhook.ordered);
     deps.broadcaster.publish('deliveryUpdated', { deliveryId: id, webhookId: delivery.webhookId, projectId: delivery.projectId });
     return deps.db.delivery.findUniqueOrThrow({ where: { id } });
   }
@@ -63,20 +68,20 @@ export async function recoverFailedDeliveries(deps: CoreDeps, viewer: Viewer | n
   // timestamps as UTC without a zone, hence the explicit conversion of the bounds.
   const recovered = await deps.db.$queryRaw<{ id: string; attempt_count: number; in_line: boolean }[]>`
     UPDATE "deliveries"
-       SET "status" = 'PENDING', "next_attempt_at" = NULL, "schedule_offset" = "attempt_count",
+       SET "status" = 'PENDING', "next_attempt_at" = now() AT TIME ZONE 'UTC', "schedule_offset" = "attempt_count",
            "updated_at" = now() AT TIME ZONE 'UTC'
      WHERE "webhook_id" = ${webhook.id} AND "status" = 'FAILED'
        AND "created_at" >= (${since.toISOString()}::timestamptz AT TIME ZONE 'UTC')
        AND "created_at" < (${(until ?? new Date()).toISOString()}::timestamptz AT TIME ZONE 'UTC')
        AND NOT EXISTS (SELECT 1 FROM "events" AS e WHERE e."id" = "deliveries"."event_id" AND e."data_purged_at" IS NOT NULL)
      RETURNING "id", "attempt_count", ("line_seq" IS NOT NULL AND ${webhook.ordered}) AS "in_line"`;
-  // Ids are time-ordered, so sorting them replays in event order.
-  const jobs = recovered
-    .map((r) => ({ deliveryId: r.id, webhookId: webhook.id, attemptCount: r.attempt_count, inLine: r.in_line }))
-    .sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : 1));
-  // An ordered webhook's recovered deliveries take their places in its line; one job wakes the line.
-  const firstInLine = jobs.find((j) => j.inLine);
-  await deps.queue.enqueueAttempts(jobs.filter((j) => !j.inLine || j === firstInLine).map(({ inLine, ...job }) => job));
-  for (const { deliveryId } of jobs) deps.broadcaster.publish('deliveryUpdated', { deliveryId, webhookId: webhook.id, projectId: webhook.projectId });
-  return jobs.length;
+  // An ordered webhook's recovered deliveries take their old places in its line.
+  if (recovered.length)
+    await wakeFor(
+      deps,
+      webhook,
+      recovered.some((r) => r.in_line),
+    );
+  for (const { id } of recovered) deps.broadcaster.publish('deliveryUpdated', { deliveryId: id, webhookId: webhook.id, projectId: webhook.projectId });
+  return recovered.length;
 }

@@ -43,8 +43,9 @@ function unwrap(result: WriteResult) {
 }
 
 /**
- * Commits the event and one delivery per active subscribed webhook before any job exists, so that a
- * queue outage can delay a delivery but never lose it (the worker's reconciler re-enqueues).
+ * Commits the event and one delivery per active subscribed webhook, due at once, before the workers
+ * are woken: Postgres is the schedule, so a Redis outage can delay a delivery (until a worker's
+ * sweep finds it) but never lose it.
  */
 export async function publishEvent(deps: ApiDeps, viewer: Viewer | null, input: PublishEventInput) {
   const projectId = targetProjectId(requireApiKey(viewer), input.projectId);
@@ -105,12 +106,19 @@ export async function sendTestEvent(deps: CoreDeps, viewer: Viewer | null, input
       data: { id: newId('Event'), projectId: webhook.projectId, tenantId: webhook.tenantId, type, data },
     });
     return tx.delivery.create({
-      data: { id: newId('Delivery'), projectId: webhook.projectId, tenantId: webhook.tenantId, eventId: event.id, webhookId: webhook.id },
+      data: {
+        id: newId('Delivery'),
+        projectId: webhook.projectId,
+        tenantId: webhook.tenantId,
+        eventId: event.id,
+        webhookId: webhook.id,
+        nextAttemptAt: event.timestamp,
+      },
     });
   });
-  // Enqueued at once (a test button wants an answer); if Redis is away the reconciler sends it.
+  // The workers are told at once (a test button wants an answer); if Redis is away their sweep finds it.
   await deps.queue
-    .enqueueFresh([[delivery.id, webhook.id, 0]])
-    .catch((err) => deps.logger.warn({ err, deliveryId: delivery.id }, 'enqueue failed; the reconciler will pick it up'));
+    .wake({ webhookIds: [webhook.id], lines: [] })
+    .catch((err) => deps.logger.warn({ err, deliveryId: delivery.id }, 'could not wake the workers; their sweep finds the delivery'));
   return delivery;
 }

@@ -8,8 +8,8 @@ import { notFound } from '../errors.ts';
 import { retryPolicySchema } from '../../core/delivery/retryPolicy.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import { announceStatus, resumeWebhook } from '../../core/webhookStatus.ts';
+import { setOrdered } from './linePublish.ts';
 import { newId } from '../../core/ids.ts';
-import { requeueOpenDeliveries } from '../../core/queue/requeue.ts';
 import { visibleOrNotFound } from './access.ts';
 import { headerColumns, sensitiveHeaderNames } from './webhookHeaders.ts';
 import { parseTenantId } from './tenants.ts';
@@ -148,7 +148,6 @@ export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input
   // null lifts the limit; left out, it stays.
   if (fields.rateLimitPerSecond !== undefined) data.rateLimitPerSecond = fields.rateLimitPerSecond;
   const reordering = fields.ordered != null && fields.ordered !== existing.ordered;
-  if (reordering) data.ordered = fields.ordered!;
   if (fields.retryPolicy !== undefined) data.retryPolicy = fields.retryPolicy ?? Prisma.DbNull;
   if (fields.filter !== undefined) data.filter = fields.filter ?? Prisma.DbNull;
   const turningOff = fields.active === false && existing.active;
@@ -156,12 +155,14 @@ export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input
   if (turningOff) Object.assign(data, { active: false, disabledAt: new Date(), disabledReason: 'Disabled through the API' });
   // Switched back on: the failure streak and the circuit are forgotten and held deliveries are sent.
   if (turningOn) Object.assign(data, { active: true, consecutiveFailures: 0, disabledReason: null, disabledAt: null, ...CLOSED_CIRCUIT });
-  const webhook = await deps.db.webhook.update({ where: { id: existing.id }, data });
+  let webhook = await deps.db.webhook.update({ where: { id: existing.id }, data });
+  if (reordering) {
+    await setOrdered(deps.sql, webhook.id, fields.ordered!);
+    webhook = { ...webhook, ordered: fields.ordered! };
+  }
   if (turningOff) announceStatus(deps.broadcaster, webhook, false);
-  if (turningOn) await resumeWebhook(deps, webhook);
-  // Off: the deliveries waiting in the line have no job of their own; on: the line needs its head
-  // woken. Either way the open deliveries are offered again (job ids keep this idempotent).
-  else if (reordering && webhook.active) await requeueOpenDeliveries(deps.sql, deps.queue, { webhookId: webhook.id });
+  // On again, or its deliveries moved into or out of a line: the workers look at it now.
+  if (turningOn || (reordering && webhook.active)) await resumeWebhook(deps, webhook, turningOn);
   return webhook;
 }
 
