@@ -44,11 +44,23 @@ describe('MessageQueue', () => {
     const queue = new MessageQueue<number>({ limit: 100, overflow, keep: () => Promise.reject(new Error('no database')) });
     queue.push(1);
     await expect(queue.next()).rejects.toThrow('no database');
-    const left = new MessageQueue<number>({ limit: 100, overflow, keep: () => Promise.reject(new Error('no database')) });
-    left.push(1);
-    await left.return();
-    // An unhandled rejection would fail this run.
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let refuse!: (err: Error) => void;
+      const left = new MessageQueue<number>({ limit: 100, overflow, keep: () => new Promise<boolean>((_resolve, reject) => (refuse = reject)) });
+      left.push(1);
+      expect(await left.return()).toEqual({ value: undefined, done: true });
+      // The verdict fails after the consumer has left: nobody will ever read it.
+      refuse(new Error('no database'));
+      // Node reports a rejection nobody handled once the microtasks have run, before the next turn of the loop.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      expect(await left.next()).toEqual({ value: undefined, done: true });
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('skips a message whose late verdict is no', async () => {
