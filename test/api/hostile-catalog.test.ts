@@ -47,8 +47,8 @@ const PUBLISH_MANY =
   'mutation($d: JSON!) { publishEvents(input: { events: [{ type: "order.paid", data: {} }, { type: "order.paid", data: $d }] }) { deliveryCount } }';
 
 const cases: [string, string, string | (() => string), RegExp][] = [
-  ['a schema over 64 KiB', CREATE, json({ s: { type: 'object', description: 'x'.repeat(70 * 1024) } }), /^schema: a schema must be at most 64 KiB/],
-  ['a schema nested 5,000 levels deep', CREATE, `{"s":${nestedText(5000, 'not')}}`, /^schema: a schema may nest at most 32 levels deep/],
+  ['a schema over 64 KiB', CREATE, json({ s: { type: 'object', description: 'x'.repeat(70 * 1024) } }), /^createEventType\(input\.schema\): may be at most 64 KiB as JSON/],
+  ['a schema nested 5,000 levels deep', CREATE, `{"s":${nestedText(5000, 'not')}}`, /^createEventType\(input\.schema\): may nest at most 32 levels deep/],
   // 20,000 subschemas in 60 KiB: ajv would compile for many seconds (about a millisecond each).
   [
     'a schema slow to compile',
@@ -73,10 +73,10 @@ const cases: [string, string, string | (() => string), RegExp][] = [
   ['a pattern of 10,000 characters', CREATE, json({ s: { type: 'string', pattern: 'a'.repeat(10_000) } }), /longer than 256 characters/],
   ['uniqueItems over unbounded object arrays', CREATE, json({ s: { type: 'array', uniqueItems: true } }), /uniqueItems needs maxItems/],
   ['a remote $ref (never fetched)', CREATE, () => json({ s: { $ref: `${remote.url}/schema.json` } }), /only references within the schema/],
-  ['an example nested 5,000 levels deep', CREATE, `{"x":${nestedText(5000)}}`, /^example: data may nest at most 64 levels deep/],
-  ['event data nested 5,000 levels deep', PUBLISH, `{"d":${nestedText(5000)}}`, /^data: data may nest at most 64 levels deep/],
-  ['event data nested 65 levels deep', PUBLISH, `{"d":${nestedText(65)}}`, /^data: data may nest at most 64 levels deep/],
-  ['bulk event data nested 5,000 levels deep', PUBLISH_MANY, `{"d":${nestedText(5000)}}`, /^events\.1\.data: data may nest at most 64 levels deep/],
+  ['an example nested 5,000 levels deep', CREATE, `{"x":${nestedText(5000)}}`, /^createEventType\(input\.example\): may nest at most 64 levels deep/],
+  ['event data nested 5,000 levels deep', PUBLISH, `{"d":${nestedText(5000)}}`, /^publishEvent\(input\.data\): may nest at most 64 levels deep/],
+  ['event data nested 65 levels deep', PUBLISH, `{"d":${nestedText(65)}}`, /^publishEvent\(input\.data\): may nest at most 64 levels deep/],
+  ['bulk event data nested 5,000 levels deep', PUBLISH_MANY, `{"d":${nestedText(5000)}}`, /^publishEvents\(input\.events\.1\.data\): may nest at most 64 levels deep/],
 ];
 
 describe('hostile schemas, examples and payloads', () => {

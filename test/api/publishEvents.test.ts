@@ -62,7 +62,7 @@ describe('publishEvents (bulk)', () => {
     expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'events.1' } });
     expect(refused.errors?.[0].message).toMatch(/^events\.1\.type: /);
     const tooMany = await h.gql(PUBLISH_MANY, { e: Array.from({ length: 1001 }, () => ({ type: 'order.x', data: {} })) }, key);
-    expect(tooMany.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'events' } });
+    expect(tooMany.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.events' } });
     const none = await h.gql(PUBLISH_MANY, { e: [] }, key);
     expect(none.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(await count()).toEqual({ events: 3, deliveries: 3 });
@@ -85,7 +85,7 @@ describe('publishEvents (bulk)', () => {
     };
     for (const levels of [65, 5000]) {
       expect((await publish(levels)).errors?.[0]).toMatchObject({
-        message: 'data: data may nest at most 64 levels deep',
+        message: 'publishEvent(input.data): may nest at most 64 levels deep',
         extensions: { code: 'BAD_USER_INPUT' },
       });
     }

@@ -126,7 +126,7 @@ describe('routing by tenant', () => {
     const bad = [
       [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: 'no spaces' } }, 'tenantId'],
       [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: '' } }, 'tenantId'],
-      [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: 'x'.repeat(256) } }, 'tenantId'],
+      [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: 'x'.repeat(256) } }, 'input.tenantId'],
       [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: 'cust:acme', broadcast: true } }, 'tenantId'],
       [
         PUBLISH_MANY,
