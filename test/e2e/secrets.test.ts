@@ -66,8 +66,8 @@ describe('secret rotation', () => {
     expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect(verifies(oldSecret, during)).toBe(true);
     expect(verifies(newSecret, during)).toBe(true);
-    // The branded header carries the new secret's signature only.
-    expect(during.headers['x-hookpost-signature']).toBe(`sha256=${createHmac('sha256', newSecret).update(during.body).digest('hex')}`);
+    // The branded header (one HMAC) stays the old secret's: a receiver checking one secret has that one.
+    expect(during.headers['x-hookpost-signature']).toBe(`sha256=${createHmac('sha256', oldSecret).update(during.body).digest('hex')}`);
 
     // The grace period ends: its end is moved into the past (this file's own database) rather than waited for.
     await h.deps.db.webhook.update({ where: { id: webhookId }, data: { previousSecretExpiresAt: new Date(Date.now() - 1000) } });
@@ -75,6 +75,25 @@ describe('secret rotation', () => {
     expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
     expect(verifies(newSecret, after)).toBe(true);
     expect(verifies(oldSecret, after)).toBe(false);
+    expect(after.headers['x-hookpost-signature']).toBe(`sha256=${createHmac('sha256', newSecret).update(after.body).digest('hex')}`);
+  });
+
+  it('finishWebhookSecretRotation ends the grace period now: the next delivery is signed by the new secret alone', async () => {
+    const { createWebhook } = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['fin.*'] } }, project.key);
+    const webhookId = createWebhook.webhook.id;
+    const { rotateWebhookSecret } = await h.ok(ROTATE, { input: { id: webhookId } }, project.key);
+    const newSecret = rotateWebhookSecret.secret;
+    const during = await deliverOne('fin.during');
+    expect(during.headers['x-hookpost-signature']).toBe(`sha256=${createHmac('sha256', createWebhook.secret).update(during.body).digest('hex')}`);
+    const FINISH = `mutation($id: ID!) { finishWebhookSecretRotation(input: { id: $id }) { webhook { id previousSecretExpiresAt secretHint } } }`;
+    const { finishWebhookSecretRotation } = await h.ok(FINISH, { id: webhookId }, project.key);
+    expect(finishWebhookSecretRotation.webhook).toEqual({ id: webhookId, previousSecretExpiresAt: null, secretHint: newSecret.slice(-4) });
+    const after = await deliverOne('fin.after');
+    expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(verifies(newSecret, after)).toBe(true);
+    expect(after.headers['x-hookpost-signature']).toBe(`sha256=${createHmac('sha256', newSecret).update(after.body).digest('hex')}`);
+    // Finishing again changes nothing.
+    expect((await h.ok(FINISH, { id: webhookId }, project.key)).finishWebhookSecretRotation.webhook.secretHint).toBe(newSecret.slice(-4));
   });
 
   it('a grace period of 0 ends the old secret at once; a given secret is validated', async () => {

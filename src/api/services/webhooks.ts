@@ -2,10 +2,9 @@ import { z } from 'zod';
 import type { Viewer } from '../auth/apiKeys.ts';
 import { ownerOf } from '../auth/access.ts';
 import type { CoreDeps } from '../../core/deps.ts';
-import { reservedHeaderNames } from '../../core/delivery/request.ts';
 import { generateWebhookSecret } from '../../core/delivery/signing.ts';
 import { notFound } from '../errors.ts';
-import { retryPolicySchema } from '../../core/delivery/retryPolicy.ts';
+import { reservedFor, retryPolicyInput } from './projectSettings.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import { announceStatus, resumeWebhook } from '../../core/webhookStatus.ts';
 import { setOrdered } from './linePublish.ts';
@@ -27,13 +26,7 @@ import {
   webhookUrl,
 } from './validation.ts';
 
-const retryPolicyInput = z
-  .record(z.string(), z.unknown())
-  // GraphQL sends every field of the input object; absent ones arrive as null.
-  .transform((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)))
-  .pipe(retryPolicySchema);
-
-function webhookFields(deps: CoreDeps) {
+function webhookFields(deps: CoreDeps, headerPrefix: string | null) {
   return {
     retryPolicy: retryPolicyInput.nullish(),
     url: webhookUrl(deps.config.security.allowHttp),
@@ -41,7 +34,7 @@ function webhookFields(deps: CoreDeps) {
     name: z.string().trim().max(200).nullish(),
     description: z.string().max(2000).nullish(),
     active: z.boolean().nullish(),
-    headers: customHeaders(reservedHeaderNames(deps.config.delivery.headerPrefix)).nullish(),
+    headers: customHeaders(reservedFor(deps.config, headerPrefix)).nullish(),
     sensitiveHeaders: sensitiveHeaderNames.nullish(),
     timeoutSeconds: timeoutSeconds.nullish(),
     maxConcurrency: maxConcurrency.nullish(),
@@ -92,9 +85,9 @@ export async function loadWebhook(deps: CoreDeps, viewer: Viewer | null, id: str
 export async function createWebhook(deps: CoreDeps, viewer: Viewer | null, input: CreateWebhookInput) {
   // A tenant token's webhooks are its tenant's, whatever it asks.
   const { projectId, tenantId } = ownerOf(viewer, { projectId: input.projectId, tenantId: parseTenantId(input.tenantId) });
-  const fields = parseInput(z.object({ ...webhookFields(deps), secret: webhookSecret.nullish() }), input);
-  const project = await deps.db.project.findUnique({ where: { id: projectId }, select: { id: true } });
+  const project = await deps.db.project.findUnique({ where: { id: projectId }, select: { id: true, headerPrefix: true } });
   if (!project) throw notFound('project', projectId);
+  const fields = parseInput(z.object({ ...webhookFields(deps, project.headerPrefix), secret: webhookSecret.nullish() }), input);
   await checkSubscriptions(deps.db, projectId, fields.events);
   const secret = fields.secret ?? generateWebhookSecret();
   const webhook = await deps.db.webhook.create({
@@ -131,7 +124,8 @@ const CLOSED_CIRCUIT = {
 
 export async function updateWebhook(deps: CoreDeps, viewer: Viewer | null, input: UpdateWebhookInput) {
   const existing = await loadWebhook(deps, viewer, input.id);
-  const fields = parseInput(z.object(webhookFields(deps)).partial(), input);
+  const project = await deps.db.project.findUniqueOrThrow({ where: { id: existing.projectId }, select: { headerPrefix: true } });
+  const fields = parseInput(z.object(webhookFields(deps, project.headerPrefix)).partial(), input);
   if (fields.events != null) await checkSubscriptions(deps.db, existing.projectId, fields.events);
   const data: Prisma.WebhookUpdateInput = {};
   if (fields.url != null) data.url = fields.url;
@@ -185,8 +179,11 @@ const rotateSchema = z.object({
 });
 
 /**
- * A new signing secret. During the grace period deliveries carry signatures by both the new and the
- * old secret, so receivers can switch over without dropping a delivery.
+ * A new signing secret. During the grace period the standard `webhook-signature` header carries
+ * signatures by both secrets, and the branded one (a single HMAC) stays signed by the old secret, the
+ * one a receiver checking a single secret has; `finishWebhookSecretRotation`, or the end of the
+ * grace period, moves the branded header to the new secret. Rotating again during a grace period
+ * ends the earlier rotation's old secret.
  */
 export async function rotateWebhookSecret(
   deps: CoreDeps,
@@ -207,4 +204,17 @@ export async function rotateWebhookSecret(
     },
   });
   return { webhook, secret };
+}
+
+/**
+ * Ends a rotation's grace period now: from the next attempt on, only the new secret signs (the
+ * branded header included). A webhook that is not rotating is returned unchanged.
+ */
+export async function finishWebhookSecretRotation(deps: CoreDeps, viewer: Viewer | null, input: { id: string }) {
+  const existing = await loadWebhook(deps, viewer, input.id);
+  if (!existing.previousSecretCiphertext) return existing;
+  return deps.db.webhook.update({
+    where: { id: existing.id },
+    data: { previousSecretCiphertext: null, previousSecretKeyId: null, previousSecretExpiresAt: null },
+  });
 }

@@ -86,7 +86,11 @@ export interface SignedRequestInput {
   event: EventEnvelope;
   deliveryId: string;
   body: string;
-  /** Newest first; during a rotation grace period every secret signs. */
+  /**
+   * Newest first. During a rotation's grace period the standard header carries a signature by
+   * each, and the branded header is signed by the oldest: the one a receiver that checks a single
+   * secret still has, until the rotation is finished.
+   */
   secrets: string[];
   customHeaders: Record<string, string>;
   timestampSeconds: number;
@@ -104,7 +108,7 @@ export function buildSignedHeaders(input: SignedRequestInput): Record<string, st
   headers['webhook-id'] = event.id;
   headers['webhook-timestamp'] = String(input.timestampSeconds);
   headers['webhook-signature'] = secrets.map((s) => signStandard(s, event.id, input.timestampSeconds, body)).join(' ');
-  headers[`${settings.headerPrefix}-Signature`] = signBranded(secrets[0], body, settings.signatureFormat);
+  headers[`${settings.headerPrefix}-Signature`] = signBranded(secrets[secrets.length - 1], body, settings.signatureFormat);
   headers[`${settings.headerPrefix}-Event`] = event.type;
   headers[`${settings.headerPrefix}-Delivery`] = input.deliveryId;
   return headers;
