@@ -2,7 +2,7 @@ import type { Dispatcher as HttpDispatcher } from 'undici';
 import type { Config } from '../src/core/config.ts';
 import type { AttemptObserver } from '../src/core/metrics.ts';
 import { decideOutcome, type Outcome } from '../src/core/delivery/outcome.ts';
-import { scheduleOf } from '../src/core/delivery/retryPolicy.ts';
+import { defaultProjectSettings, resolveProjectSettings } from '../src/core/delivery/projectSettings.ts';
 import type { SendResult } from '../src/core/delivery/sendResult.ts';
 import { newId } from '../src/core/ids.ts';
 import type { CircuitVerdict } from './circuitBreaker.ts';
@@ -46,10 +46,11 @@ export interface Settled {
  */
 export function createAttempts(deps: AttemptDeps) {
   const now = deps.now ?? (() => new Date());
-  const { delivery: settings } = deps.config;
+  const defaults = defaultProjectSettings(deps.config.delivery);
+  const settingsOf = (delivery: DueDelivery) => resolveProjectSettings(delivery.project, defaults);
 
   async function send(delivery: DueDelivery): Promise<Sent> {
-    const request = buildRequest(delivery, settings, deps.openSecret, now(), deps.openHeaders);
+    const request = buildRequest(delivery, settingsOf(delivery), deps.openSecret, now(), deps.openHeaders);
     const result = await sendWebhook(request, deps.http);
     return { request, result, at: now() };
   }
@@ -61,10 +62,12 @@ export function createAttempts(deps: AttemptDeps) {
    */
   async function record(delivery: DueDelivery, sent: Sent, urgent: boolean): Promise<Settled | null> {
     const { request, result, at } = sent;
+    const settings = settingsOf(delivery);
     const outcome = decideOutcome({
       result,
       attemptInSchedule: delivery.attemptCount + 1 - delivery.scheduleOffset,
-      schedule: scheduleOf(delivery.webhook.retryPolicy, settings.retrySchedule),
+      policy: delivery.webhook.retryPolicy ?? settings.retryPolicy,
+      sinceEventMs: at.getTime() - delivery.event.timestamp.getTime(),
       now: at,
     });
     deps.onAttempt?.(outcome.status, result.durationMs, result.failure?.kind ?? null);
@@ -86,7 +89,12 @@ export function createAttempts(deps: AttemptDeps) {
       { now: urgent || outcome.status !== 'SUCCEEDED' },
     );
     if ('duplicate' in recorded) return null;
-    const circuit = await settle(deps.settleDeps, delivery, outcome, { attemptId, failureStreak: recorded.failureStreak, circuit: recorded.circuit });
+    const circuit = await settle(deps.settleDeps, delivery, outcome, {
+      attemptId,
+      failureStreak: recorded.failureStreak,
+      circuit: recorded.circuit,
+      disableAfterFailures: settings.disableAfterFailures,
+    });
     return { outcome, circuit, retryAtMs: outcome.status === 'RETRYING' ? at.getTime() + outcome.delayMs : undefined };
   }
 

@@ -29,7 +29,12 @@ const WAKEUP_CONCURRENCY = 4;
 export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver } = {}): DeliveryWorker {
   const { config, logger } = deps;
   const { leaseMs } = config.delivery;
-  const http = createGuardedAgent({ allowedNetworks: config.security.allowedNetworks, resolver: opts.resolver, connections: config.delivery.concurrency });
+  const http = createGuardedAgent({
+    allowedNetworks: config.security.allowedNetworks,
+    resolver: opts.resolver,
+    connections: config.delivery.concurrency,
+    localAddress: config.security.sourceAddress,
+  });
   const circuit = createCircuitBreaker({ ...deps, settings: config.delivery.circuit, leaseMs });
   const recorder = createRecorder({ ...deps, sql: deps.preparedSql });
   const attempts = createAttempts({
@@ -38,7 +43,7 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
     recorder,
     openSecret: createSecretCache(deps.secretBox),
     openHeaders: createSealedHeadersCache(deps.secretBox),
-    settleDeps: { ...deps, disableAfterFailures: config.delivery.disableAfterFailures, circuit },
+    settleDeps: { ...deps, circuit },
     onAttempt: deps.metrics.observeAttempt,
   });
   const leases = new HeldLeases(deps.preparedSql, leaseMs, logger);

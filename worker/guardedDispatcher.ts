@@ -23,6 +23,8 @@ export function createGuardedAgent(opts: {
   connectTimeoutMs?: number;
   /** Keep-alive connections per origin: as many as deliveries may be in flight. */
   connections?: number;
+  /** The local address to send from. */
+  localAddress?: string;
 }): Agent {
   const resolve = opts.resolver ?? systemResolver;
   const connect = buildConnector({ timeout: opts.connectTimeoutMs ?? 10_000 });
@@ -43,7 +45,15 @@ export function createGuardedAgent(opts: {
           callback(err as Error, null);
           return;
         }
-        connect({ ...options, hostname: address, servername: options.servername ?? (isIP(host) ? undefined : host) }, callback);
+        connect(
+          {
+            ...options,
+            hostname: address,
+            localAddress: opts.localAddress ?? options.localAddress,
+            servername: options.servername ?? (isIP(host) ? undefined : host),
+          },
+          callback,
+        );
       })();
     },
   });

@@ -50,6 +50,7 @@ const envFields = {
   HOOKPOST_TOKEN_SIGNING_KEY: z.string().refine(validWith(parseTokenSigningKeys), 'base64 keys of at least 32 bytes, comma-separated, newest first').optional(),
   HOOKPOST_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
   HOOKPOST_ALLOWED_NETWORKS: z.string().transform(parsedWith(parseAllowedNetworks)).default([]),
+  HOOKPOST_SOURCE_ADDRESS: z.union([z.ipv4(), z.ipv6()]).optional(),
   HOOKPOST_INTROSPECTION: z.enum(['true', 'false']).default('true'),
   HOOKPOST_FEDERATION: z.enum(['true', 'false']).default('false'),
   HOOKPOST_MAX_BODY_BYTES: z.coerce
@@ -127,6 +128,8 @@ export const ENV_DOCS: Record<string, Record<string, string>> = {
     HOOKPOST_ALLOW_HTTP: 'Whether webhook URLs may be plain `http:`. Unset: allowed, except with `NODE_ENV=production`.',
     HOOKPOST_ALLOWED_NETWORKS:
       'CIDR ranges, comma-separated, the worker may deliver to although they are loopback or private, e.g. `127.0.0.0/8,::1/128` for a receiver on your machine.',
+    HOOKPOST_SOURCE_ADDRESS:
+      "The local IP address a worker sends deliveries from, on a host with several (the one receivers allowlist). Unset: the system's choice. Receivers reachable only over the other IP family then fail to connect.",
   },
   API: {
     HOOKPOST_INTROSPECTION: '`false` refuses schema introspection (GraphiQL, and tools that read the schema from the running API, need it).',
@@ -192,6 +195,8 @@ const configSchema = envSchema.transform((e) => ({
     allowHttp: e.HOOKPOST_ALLOW_HTTP ? e.HOOKPOST_ALLOW_HTTP === 'true' : e.NODE_ENV !== 'production',
     /** Networks the worker may reach although they are private or loopback. */
     allowedNetworks: e.HOOKPOST_ALLOWED_NETWORKS,
+    /** The local address deliveries leave from; unset: the system's choice. */
+    sourceAddress: e.HOOKPOST_SOURCE_ADDRESS,
     introspection: e.HOOKPOST_INTROSPECTION === 'true',
     maxBodyBytes: e.HOOKPOST_MAX_BODY_BYTES,
   },

@@ -47,7 +47,12 @@ const PUBLISH_MANY =
   'mutation($d: JSON!) { publishEvents(input: { events: [{ type: "order.paid", data: {} }, { type: "order.paid", data: $d }] }) { deliveryCount } }';
 
 const cases: [string, string, string | (() => string), RegExp][] = [
-  ['a schema over 64 KiB', CREATE, json({ s: { type: 'object', description: 'x'.repeat(70 * 1024) } }), /^createEventType\(input\.schema\): may be at most 64 KiB as JSON/],
+  [
+    'a schema over 64 KiB',
+    CREATE,
+    json({ s: { type: 'object', description: 'x'.repeat(70 * 1024) } }),
+    /^createEventType\(input\.schema\): may be at most 64 KiB as JSON/,
+  ],
   ['a schema nested 5,000 levels deep', CREATE, `{"s":${nestedText(5000, 'not')}}`, /^createEventType\(input\.schema\): may nest at most 32 levels deep/],
   // 20,000 subschemas in 60 KiB: ajv would compile for many seconds (about a millisecond each).
   [
@@ -76,7 +81,12 @@ const cases: [string, string, string | (() => string), RegExp][] = [
   ['an example nested 5,000 levels deep', CREATE, `{"x":${nestedText(5000)}}`, /^createEventType\(input\.example\): may nest at most 64 levels deep/],
   ['event data nested 5,000 levels deep', PUBLISH, `{"d":${nestedText(5000)}}`, /^publishEvent\(input\.data\): may nest at most 64 levels deep/],
   ['event data nested 65 levels deep', PUBLISH, `{"d":${nestedText(65)}}`, /^publishEvent\(input\.data\): may nest at most 64 levels deep/],
-  ['bulk event data nested 5,000 levels deep', PUBLISH_MANY, `{"d":${nestedText(5000)}}`, /^publishEvents\(input\.events\.1\.data\): may nest at most 64 levels deep/],
+  [
+    'bulk event data nested 5,000 levels deep',
+    PUBLISH_MANY,
+    `{"d":${nestedText(5000)}}`,
+    /^publishEvents\(input\.events\.1\.data\): may nest at most 64 levels deep/,
+  ],
 ];
 
 describe('hostile schemas, examples and payloads', () => {

@@ -183,8 +183,14 @@ describe('circuit breaker', () => {
     let failing = true;
     receiver.respondWith((_req, res) => res.writeHead(failing ? 500 : 204).end());
     const { projectId, key } = await h.createProject('Breaker, two workers');
+    // Retries and the disable threshold are the project's (the workers' environment does not decide them).
+    await h.ok(`mutation($id: ID!) { updateProject(input: { id: $id, delivery: { disableAfterFailures: 100 } }) { project { id } } }`, { id: projectId });
     const MAX_CONCURRENCY = 2;
-    const created = await h.ok(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['cb.*'], maxConcurrency: MAX_CONCURRENCY } }, key);
+    const created = await h.ok(
+      CREATE_WEBHOOK,
+      { input: { url: receiver.url, events: ['cb.*'], maxConcurrency: MAX_CONCURRENCY, retryPolicy: { schedule: Array(12).fill(0.1) } } },
+      key,
+    );
     const webhookId = created.createWebhook.webhook.id as string;
     const changes = wsSubscription<Change>(h.wsClient(key), `subscription { webhookStatusChanged { id active circuit { state openedAt nextProbeAt } } }`);
     await proveLive(h, changes, 'webhookStatusChanged', { webhookId: MARKER_IDS.webhookId, projectId, active: true });
@@ -192,8 +198,6 @@ describe('circuit breaker', () => {
     const env = {
       HOOKPOST_CIRCUIT_FAILURES: String(FAILURES),
       HOOKPOST_CIRCUIT_COOLDOWN_SECONDS: '2',
-      HOOKPOST_RETRY_SCHEDULE: Array(12).fill('0.1').join(','),
-      HOOKPOST_DISABLE_AFTER_FAILURES: '100',
     };
     const workers = [1, 2].map(() => spawnWorker(workerEnv(h.config, env)));
     for (const w of workers) {

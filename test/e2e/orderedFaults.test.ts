@@ -28,7 +28,7 @@ describe('an ordered endpoint under faults', () => {
       if (nth === KILL_AT) {
         // The worker sending this request dies with it in flight; its lease runs out, and the other
         // worker takes the same delivery over.
-        killed = String(req.headers['user-agent']);
+        killed = req.remoteAddress;
         workers.get(killed)?.kill('SIGKILL');
         return 200;
       }
@@ -43,10 +43,10 @@ describe('an ordered endpoint under faults', () => {
     );
     expect(createWebhook.webhook.ordered).toBe(true);
 
-    // Each worker signs with its own User-Agent, so the receiver knows whom to kill.
+    // Each worker sends from its own loopback address, so the receiver knows whom to kill.
     const env = { HOOKPOST_LEASE_MS: '5000', HOOKPOST_POLL_INTERVAL_MS: '1000', HOOKPOST_WORKER_METRICS_PORT: '0' };
-    for (const name of ['worker-1', 'worker-2']) {
-      const child = spawnWorker(workerEnv(h.config, { ...env, HOOKPOST_USER_AGENT: name }));
+    for (const name of ['127.0.0.2', '127.0.0.3']) {
+      const child = spawnWorker(workerEnv(h.config, { ...env, HOOKPOST_SOURCE_ADDRESS: name }));
       workers.set(name, child);
       onTestFinished(async () => {
         child.kill('SIGKILL');
@@ -79,7 +79,7 @@ describe('an ordered endpoint under faults', () => {
     expect(await h.deps.db.delivery.count({ where: { projectId } })).toBe(EVENTS);
     // The surviving worker finished the line.
     const survivor = [...workers.keys()].find((name) => name !== killed);
-    expect(receiver.requests.slice(KILL_AT).every((r) => r.headers['user-agent'] === survivor)).toBe(true);
+    expect(receiver.requests.slice(KILL_AT).every((r) => r.remoteAddress === survivor)).toBe(true);
   }, 180_000);
 
   it('keeps its order when Redis loses every job (FLUSHALL) while the line is retrying', async () => {

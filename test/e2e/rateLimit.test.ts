@@ -63,7 +63,9 @@ describe('rate limits', () => {
       h.ok(CREATE_WEBHOOK, { input: { url, events: ['rate.*'], maxConcurrency: 20, ...extra } }, key);
     const limitedHook = (await create(limited.url, { rateLimitPerSecond: LIMIT })).createWebhook.webhook.id;
     await create(unlimited.url);
-    const workers = ['worker-1', 'worker-2'].map((name) => spawnWorker(workerEnv(h.config, { HOOKPOST_WORKER_CONCURRENCY: '20', HOOKPOST_USER_AGENT: name })));
+    const workers = ['127.0.0.2', '127.0.0.3'].map((address) =>
+      spawnWorker(workerEnv(h.config, { HOOKPOST_WORKER_CONCURRENCY: '20', HOOKPOST_SOURCE_ADDRESS: address })),
+    );
     for (const w of workers) {
       onTestFinished(async () => {
         w.kill('SIGKILL');
@@ -87,7 +89,7 @@ describe('rate limits', () => {
     expect(mostInAnySecond(arrivals.map((r) => r.receivedAt))).toBeLessThanOrEqual(LIMIT);
     expect(new Set(arrivals.map((r) => r.headers['webhook-id'])).size).toBe(EVENTS);
     // Both workers sent to it: the limit held across processes.
-    expect(new Set(arrivals.map((r) => r.headers['user-agent']))).toEqual(new Set(['worker-1', 'worker-2']));
+    expect(new Set(arrivals.map((r) => r.remoteAddress))).toEqual(new Set(['127.0.0.2', '127.0.0.3']));
 
     // Waiting burnt no attempt: every delivery succeeded at its first.
     const tally = async () =>

@@ -20,8 +20,10 @@ describe('scale-out', () => {
     for (let i = 0; i < ENDPOINTS; i++) {
       await h.ok(CREATE_WEBHOOK, { input: { url: `${receiver.url}/${i}`, events: ['scale.*'], maxConcurrency: 20 } }, key);
     }
-    // Each worker signs its requests with its own User-Agent, so the receiver can tell them apart.
-    const workers = ['worker-1', 'worker-2'].map((name) => spawnWorker(workerEnv(h.config, { HOOKPOST_WORKER_CONCURRENCY: '20', HOOKPOST_USER_AGENT: name })));
+    // Each worker sends from its own loopback address, so the receiver can tell them apart.
+    const workers = ['127.0.0.2', '127.0.0.3'].map((address) =>
+      spawnWorker(workerEnv(h.config, { HOOKPOST_WORKER_CONCURRENCY: '20', HOOKPOST_SOURCE_ADDRESS: address })),
+    );
     for (const w of workers) {
       onTestFinished(async () => {
         w.kill('SIGKILL');
@@ -49,6 +51,6 @@ describe('scale-out', () => {
     expect(await succeeded()).toEqual({ n: EVENTS * ENDPOINTS, attempts: EVENTS * ENDPOINTS });
     expect(await h.deps.db.deliveryAttempt.count()).toBe(EVENTS * ENDPOINTS);
     // Both processes took part.
-    expect(new Set(requests.map((r) => r.headers['user-agent']))).toEqual(new Set(['worker-1', 'worker-2']));
+    expect(new Set(requests.map((r) => r.remoteAddress))).toEqual(new Set(['127.0.0.2', '127.0.0.3']));
   }, 90_000);
 });

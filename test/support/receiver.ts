@@ -7,6 +7,8 @@ export interface ReceivedRequest {
   headers: IncomingHttpHeaders;
   body: string;
   receivedAt: number;
+  /** The sender's IP address (a worker started with HOOKPOST_SOURCE_ADDRESS tells itself apart by it). */
+  remoteAddress: string;
 }
 
 export type Responder = (req: ReceivedRequest, res: ServerResponse) => void;
@@ -37,6 +39,7 @@ export async function startReceiver(host = '127.0.0.1', path = '/hook'): Promise
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         receivedAt: Date.now(),
+        remoteAddress: req.socket.remoteAddress ?? '',
       };
       requests.push(received);
       for (const w of waiters.filter((w) => requests.length >= w.count)) w.resolve();

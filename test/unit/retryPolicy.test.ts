@@ -24,6 +24,9 @@ describe('schedule', () => {
     [{ maxAttempts: 5, initialDelaySeconds: 10, backoffMultiplier: 3 }, [10, 30, 90, 270]],
     [{ maxAttempts: 5, initialDelaySeconds: 10, backoffMultiplier: 3, maxDelaySeconds: 60 }, [10, 30, 60, 60]],
     [{ maxAttempts: 1, initialDelaySeconds: 10, backoffMultiplier: 2 }, []],
+    [{ initialDelaySeconds: 10, windowSeconds: 100 }, [10, 20, 40]],
+    [{ initialDelaySeconds: 10, maxDelaySeconds: 30, windowSeconds: 100 }, [10, 20, 30, 30]],
+    [{ maxAttempts: 3, initialDelaySeconds: 10, windowSeconds: 100 }, [10, 20]],
   ])('%j → %j', (policy, expected) => {
     expect(scheduleOf(retryPolicySchema.parse(policy), DEFAULT_SCHEDULE_SECONDS)).toEqual(expected);
   });
@@ -35,6 +38,9 @@ describe('schedule', () => {
     [{ maxAttempts: 3, initialDelaySeconds: 10, maxDelaySeconds: 5 }],
     [{ maxAttempts: 3, initialDelaySeconds: 10, backoffMultiplier: 0.5 }],
     [{ schedule: [1], maxAttempts: 3 }],
+    [{ initialDelaySeconds: 10 }],
+    [{ initialDelaySeconds: 10, windowSeconds: 0 }],
+    [{ initialDelaySeconds: 10, windowSeconds: 31 * 24 * 3600 }],
     [{}],
   ])('rejects %j', (policy) => {
     expect(retryPolicySchema.safeParse(policy).success).toBe(false);
@@ -72,7 +78,7 @@ describe('Retry-After', () => {
     [60_000, 120_000, 120_000],
     [60_000, 3_600_000, 300_000], // never beyond the longest step
   ])('scheduled %i, Retry-After %s → %i', (scheduled, retryAfter, expected) => {
-    expect(boundedRetryAfter(scheduled, retryAfter, [60, 300])).toBe(expected);
+    expect(boundedRetryAfter(scheduled, retryAfter, 300)).toBe(expected);
   });
 });
 
@@ -87,7 +93,7 @@ describe('outcome of an attempt', () => {
     ...extra,
   });
   const decide = (result: SendResult, attemptInSchedule = 1, schedule = [60, 300]) =>
-    decideOutcome({ result, attemptInSchedule, schedule, now: new Date(0), random: middle });
+    decideOutcome({ result, attemptInSchedule, policy: { schedule }, sinceEventMs: 0, now: new Date(0), random: middle });
 
   it.each([
     ['200', res(200), { status: 'SUCCEEDED' }],
@@ -107,5 +113,55 @@ describe('outcome of an attempt', () => {
     expect(decide(res(500), 2)).toEqual({ status: 'RETRYING', delayMs: 300_000 });
     expect(decide(res(500), 3)).toEqual({ status: 'FAILED', reason: 'HTTP 500' });
     expect(decide(res(null, { failure: { kind: 'network', message: 'ECONNREFUSED: x' } }), 1, [])).toEqual({ status: 'FAILED', reason: 'ECONNREFUSED: x' });
+  });
+});
+
+describe('a retry window', () => {
+  const res500: SendResult = { status: 500, headers: {}, body: '', durationMs: 1, failure: { kind: 'http', message: 'HTTP 500' } };
+  // PolicyCortex: "24-hour retry window", "exponential backoff": from 60 s, doubling, at most an hour apart.
+  const policy = retryPolicySchema.parse({ initialDelaySeconds: 60, backoffMultiplier: 2, maxDelaySeconds: 3600, windowSeconds: 86_400 });
+
+  it('retries with the backoff until the next try would begin past the window, then dead-letters', () => {
+    // A fake clock: each attempt fails the moment it is made, at the time the previous outcome named.
+    let clockMs = 0;
+    const attemptsAt: number[] = [];
+    for (let n = 1; ; n++) {
+      attemptsAt.push(clockMs);
+      const outcome = decideOutcome({ result: res500, attemptInSchedule: n, policy, sinceEventMs: clockMs, now: new Date(clockMs), random: middle });
+      if (outcome.status !== 'RETRYING') {
+        expect(outcome).toEqual({ status: 'FAILED', reason: 'HTTP 500' });
+        break;
+      }
+      clockMs += outcome.delayMs;
+    }
+    const gaps = attemptsAt.slice(1).map((t, i) => (t - attemptsAt[i]) / 1000);
+    expect(gaps.slice(0, 7)).toEqual([60, 120, 240, 480, 960, 1920, 3600]);
+    expect(gaps.slice(7).every((g) => g === 3600)).toBe(true);
+    // Every try begins within the window, and the last one less than a step before its end.
+    expect(Math.max(...attemptsAt)).toBeLessThanOrEqual(86_400_000);
+    expect(86_400_000 - Math.max(...attemptsAt)).toBeLessThan(3_600_000);
+    expect(attemptsAt).toHaveLength(scheduleOf(policy, []).length + 1);
+  });
+
+  it('keeps jitter and Retry-After inside the window', () => {
+    const late = 86_400_000 - 65_000;
+    const tooLong = { ...res500, status: 503, headers: { 'retry-after': '3000' } };
+    // 65 s of window left: a 60 s step with +20 % jitter, and a Retry-After of 50 minutes, end with it.
+    expect(decideOutcome({ result: res500, attemptInSchedule: 1, policy, sinceEventMs: late, now: new Date(late), random: () => 0.99999 })).toEqual({
+      status: 'RETRYING',
+      delayMs: 65_000,
+    });
+    expect(decideOutcome({ result: tooLong, attemptInSchedule: 1, policy, sinceEventMs: late, now: new Date(late), random: middle })).toEqual({
+      status: 'RETRYING',
+      delayMs: 65_000,
+    });
+  });
+
+  it('a manual retry after the window makes one more attempt', () => {
+    const after = 2 * 86_400_000;
+    expect(decideOutcome({ result: res500, attemptInSchedule: 1, policy, sinceEventMs: after, now: new Date(after), random: middle })).toEqual({
+      status: 'FAILED',
+      reason: 'HTTP 500',
+    });
   });
 });

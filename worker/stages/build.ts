@@ -1,4 +1,4 @@
-import type { Config } from '../../src/core/config.ts';
+import type { ProjectSettings } from '../../src/core/delivery/projectSettings.ts';
 import { redactHeaders } from '../../src/core/crypto/sensitiveHeaders.ts';
 import { buildSignedHeaders, serializeEnvelope } from '../../src/core/delivery/request.ts';
 import type { OutboundRequest } from '../httpSender.ts';
@@ -34,7 +34,7 @@ export function signingSecrets(webhook: DueDelivery['webhook'], openSecret: Secr
 /** The exact POST for this attempt: the event's body, signed with this attempt's timestamp. */
 export function buildRequest(
   delivery: DueDelivery,
-  settings: Config['delivery'],
+  settings: ProjectSettings,
   openSecret: SecretOpener,
   now: Date,
   openHeaders: HeadersOpener,

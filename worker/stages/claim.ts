@@ -1,5 +1,6 @@
 import { prepared, type Sql } from '../../src/core/db/sql.ts';
 import type { EventEnvelope } from '../../src/core/delivery/request.ts';
+import type { StoredProjectSettings } from '../../src/core/delivery/projectSettings.ts';
 import type { RetryPolicy } from '../../src/core/delivery/retryPolicy.ts';
 
 /** What the worker needs to attempt one delivery: the delivery's state, its event and its webhook. */
@@ -29,18 +30,21 @@ export interface DueDelivery {
     previousSecretKeyId: string | null;
     previousSecretExpiresAt: Date | null;
   };
+  /** Its project's delivery settings as they are now (each one not set: the deployment's). */
+  project: StoredProjectSettings;
   /** Claimed as the head of its ordered webhook's line: settling it lets the next one go. */
   line?: boolean;
   /** Another worker's lease on it had run out: that worker died or froze with it in hand. */
   takenOver?: boolean;
 }
 
-/** What a claim returns for each delivery (deliveries d, events e, webhooks w). */
+/** What a claim returns for each delivery (deliveries d, events e, webhooks w, projects p). */
 export const DUE_COLUMNS = `d.id, d.project_id, d.attempt_count, d.schedule_offset,
             e.id AS event_id, e.type, e.timestamp, e.data::text AS data_json,
             w.id AS webhook_id, w.url, w.headers, w.sensitive_headers, w.headers_ciphertext, w.headers_key_id, w.timeout_seconds, w.max_concurrency, w.rate_limit_per_second, w.retry_policy,
             w.secret_ciphertext, w.secret_key_id, w.previous_secret_ciphertext, w.previous_secret_key_id,
-            w.previous_secret_expires_at`;
+            w.previous_secret_expires_at,
+            p.header_prefix, p.signature_format, p.envelope, p.user_agent, p.retry_policy AS project_retry_policy, p.disable_after_failures`;
 
 /** How many more of an endpoint's deliveries a worker wants, given how many it holds already. */
 export interface ClaimRequest {
@@ -92,8 +96,8 @@ const CLAIM_DUE = prepared(
       LIMIT $3::int)
    UPDATE deliveries d
       SET lease_until = now()::timestamp + make_interval(secs => $4::float8 / 1000)
-     FROM picked, events e, webhooks w
-    WHERE d.id = picked.id AND e.id = d.event_id AND w.id = d.webhook_id
+     FROM picked, events e, webhooks w, projects p
+    WHERE d.id = picked.id AND e.id = d.event_id AND w.id = d.webhook_id AND p.id = d.project_id
    RETURNING ${DUE_COLUMNS}, picked.taken_over`,
 );
 
@@ -122,6 +126,14 @@ export function toDueDelivery(r: any): DueDelivery {
       previousSecretCiphertext: r.previous_secret_ciphertext,
       previousSecretKeyId: r.previous_secret_key_id,
       previousSecretExpiresAt: r.previous_secret_expires_at,
+    },
+    project: {
+      headerPrefix: r.header_prefix,
+      signatureFormat: r.signature_format,
+      envelope: r.envelope,
+      userAgent: r.user_agent,
+      retryPolicy: r.project_retry_policy,
+      disableAfterFailures: r.disable_after_failures,
     },
     takenOver: r.taken_over === true,
   };

@@ -34,8 +34,8 @@ export async function claimLineHeads(sql: Sql, webhookIds: string[], leaseMs: nu
        claimed AS (
          UPDATE deliveries d
             SET lease_until = now()::timestamp + make_interval(secs => $2::float8 / 1000)
-           FROM head, events e, webhooks w
-          WHERE d.id = head.id AND e.id = d.event_id AND w.id = d.webhook_id
+           FROM head, events e, webhooks w, projects p
+          WHERE d.id = head.id AND e.id = d.event_id AND w.id = d.webhook_id AND p.id = d.project_id
             AND (d.lease_until IS NULL OR d.lease_until < now()::timestamp)
             -- No early slack here (unlike claim.ts): the line is woken the moment its head settles,
             -- and a retry due in under a second must still wait for its time.

@@ -11,7 +11,6 @@ export interface SettleDeps {
   db: Db;
   broadcaster: Broadcaster;
   logger: Logger;
-  disableAfterFailures: number;
   /** Moves the endpoint's circuit after each attempt; without it there is no circuit breaker. */
   circuit?: Pick<CircuitBreaker, 'afterAttempt' | 'streakMayDisable'>;
 }
@@ -37,7 +36,7 @@ export async function settle(
   deps: SettleDeps,
   delivery: DueDelivery,
   outcome: Outcome,
-  recorded: { attemptId: string; failureStreak: number; circuit?: CircuitView | null },
+  recorded: { attemptId: string; failureStreak: number; circuit?: CircuitView | null; disableAfterFailures: number },
 ): Promise<CircuitVerdict> {
   const ids = { deliveryId: delivery.id, webhookId: delivery.webhook.id, projectId: delivery.projectId };
   deps.broadcaster.publish('deliveryAttemptCreated', { attemptId: recorded.attemptId, ...ids });
@@ -56,8 +55,9 @@ export async function settle(
   }
   if (outcome.status === 'SUCCEEDED') return verdict;
   const streakCounts =
-    circuit?.streakMayDisable({ deliveryId: delivery.id, failureStreak: recorded.failureStreak }, recorded.circuit ?? null, deps.disableAfterFailures) ?? true;
-  const reason = disableReasonFor(outcome, recorded.failureStreak, deps.disableAfterFailures, streakCounts);
+    circuit?.streakMayDisable({ deliveryId: delivery.id, failureStreak: recorded.failureStreak }, recorded.circuit ?? null, recorded.disableAfterFailures) ??
+    true;
+  const reason = disableReasonFor(outcome, recorded.failureStreak, recorded.disableAfterFailures, streakCounts);
   if (reason && (await disableWebhook(deps, delivery.webhook, reason))) {
     deps.logger.warn({ webhookId: delivery.webhook.id, reason }, 'webhook disabled');
   }

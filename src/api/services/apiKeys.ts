@@ -1,18 +1,12 @@
 import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
-import { requireAdmin, requireApiKey, targetProjectId } from '../auth/access.ts';
+import { requireApiKey, targetProjectId } from '../auth/access.ts';
 import { generateApiKey, type Viewer } from '../auth/apiKeys.ts';
 import { notFound } from '../errors.ts';
 import { parseInput } from './validation.ts';
 
 const named = z.object({ name: z.string().trim().min(1, 'must not be empty').max(200) });
-
-export async function createProject(deps: CoreDeps, viewer: Viewer | null, input: { name: string; strictEventTypes?: boolean | null }) {
-  requireAdmin(viewer);
-  const { name } = parseInput(named, input);
-  return deps.db.project.create({ data: { id: newId('Project'), name, strictEventTypes: input.strictEventTypes ?? false } });
-}
 
 /** A project key; its plaintext is returned here once and only its hash is stored. */
 export async function createApiKey(deps: CoreDeps, viewer: Viewer | null, input: { projectId?: string | null; name: string }) {

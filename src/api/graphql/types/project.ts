@@ -1,7 +1,8 @@
 import { requireAdmin, requireApiKey, targetProjectId } from '../../auth/access.ts';
-import { createApiKey, createProject, revokeApiKey } from '../../services/apiKeys.ts';
+import { createApiKey, revokeApiKey } from '../../services/apiKeys.ts';
 import { visibleProjectDataOrNotFound } from '../../services/access.ts';
-import { updateProject } from '../../services/projects.ts';
+import { createProject, updateProject } from '../../services/projects.ts';
+import { ProjectDeliveryInput, ProjectDeliveryRef } from './projectDelivery.ts';
 import { builder, maxPageSize } from '../builder.ts';
 
 export const ProjectRef = builder.prismaNode('Project', {
@@ -13,6 +14,13 @@ export const ProjectRef = builder.prismaNode('Project', {
       description: 'When on, publishing a type not in the event-type catalog is refused, and so is a webhook subscribing to one by exact name',
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    delivery: t.field({
+      type: ProjectDeliveryRef,
+      description:
+        "How this project's deliveries look and behave: its brand (header names, signature format, body envelope, user agent), its default retry policy and auto-disable threshold",
+      select: { headerPrefix: true, signatureFormat: true, envelope: true, userAgent: true, retryPolicy: true, disableAfterFailures: true },
+      resolve: (project) => project,
+    }),
   }),
 });
 
@@ -77,6 +85,10 @@ builder.relayMutationField(
     inputFields: (t) => ({
       name: t.string({ required: true }),
       strictEventTypes: t.boolean({ description: 'Default false' }),
+      delivery: t.field({
+        type: ProjectDeliveryInput,
+        description: "Left out (or a setting left out): the deployment's (the HOOKPOST_* environment variables)",
+      }),
     }),
   },
   { resolve: (_root, { input }, ctx) => createProject(ctx.deps, ctx.viewer, input) },
@@ -90,6 +102,10 @@ builder.relayMutationField(
       id: t.id({ required: true }),
       name: t.string(),
       strictEventTypes: t.boolean(),
+      delivery: t.field({
+        type: ProjectDeliveryInput,
+        description: 'Settings left out stay as they are; the next attempt of every delivery uses the new ones',
+      }),
     }),
   },
   {

@@ -1,10 +1,12 @@
 import { targetProjectId, tenantFilter } from '../../auth/access.ts';
-import { createWebhook, deleteWebhook, rotateWebhookSecret, updateWebhook } from '../../services/webhooks.ts';
+import { createWebhook, deleteWebhook, finishWebhookSecretRotation, rotateWebhookSecret, updateWebhook } from '../../services/webhooks.ts';
 import { visibleOrNotFound } from '../../services/access.ts';
 import { parseTenantId } from '../../services/tenants.ts';
 import { type RetryPolicy, scheduleOf } from '../../../core/delivery/retryPolicy.ts';
 import { redactHeaders } from '../../../core/crypto/sensitiveHeaders.ts';
 import { CIRCUIT_STATES, type CircuitState } from '../../../core/delivery/circuit.ts';
+import { RetryPolicyInput } from './retryPolicyInput.ts';
+import { settingsOf } from '../../services/projectSettings.ts';
 import { builder, maxPageSize } from '../builder.ts';
 import { DeliveryConnection, DeliveryStatusEnum } from './delivery.ts';
 
@@ -73,15 +75,20 @@ export const WebhookRef = builder.prismaNode('Webhook', {
         'Deliveries go one at a time, in the order their events were published; a failing one holds back the rest until it succeeds or is dead-lettered',
     }),
     secretHint: t.exposeString('secretHint', { description: 'The last 4 characters of the signing secret' }),
-    retryPolicy: t.expose('retryPolicy', { type: 'JSON', nullable: true, description: 'As configured; null: the default schedule' }),
+    retryPolicy: t.expose('retryPolicy', { type: 'JSON', nullable: true, description: "As configured; null: its project's (`Project.delivery.retryPolicy`)" }),
     filter: t.expose('filter', {
       type: 'JSON',
       nullable: true,
       description: 'Only events matching this query are delivered; null: every event of the subscribed types',
     }),
     retrySchedule: t.floatList({
-      description: 'Seconds waited after each failed attempt (before ±20 % jitter); attempts in all = length + 1',
-      resolve: (w, _args, ctx) => scheduleOf(w.retryPolicy as RetryPolicy | null, ctx.deps.config.delivery.retrySchedule),
+      description:
+        "Seconds waited after each failed attempt (before ±20 % jitter), under the webhook's own policy or its project's; attempts in all = length + 1",
+      select: {
+        retryPolicy: true,
+        project: { select: { headerPrefix: true, signatureFormat: true, envelope: true, userAgent: true, retryPolicy: true, disableAfterFailures: true } },
+      },
+      resolve: (w, _args, ctx) => scheduleOf((w.retryPolicy as RetryPolicy | null) ?? settingsOf(ctx.deps.config, w.project).retryPolicy, []),
     }),
     previousSecretExpiresAt: t.expose('previousSecretExpiresAt', {
       type: 'DateTime',
@@ -105,17 +112,6 @@ export const WebhookRef = builder.prismaNode('Webhook', {
       },
       DeliveryConnection,
     ),
-  }),
-});
-
-const RetryPolicyInput = builder.inputType('RetryPolicyInput', {
-  description: 'Either `schedule` alone, or `maxAttempts` + `initialDelaySeconds` (+ `backoffMultiplier`, `maxDelaySeconds`)',
-  fields: (t) => ({
-    schedule: t.floatList({ description: 'Seconds to wait after each failed attempt, e.g. [60, 300, 900]' }),
-    maxAttempts: t.int(),
-    initialDelaySeconds: t.float(),
-    backoffMultiplier: t.float({ description: 'Default 2' }),
-    maxDelaySeconds: t.float(),
   }),
 });
 
@@ -197,7 +193,7 @@ builder.relayMutationField(
       maxConcurrency: t.int(),
       rateLimitPerSecond: t.int({ description: 'null: no limit' }),
       ordered: t.boolean({ description: 'Applies to events published from then on; turning it off releases the waiting deliveries at once' }),
-      retryPolicy: t.field({ type: RetryPolicyInput, description: 'null: back to the default schedule' }),
+      retryPolicy: t.field({ type: RetryPolicyInput, description: "null: back to its project's policy" }),
       filter: t.field({ type: 'JSON', description: 'null: no filter, every event of the subscribed types' }),
     }),
   },
@@ -222,7 +218,10 @@ builder.relayMutationField(
     inputFields: (t) => ({
       id: t.id({ required: true }),
       secret: t.string({ description: 'Defaults to a new `whsec_` secret' }),
-      gracePeriodSeconds: t.int({ description: 'How long the old secret keeps signing too (default 86400; 0 ends it now)' }),
+      gracePeriodSeconds: t.int({
+        description:
+          'How long the old secret keeps signing too (default 86400; 0 ends it now): beside the new one in `webhook-signature`, alone in the branded header, until finishWebhookSecretRotation',
+      }),
     }),
   },
   { resolve: (_root, { input }, ctx) => rotateWebhookSecret(ctx.deps, ctx.viewer, input) },
@@ -232,4 +231,15 @@ builder.relayMutationField(
       secret: t.string({ description: 'The new signing secret. It is shown only here.', resolve: (r) => r.secret }),
     }),
   },
+);
+
+builder.relayMutationField(
+  'finishWebhookSecretRotation',
+  { inputFields: (t) => ({ id: t.id({ required: true }) }) },
+  {
+    description:
+      "Ends a rotation's grace period now, once the receiver has the new secret: from the next attempt on only the new secret signs, the branded header included",
+    resolve: (_root, { input }, ctx) => finishWebhookSecretRotation(ctx.deps, ctx.viewer, input),
+  },
+  { outputFields: (t) => ({ webhook: t.field({ type: WebhookRef, resolve: (w) => w }) }) },
 );
