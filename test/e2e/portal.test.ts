@@ -203,6 +203,8 @@ describe('the tenant portal', () => {
   it('sends a test event and rotates the signing secret, shown once', async () => {
     const before = acme.requests.length;
     await frame.getByRole('button', { name: 'Send test event' }).click();
+    await frame.waitForSelector('#test-dialog[open]');
+    await frame.click('#test-send');
     const [test] = (await acme.waitFor(before + 1)).slice(before);
     expect(JSON.parse(test.body)).toMatchObject({ type: 'webhook.test', data: { test: true } });
 

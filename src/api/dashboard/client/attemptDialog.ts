@@ -11,8 +11,19 @@ function block(title: string, body: string): HTMLElement {
 }
 
 /**
- * One attempt in full: what was sent (URL, headers), what came back (status, headers, body) or why
- * nothing did, and a retry for its delivery. A modal <dialog>: Escape closes it, focus returns.
+ * The event's data, which the request body carried inside the server's envelope. The log keeps the
+ * data rather than the bytes sent, so this says so instead of passing it off as the body.
+ */
+function eventData(a: AttemptDetail): HTMLElement {
+  const { data, dataPurgedAt } = a.delivery.event;
+  const section = block('Request body: the event data', dataPurgedAt ? `Removed by retention on ${time(dataPurgedAt)}.` : json(data));
+  section.append(h('p', { class: 'hint' }, 'Sent inside the envelope (id, type, timestamp…) this server is configured with.'));
+  return section;
+}
+
+/**
+ * One attempt in full: what was sent (URL, headers, the event's data), what came back (status,
+ * headers, body) or why nothing did, and a retry for its delivery. A modal <dialog>: Escape closes it, focus returns.
  */
 export function createAttemptDialog(api: Api, dialog: HTMLDialogElement, onRetried: () => void, notify: (msg: string) => void): AttemptDialog {
   const body = dialog.querySelector<HTMLElement>('#attempt-body')!;
@@ -66,10 +77,12 @@ export function createAttemptDialog(api: Api, dialog: HTMLDialogElement, onRetri
             a.error ? h('dt', {}, 'Error') : null,
             a.error ? h('dd', { class: 'error' }, a.error) : null,
           ),
+          // Above the blocks, so it is in sight without scrolling however long they are.
+          h('div', { class: 'actions' }, retryButton(a)),
           block('Request headers', json(a.requestHeaders)),
+          eventData(a),
           block(`Response headers`, json(a.responseHeaders)),
           block('Response body', a.responseBody ?? '—'),
-          h('div', { class: 'actions' }, retryButton(a)),
         );
       } catch (err) {
         replace(body, h('p', { class: 'error' }, `Could not load the attempt: ${(err as Error).message}`));

@@ -16,6 +16,8 @@ export interface Stats {
 export interface Webhook {
   id: string;
   name: string | null;
+  description: string | null;
+  tenantId: string | null;
   url: string;
   events: string[];
   active: boolean;
@@ -43,7 +45,11 @@ export interface AttemptDetail extends AttemptRow {
   requestHeaders: Record<string, string>;
   responseHeaders: Record<string, string | string[]> | null;
   responseBody: string | null;
-  delivery: AttemptRow['delivery'] & { attemptCount: number; nextAttemptAt: string | null };
+  delivery: AttemptRow['delivery'] & {
+    attemptCount: number;
+    nextAttemptAt: string | null;
+    event: AttemptRow['delivery']['event'] & { data: unknown; dataPurgedAt: string | null };
+  };
 }
 
 export interface DeadLetter {
@@ -61,7 +67,7 @@ export const VIEWER = /* GraphQL */ `query DashboardViewer { viewer { scope proj
 
 export const PORTAL_VIEWER = /* GraphQL */ `query PortalViewer { viewer { scope tenantId expiresAt project { id name } } }`;
 
-const WEBHOOK = `id name url events active disabledReason consecutiveFailures circuit { state nextProbeAt } secretHint previousSecretExpiresAt stats(window: $window) { ${STATS} }`;
+const WEBHOOK = `id name description tenantId url events active disabledReason consecutiveFailures circuit { state nextProbeAt } secretHint previousSecretExpiresAt stats(window: $window) { ${STATS} }`;
 
 export const OVERVIEW = /* GraphQL */ `query DashboardOverview($window: StatsWindow!) {
   viewer { project { id name stats(window: $window) { ${STATS} backlog } } }
@@ -83,7 +89,8 @@ export const WEBHOOK_STATUS = /* GraphQL */ `subscription DashboardWebhookStatus
 export const ATTEMPT = /* GraphQL */ `query DashboardAttempt($id: ID!) {
   node(id: $id) {
     ... on DeliveryAttempt {
-      ${ATTEMPT_ROW.replace('delivery { id status', 'delivery { id status attemptCount nextAttemptAt')}
+      id attemptNumber responseStatus succeeded durationMs error createdAt
+      delivery { id status attemptCount nextAttemptAt event { id type data dataPurgedAt } webhook { id url name } }
       url requestHeaders responseHeaders responseBody
     }
   }
@@ -101,5 +108,3 @@ export const RETRY = /* GraphQL */ `mutation DashboardRetryDelivery($id: ID!) { 
 export const RECOVER = /* GraphQL */ `mutation DashboardRecover($webhookId: ID!, $since: DateTime!, $until: DateTime) {
   recoverFailedDeliveries(input: { webhookId: $webhookId, since: $since, until: $until }) { count }
 }`;
-
-export const SEND_TEST = /* GraphQL */ `mutation DashboardSendTestEvent($webhookId: ID!) { sendTestEvent(input: { webhookId: $webhookId }) { delivery { id } } }`;

@@ -53,3 +53,14 @@ export function statusBadge(status: number | null | undefined, succeeded: boolea
 export function json(value: unknown): string {
   return value == null ? '—' : JSON.stringify(value, null, 2);
 }
+
+/**
+ * Focuses `el`, or the control that replaced it: the endpoint list is redrawn whenever an attempt
+ * lands, so the button a dialog was opened from may be gone by the time it closes.
+ */
+export function restoreFocus(el: HTMLElement | null): void {
+  if (!el) return;
+  const key = el.dataset.focus;
+  const target = el.isConnected || !key ? el : document.querySelector<HTMLElement>(`[data-focus="${CSS.escape(key)}"]`);
+  target?.focus();
+}

@@ -1,11 +1,13 @@
-// The dashboard page: a project key in, then the project's webhooks with their stats, a live feed
-// of attempts, and the dead letters, all through the GraphQL API that served the page. Opened with a
-// tenant token in its fragment (`/portal#token=…`), the same page is that tenant's portal.
+// The dashboard page: a project key in, then the project's endpoints to add, edit, test and remove,
+// with their stats, a live feed of attempts, and the dead letters, all through the GraphQL API that
+// served the page. Opened with a tenant token in its fragment (`/portal#token=…`), the same page is
+// that tenant's portal, where the tenant manages its own endpoints.
 import { type Api, ApiError, createApi } from './api.ts';
 import { createAttemptDialog } from './attemptDialog.ts';
 import { createDeadLetters } from './deadLetters.ts';
 import { PORTAL_VIEWER, type StatsWindow, VIEWER, WEBHOOK_STATUS } from './documents.ts';
 import { byId, replace } from './dom.ts';
+import { createEndpointList } from './endpointList.ts';
 import { startFeed } from './feed.ts';
 import { createOverview } from './overview.ts';
 import { takeTokenFromFragment } from './portal.ts';
@@ -99,7 +101,8 @@ async function open(key: string, portal: boolean): Promise<void> {
   });
 
   const secrets = createSecretDialog(api, byId<HTMLDialogElement>('secret-dialog'), () => soon(), notify);
-  const overview = createOverview(api, { stats: byId('overview'), hooks: byId('webhooks'), window: () => windowSelect.value as StatsWindow, secrets }, notify);
+  const endpoints = createEndpointList(api, { list: byId('webhooks'), add: byId<HTMLButtonElement>('add-endpoint') }, secrets, () => soon(), notify);
+  const overview = createOverview(api, { stats: byId('overview'), endpoints, window: () => windowSelect.value as StatsWindow });
   const refreshAll = async () => {
     try {
       const hooks = await overview.refresh();

@@ -1,13 +1,40 @@
 import type { Api } from './api.ts';
 import { ROTATE_SECRET, type Webhook } from './documents.ts';
-import { h, replace, time } from './dom.ts';
+import { h, replace, restoreFocus, time } from './dom.ts';
 
 export interface SecretDialog {
+  /** Asks, then rotates the secret and shows the new one. */
   open(webhook: Webhook, opener: HTMLElement): void;
+  /** Shows the secret a new endpoint got: the only time anyone sees it. */
+  showCreated(webhook: { name: string | null; url: string }, secret: string, opener: HTMLElement | null): void;
 }
 
 interface Rotated {
   rotateWebhookSecret: { secret: string; webhook: { id: string; secretHint: string; previousSecretExpiresAt: string | null } };
+}
+
+/**
+ * The secret with a Copy button. Clipboard access can be refused (a frame without
+ * `allow="clipboard-write"`, an insecure origin): then the text is selected for the reader to copy.
+ */
+function secretBlock(secret: string): HTMLElement[] {
+  const pre = h('pre', { class: 'secret', tabindex: 0, id: 'new-secret' }, secret);
+  const status = h('span', { class: 'muted', role: 'status' });
+  const copy = h('button', { type: 'button', id: 'copy-secret', class: 'primary' }, 'Copy');
+  copy.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(secret);
+      replace(status, 'Copied.');
+    } catch {
+      const range = document.createRange();
+      range.selectNodeContents(pre);
+      getSelection()?.removeAllRanges();
+      getSelection()?.addRange(range);
+      pre.focus();
+      replace(status, 'Selected: press Ctrl+C (⌘C on a Mac) to copy it.');
+    }
+  });
+  return [h('p', {}, 'Copy it into your receiver now: it is shown only this once.'), pre, h('div', { class: 'actions' }, copy, status)];
 }
 
 /**
@@ -23,7 +50,7 @@ export function createSecretDialog(api: Api, dialog: HTMLDialogElement, onRotate
   // The secret is on screen only while the dialog is open.
   dialog.addEventListener('close', () => {
     replace(body);
-    returnTo?.focus();
+    restoreFocus(returnTo);
   });
 
   const rotate = async (w: Webhook, button: HTMLButtonElement) => {
@@ -33,8 +60,7 @@ export function createSecretDialog(api: Api, dialog: HTMLDialogElement, onRotate
       replace(title, 'New signing secret');
       replace(
         body,
-        h('p', {}, 'Copy it into your receiver now: it is shown only this once.'),
-        h('pre', { class: 'secret', tabindex: 0, id: 'new-secret' }, r.secret),
+        ...secretBlock(r.secret),
         r.webhook.previousSecretExpiresAt
           ? h('p', { class: 'muted' }, `The previous secret also signs deliveries until ${time(r.webhook.previousSecretExpiresAt)}.`)
           : null,
@@ -44,6 +70,7 @@ export function createSecretDialog(api: Api, dialog: HTMLDialogElement, onRotate
     } catch (err) {
       replace(body, h('p', { class: 'error' }, `Rotation refused: ${(err as Error).message}`));
     }
+    (dialog.querySelector<HTMLElement>('#copy-secret') ?? dialog.querySelector<HTMLElement>('#secret-close'))?.focus();
   };
 
   return {
@@ -63,6 +90,13 @@ export function createSecretDialog(api: Api, dialog: HTMLDialogElement, onRotate
       );
       dialog.showModal();
       confirm.focus();
+    },
+    showCreated(w, secret, opener) {
+      returnTo = opener;
+      replace(title, `Signing secret of ${w.name ?? w.url}`);
+      replace(body, ...secretBlock(secret), h('p', { class: 'muted' }, "Your receiver checks each delivery's signature with it."));
+      dialog.showModal();
+      dialog.querySelector<HTMLElement>('#copy-secret')?.focus();
     },
   };
 }
