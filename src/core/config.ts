@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { redisNodes } from './redis.ts';
+import { REDIS_MODES, type RedisSettings, redisNodes, redisPlan, resolveRedisMode } from './redisOptions.ts';
 import { parseAllowedNetworks } from './delivery/addressPolicy.ts';
 import { DEFAULT_ENVELOPE, parseEnvelope } from './delivery/request.ts';
 import { DEFAULT_SCHEDULE_SECONDS, parseScheduleEnv } from './delivery/retryPolicy.ts';
@@ -15,9 +16,13 @@ const envFields = {
     .string()
     .refine(
       (v) => redisNodes(v).length > 0 && redisNodes(v).every((node) => URL.canParse(node) && node.startsWith('redis')),
-      'a redis:// URL, or several comma-separated for a Redis Cluster',
+      'a redis:// or rediss:// URL, or several comma-separated (cluster nodes, or sentinels)',
     )
     .default('redis://127.0.0.1:6379'),
+  HOOKPOST_REDIS_MODE: z.enum(REDIS_MODES).optional(),
+  HOOKPOST_REDIS_TLS_CA_FILE: z.string().optional(),
+  HOOKPOST_REDIS_SENTINEL_MASTER: z.string().min(1).optional(),
+  HOOKPOST_REDIS_MASTER_PASSWORD: z.string().optional(),
   HOOKPOST_REDIS_PREFIX: z.string().min(1).default('hookpost'),
   HOOKPOST_ADMIN_KEY: z.string().min(16).optional(),
   HOOKPOST_USER_AGENT: z.string().min(1).default('Hookpost-Webhooks/1.0'),
@@ -82,9 +87,15 @@ export const ENV_DOCS: Record<string, Record<string, string>> = {
   },
   Storage: {
     DATABASE_URL: 'The PostgreSQL database. The API (and `npm run db:migrate`) creates it when it is missing and applies pending migrations.',
-    REDIS_URL: 'Redis, for waking workers, pub/sub and rate limits: a `redis://` URL, or several comma-separated for a Redis Cluster.',
+    REDIS_URL:
+      'Redis, for waking workers, pub/sub and rate limits: `redis://[[user]:password@]host[:port][/db]` (`rediss://` for TLS). Cluster mode: one node (the others are discovered) or several, comma-separated; sentinel mode: the sentinels, comma-separated, the password being theirs.',
+    HOOKPOST_REDIS_MODE:
+      '`single`, `cluster` (a Redis Cluster) or `sentinel` (the master a Sentinel group names, followed through failovers). Unset: `cluster` when `REDIS_URL` lists several URLs, else `single`.',
+    HOOKPOST_REDIS_TLS_CA_FILE: "A PEM file of the CA that signed the Redis servers' certificates, trusted besides the system's CAs. Needs `rediss://` URLs.",
+    HOOKPOST_REDIS_SENTINEL_MASTER: 'The master group name the sentinels watch (`sentinel monitor <name> …`). Required in sentinel mode.',
+    HOOKPOST_REDIS_MASTER_PASSWORD: "The password of the master and its replicas in sentinel mode (`REDIS_URL`'s password is the sentinels' own).",
     HOOKPOST_REDIS_PREFIX:
-      'Prefix of every Redis key and pub/sub channel, so that deployments can share a Redis. With a Redis Cluster it is wrapped in `{…}` (one hash slot) unless it holds a hash tag.',
+      'Prefix of every Redis key and pub/sub channel, so that deployments can share a Redis. In cluster mode it is wrapped in `{…}` (one hash slot) unless it holds a hash tag.',
   },
   'Keys and secrets': {
     HOOKPOST_ADMIN_KEY:
@@ -169,14 +180,19 @@ export const envSchema = z.object(described(envFields));
 export type Env = Record<string, string | undefined>;
 
 /** The environment read into the shape the code uses; its output type is `Config`. */
-const configSchema = envSchema.transform((e) => ({
+const configSchema = envSchema.transform((e, ctx) => ({
   env: e.NODE_ENV,
   host: e.HOST,
   port: e.PORT,
   databaseUrl: e.DATABASE_URL,
   redisUrl: e.REDIS_URL,
+  /** How to reach Redis: mode, URLs, TLS CA, Sentinel's master (see redisOptions.ts). */
+  redis: redisSettings(e, ctx),
   // A cluster keeps each BullMQ queue in one hash slot only if the prefix carries a hash tag.
-  redisPrefix: redisNodes(e.REDIS_URL).length > 1 && !/\{.+\}/.test(e.HOOKPOST_REDIS_PREFIX) ? `{${e.HOOKPOST_REDIS_PREFIX}}` : e.HOOKPOST_REDIS_PREFIX,
+  redisPrefix:
+    resolveRedisMode(e.REDIS_URL, e.HOOKPOST_REDIS_MODE) === 'cluster' && !/\{.+\}/.test(e.HOOKPOST_REDIS_PREFIX)
+      ? `{${e.HOOKPOST_REDIS_PREFIX}}`
+      : e.HOOKPOST_REDIS_PREFIX,
   adminKey: e.HOOKPOST_ADMIN_KEY,
   logLevel: e.LOG_LEVEL,
   /**
@@ -242,6 +258,34 @@ const configSchema = envSchema.transform((e) => ({
 }));
 
 export type Config = z.output<typeof configSchema>;
+
+/**
+ * The Redis settings, with the CA file read here (the one module touching the environment), and
+ * checked by planning a connection once, so a setting that cannot work stops the start.
+ */
+function redisSettings(e: z.output<typeof envSchema>, ctx: z.RefinementCtx): RedisSettings {
+  const settings: RedisSettings = {
+    url: e.REDIS_URL,
+    mode: resolveRedisMode(e.REDIS_URL, e.HOOKPOST_REDIS_MODE),
+    sentinelMaster: e.HOOKPOST_REDIS_SENTINEL_MASTER,
+    masterPassword: e.HOOKPOST_REDIS_MASTER_PASSWORD,
+  };
+  if (e.HOOKPOST_REDIS_TLS_CA_FILE) {
+    try {
+      settings.tlsCa = readFileSync(e.HOOKPOST_REDIS_TLS_CA_FILE, 'utf8');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['HOOKPOST_REDIS_TLS_CA_FILE'], message: `cannot read it: ${(err as Error).message}` });
+      return settings;
+    }
+  }
+  try {
+    redisPlan(settings);
+  } catch (err) {
+    const [name, ...rest] = (err as Error).message.split(': ');
+    ctx.addIssue({ code: 'custom', path: [name], message: rest.join(': ') });
+  }
+  return settings;
+}
 
 /**
  * Turns a domain parser's plain error into a zod issue, so the message names the variable.

@@ -13,6 +13,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { createWakeupQueue, type WakeupQueue } from './queue/wakeups.ts';
 import { readBacklog } from './db/backlog.ts';
 import { createRedis } from './redis.ts';
+import { type MemoryPolicyCheck, watchMemoryPolicy } from './redisMemoryPolicy.ts';
 
 /** Everything the API and the worker need from the outside world, built once per process. */
 export interface CoreDeps {
@@ -23,6 +24,8 @@ export interface CoreDeps {
   /** The hot paths' prepared statements (publish, claim, record), on generic plans: nothing else. */
   preparedSql: Sql;
   redis: RedisClient;
+  /** Redis's maxmemory-policy as last checked (at each connection; see redisMemoryPolicy.ts). */
+  redisMemoryPolicy(): MemoryPolicyCheck;
   secretBox: SecretBox;
   /** Keys signing tenant tokens, newest first (see crypto/tokenKeys.ts). */
   tokenSigningKeys: Buffer[];
@@ -41,12 +44,13 @@ export async function createCoreDeps(config: Config, logger: Logger = createLogg
   const db = createDb(config.databaseUrl);
   const sql = createSqlPool(config.databaseUrl);
   const preparedSql = createPreparedPool(config.databaseUrl);
-  const redis = createRedis(config.redisUrl, logger);
+  const redis = createRedis(config.redis, logger);
+  const memoryPolicy = watchMemoryPolicy(redis, logger);
   // A worker process never subscribes: its subscriber connection is opened only on first use.
-  const subscriber = createRedis(config.redisUrl, logger, { lazyConnect: true });
+  const subscriber = createRedis(config.redis, logger, { lazyConnect: true });
   // The broadcaster publishes every topic of a turn at once: auto-pipelined, that is one write and
   // one read for Redis, not one per topic (a worker's record flush publishes two).
-  const publisher = createRedis(config.redisUrl, logger, { autoPipelining: true });
+  const publisher = createRedis(config.redis, logger, { autoPipelining: true });
   const encryptionKeys = await resolveEncryptionKeys(config);
   const secretBox = createSecretBox(encryptionKeys);
   const tokenSigningKeys = config.tokenSigningKey ? parseTokenSigningKeys(config.tokenSigningKey) : deriveTokenSigningKeys(encryptionKeys);
@@ -57,6 +61,7 @@ export async function createCoreDeps(config: Config, logger: Logger = createLogg
     sql,
     preparedSql,
     redis,
+    redisMemoryPolicy: memoryPolicy.current,
     secretBox,
     tokenSigningKeys,
     queue,
@@ -64,6 +69,7 @@ export async function createCoreDeps(config: Config, logger: Logger = createLogg
     logger,
     metrics: createMetrics({ registry: new Registry(), backlog: () => readBacklog(sql) }),
     async close() {
+      memoryPolicy.stop();
       await queue.close();
       await Promise.allSettled([redis.quit(), subscriber.quit(), publisher.quit()]);
       await Promise.allSettled([db.$disconnect(), sql.end(), preparedSql.end()]);

@@ -1,35 +1,31 @@
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { type ConnectionChoices, type RedisSettings, redisPlan, resolveRedisMode } from './redisOptions.ts';
 
-/** One Redis, or a Redis Cluster when REDIS_URL lists several nodes. */
+/** One Redis (direct, or the master Sentinel names), or a Redis Cluster client. */
 export type RedisClient = Redis | Cluster;
 
-/** The nodes of REDIS_URL: one URL, or several comma-separated for a Redis Cluster. */
-export function redisNodes(url: string): string[] {
-  return url
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean);
+// Some callers hold only `config.redisUrl` (a worker's BullMQ connection): they get the settings
+// createRedis was last given for that URL, so every connection of a process shares one mode.
+const settingsByUrl = new Map<string, RedisSettings>();
+
+function settingsFor(target: string | RedisSettings): RedisSettings {
+  if (typeof target !== 'string') {
+    settingsByUrl.set(target.url, target);
+    return target;
+  }
+  return settingsByUrl.get(target) ?? { url: target, mode: resolveRedisMode(target) };
 }
 
 /**
- * A connection that survives restarts: BullMQ's blocking commands wait instead of failing. With
- * several nodes it is a Cluster client (BullMQ then needs a hash-tagged prefix, which config gives it).
+ * A connection that survives restarts and failovers: BullMQ's blocking commands wait instead of
+ * failing. `target` is `config.redis`; a bare URL means the settings last given for it, else the
+ * URL alone (several nodes: a Cluster). In cluster mode BullMQ needs a hash-tagged prefix, which
+ * config gives it.
  */
-export function createRedis(url: string, logger: Logger, opts: { lazyConnect?: boolean; autoPipelining?: boolean } = {}): RedisClient {
-  const nodes = redisNodes(url);
-  const enableAutoPipelining = opts.autoPipelining ?? false;
-  const options = { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: opts.lazyConnect, enableAutoPipelining };
-  const redis =
-    nodes.length > 1
-      ? new Cluster(
-          nodes.map((node) => {
-            const u = new URL(node);
-            return { host: u.hostname, port: Number(u.port || 6379) };
-          }),
-          { redisOptions: options, lazyConnect: opts.lazyConnect, enableReadyCheck: true, enableAutoPipelining },
-        )
-      : new Redis(nodes[0], options);
+export function createRedis(target: string | RedisSettings, logger: Logger, opts: ConnectionChoices = {}): RedisClient {
+  const plan = redisPlan(settingsFor(target), opts);
+  const redis = plan.mode === 'cluster' ? new Cluster(plan.nodes, plan.options) : new Redis(plan.options);
   // ioredis reconnects by itself; without a listener every failed try would be an "unhandled" error.
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error; reconnecting'));
   return redis;
