@@ -46,7 +46,7 @@ describe('hookpost', () => {
     for (const line of [
       'hookpost projects list|create',
       'hookpost keys list|create|revoke',
-      'hookpost webhooks list|get|create|update|delete|rotate-secret|test',
+      'hookpost webhooks list|get|create|update|delete|rotate-secret|finish-rotation|test',
       'hookpost events publish|list|get',
       'hookpost deliveries list|get|retry|recover',
       'hookpost tail',
@@ -73,7 +73,7 @@ describe('hookpost', () => {
     env = { HOOKPOST_URL: h.url, HOOKPOST_API_KEY: created.key };
   });
 
-  it('webhooks: create (secret shown once), get, update, list, rotate-secret', async () => {
+  it('webhooks: create (secret shown once), get, update, list, rotate-secret, finish-rotation', async () => {
     const created = await cliJson(
       ['webhooks', 'create', '--url', receiver.url, '--events', 'order.*,invoice.paid', '--name', 'orders', '--header', 'X-Tenant: acme'],
       env,
@@ -96,7 +96,12 @@ describe('hookpost', () => {
     expect(get.stdout).toMatch(new RegExp(`url\\s+${receiver.url}`));
     expect(get.stdout).toMatch(/name\s+orders v2/);
     expect(get.stdout).toMatch(/ordered\s+yes: one at a time/);
-    expect(get.stdout).toContain(`secret       …${rotated.secret.slice(-4)} (previous one signs too until`);
+    expect(get.stdout).toContain(
+      `secret       …${rotated.secret.slice(-4)} (rotating: the previous one signs too, alone in the branded header, until finish-rotation or`,
+    );
+    expect(get.stdout).toMatch(/circuit\s+closed/);
+    const finished = await cliJson(['webhooks', 'finish-rotation', webhookId], env);
+    expect(finished).toMatchObject({ id: webhookId, previousSecretExpiresAt: null, secretHint: rotated.secret.slice(-4) });
     expect(list.nodes.map((w: { id: string }) => w.id)).toEqual([webhookId]);
     expect(list.pageInfo.hasNextPage).toBe(false);
   });

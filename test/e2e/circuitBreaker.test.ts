@@ -140,14 +140,21 @@ describe('circuit breaker', () => {
     await h.ok(PUBLISH_MANY, { e: [{ type: 'w.a', data: {} }] }, key);
     await witness.waitFor(1);
     expect(receiver.requests).toHaveLength(2);
+    // The held delivery says why it is not sent at its nextAttemptAt, and until when.
+    const HELD = `query($id: ID!) { delivery(id: $id) { status nextAttemptAt heldBy heldUntil } }`;
+    const held = (await h.ok(HELD, { id: deliveryId }, key)).delivery;
+    expect(held).toMatchObject({ heldBy: 'CIRCUIT_OPEN', heldUntil: webhook.circuit.nextProbeAt });
+    expect(held.status).not.toBe('FAILED');
 
     await h.ok(`mutation($id: ID!) { updateWebhook(input: { id: $id, active: false }) { webhook { id } } }`, { id }, key);
+    expect((await h.ok(HELD, { id: deliveryId }, key)).delivery).toMatchObject({ heldBy: 'WEBHOOK_DISABLED', heldUntil: null });
     const { updateWebhook } = await h.ok(
       `mutation($id: ID!) { updateWebhook(input: { id: $id, active: true }) { webhook { circuit { state openedAt nextProbeAt } } } }`,
       { id },
       key,
     );
     expect(updateWebhook.webhook.circuit).toEqual({ state: 'CLOSED', openedAt: null, nextProbeAt: null });
+    expect((await h.ok(HELD, { id: deliveryId }, key)).delivery).toMatchObject({ heldBy: null, heldUntil: null });
   }, 30_000);
 
   it('auto-disable stays the last resort: only a failed probe at the threshold disables the webhook', async () => {

@@ -4,17 +4,26 @@ import { pc, record, status, table } from '../output.ts';
 import type { RegisterCommands } from '../session.ts';
 
 const STATUSES = ['PENDING', 'RETRYING', 'SUCCEEDED', 'FAILED'];
-const DELIVERY_FIELDS = 'id status attemptCount nextAttemptAt createdAt updatedAt webhook { id url } event { id type }';
+const DELIVERY_FIELDS = 'id status attemptCount nextAttemptAt heldBy heldUntil createdAt updatedAt webhook { id url } event { id type }';
 
 interface Delivery {
   id: string;
   status: string;
   attemptCount: number;
   nextAttemptAt: string | null;
+  heldBy: 'WEBHOOK_DISABLED' | 'CIRCUIT_OPEN' | null;
+  heldUntil: string | null;
   createdAt: string;
   updatedAt: string;
   webhook: { id: string; url: string };
   event: { id: string; type: string };
+}
+
+/** When it goes next, in words: a held delivery says what holds it instead of a time already past. */
+function nextAttempt(d: Delivery): string | null {
+  if (d.heldBy === 'WEBHOOK_DISABLED') return 'held: webhook disabled';
+  if (d.heldBy === 'CIRCUIT_OPEN') return d.heldUntil ? `held: circuit open, probe at ${d.heldUntil}` : 'held: circuit probing';
+  return d.nextAttemptAt;
 }
 
 export interface Attempt {
@@ -61,7 +70,7 @@ export const registerDeliveries: RegisterCommands = (program, act) => {
         () =>
           table(
             ['ID', 'STATUS', 'ATTEMPTS', 'EVENT', 'TYPE', 'WEBHOOK', 'NEXT ATTEMPT'],
-            page.nodes.map((d) => [d.id, status(d.status), d.attemptCount, d.event.id, d.event.type, d.webhook.id, d.nextAttemptAt]),
+            page.nodes.map((d) => [d.id, status(d.status), d.attemptCount, d.event.id, d.event.type, d.webhook.id, nextAttempt(d)]),
           ) + moreHint(page),
       );
     }),
@@ -88,7 +97,7 @@ export const registerDeliveries: RegisterCommands = (program, act) => {
               ['event', `${delivery.event.id} (${delivery.event.type})`],
               ['webhook', `${delivery.webhook.id} ${delivery.webhook.url}`],
               ['attempts', delivery.attemptCount],
-              ['next attempt', delivery.nextAttemptAt],
+              ['next attempt', nextAttempt(delivery)],
               ['created', delivery.createdAt],
             ]),
             '',

@@ -5,7 +5,8 @@ import { active, record, shownOnce, status, table } from '../output.ts';
 import type { RegisterCommands } from '../session.ts';
 
 export const WEBHOOK_FIELDS = `id name description url events active ordered headers sensitiveHeaders timeoutSeconds secretHint retryPolicy retrySchedule
-  filter previousSecretExpiresAt consecutiveFailures disabledReason disabledAt createdAt updatedAt tenantId project { id }`;
+  filter previousSecretExpiresAt consecutiveFailures disabledReason disabledAt createdAt updatedAt tenantId project { id }
+  circuit { state openedAt nextProbeAt }`;
 
 interface Webhook {
   id: string;
@@ -30,6 +31,14 @@ interface Webhook {
   updatedAt: string;
   tenantId: string | null;
   project: { id: string };
+  circuit: { state: string; openedAt: string | null; nextProbeAt: string | null };
+}
+
+/** The circuit in words: what a held endpoint waits for. */
+function circuitLine(c: Webhook['circuit']): string {
+  if (c.state === 'CLOSED') return 'closed';
+  if (c.state === 'HALF_OPEN') return `half-open since ${c.openedAt}: one probe is under way, the rest held`;
+  return `open since ${c.openedAt}: deliveries held, next probe at ${c.nextProbeAt}`;
 }
 
 export function webhookRecord(w: Webhook): string {
@@ -47,8 +56,15 @@ export function webhookRecord(w: Webhook): string {
     ['sensitive', w.sensitiveHeaders?.length ? w.sensitiveHeaders.join(', ') : null],
     ['timeout', `${w.timeoutSeconds} s`],
     ['retries', `after ${w.retrySchedule.join(', ')} s${w.retryPolicy ? '' : ' (default)'}`],
-    ['secret', `…${w.secretHint}` + (w.previousSecretExpiresAt ? ` (previous one signs too until ${w.previousSecretExpiresAt})` : '')],
+    [
+      'secret',
+      `…${w.secretHint}` +
+        (w.previousSecretExpiresAt
+          ? ` (rotating: the previous one signs too, alone in the branded header, until finish-rotation or ${w.previousSecretExpiresAt})`
+          : ''),
+    ],
     ['failures', w.consecutiveFailures],
+    ['circuit', w.circuit ? circuitLine(w.circuit) : null],
     ['project', w.project.id],
     ['tenant', w.tenantId ?? 'none (project-wide)'],
     ['created', w.createdAt],
@@ -67,7 +83,7 @@ function endpointOptions(cmd: Command): Command {
       header,
     )
     .option('--sensitive-headers <names>', 'more header names, comma-separated, whose values are encrypted and shown only as a hint', list)
-    .addOption(new Option('--timeout <seconds>', 'how long an attempt may take').argParser(integer(1, 300)))
+    .addOption(new Option('--timeout <seconds>', 'how long an attempt may take').argParser(integer(1, 60)))
     .option('--retry-schedule <seconds,…>', 'seconds to wait after each failed attempt, e.g. 60,300,900', numberList)
     .option('--ordered', 'deliver one at a time, in publish order')
     .option('--no-ordered', 'deliver as many at a time as maxConcurrency allows (the default)')
@@ -196,7 +212,7 @@ export const registerWebhooks: RegisterCommands = (program, act) => {
 
   webhooks
     .command('rotate-secret')
-    .description('give a webhook a new signing secret (printed once); the old one keeps signing for a grace period')
+    .description('give a webhook a new signing secret (printed once); the old one keeps signing until finish-rotation or the grace period ends')
     .argument('<id>', 'the webhook id (whk_…)')
     .option('--secret <whsec_…>', 'the new secret (default: a new one)')
     .addOption(new Option('--grace-period <seconds>', 'how long the old secret signs too (default 86400; 0 ends it now)').argParser(integer(0)))
@@ -207,6 +223,20 @@ export const registerWebhooks: RegisterCommands = (program, act) => {
           { input: { id, secret: opts.secret, gracePeriodSeconds: opts.gracePeriod } },
         );
         out.result(rotateWebhookSecret, () => webhookRecord(rotateWebhookSecret.webhook) + '\n' + shownOnce('New signing secret', rotateWebhookSecret.secret));
+      }),
+    );
+
+  webhooks
+    .command('finish-rotation')
+    .description('end a rotation now, once the receiver has the new secret: only the new one signs from the next attempt on')
+    .argument('<id>', 'the webhook id (whk_…)')
+    .action(
+      act(async ({ gql, out }, id: string) => {
+        const { finishWebhookSecretRotation } = await gql.request(
+          `mutation($input: FinishWebhookSecretRotationInput!) { finishWebhookSecretRotation(input: $input) { webhook { ${WEBHOOK_FIELDS} } } }`,
+          { input: { id } },
+        );
+        out.result(finishWebhookSecretRotation.webhook, () => webhookRecord(finishWebhookSecretRotation.webhook));
       }),
     );
 

@@ -11,6 +11,25 @@ export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
   } as const,
 });
 
+const DeliveryHoldEnum = builder.enumType('DeliveryHold', {
+  description: 'Why an open delivery is not being attempted at `nextAttemptAt`',
+  values: {
+    WEBHOOK_DISABLED: { description: 'Its webhook is disabled (see `disabledReason`); enabling it sends what is held' },
+    CIRCUIT_OPEN: { description: "Its webhook's circuit is open or half-open; it goes once a probe succeeds (see `heldUntil`)" },
+  } as const,
+});
+
+type HoldingWebhook = { active: boolean; circuitState: string; circuitNextProbeAt: Date | null };
+
+/** What holds an open delivery back, if anything (a settled one is held by nothing). */
+function holdOf(d: { status: string; webhook: HoldingWebhook }): 'WEBHOOK_DISABLED' | 'CIRCUIT_OPEN' | null {
+  if (d.status === 'SUCCEEDED' || d.status === 'FAILED') return null;
+  if (!d.webhook.active) return 'WEBHOOK_DISABLED';
+  return d.webhook.circuitState === 'CLOSED' ? null : 'CIRCUIT_OPEN';
+}
+
+const HOLDING_WEBHOOK = { webhook: { select: { active: true, circuitState: true, circuitNextProbeAt: true } } } as const;
+
 export const DeliveryRef = builder.prismaNode('Delivery', {
   id: { field: 'id' },
   nullable: true,
@@ -20,7 +39,24 @@ export const DeliveryRef = builder.prismaNode('Delivery', {
     tenantId: t.exposeString('tenantId', { nullable: true, description: 'The tenant of the webhook it goes to; null: a project-wide webhook' }),
     status: t.expose('status', { type: DeliveryStatusEnum }),
     attemptCount: t.exposeInt('attemptCount'),
-    nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true }),
+    nextAttemptAt: t.expose('nextAttemptAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it is due; while `heldBy` is set it waits longer than that',
+    }),
+    heldBy: t.field({
+      type: DeliveryHoldEnum,
+      nullable: true,
+      select: { status: true, ...HOLDING_WEBHOOK },
+      resolve: (d) => holdOf(d),
+    }),
+    heldUntil: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: "Held by an open circuit: the circuit's `nextProbeAt`, when one held delivery may go as its probe",
+      select: { status: true, ...HOLDING_WEBHOOK },
+      resolve: (d) => (holdOf(d) === 'CIRCUIT_OPEN' ? d.webhook.circuitNextProbeAt : null),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     attempts: t.relatedConnection(
