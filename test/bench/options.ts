@@ -1,16 +1,18 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const PHASE_NAMES = ['raw', 'floor', 'throughput', 'latency', 'fanout', 'isolation', 'streams', 'memory', 'scaleout', 'size'] as const;
+export const PHASE_NAMES = ['raw', 'floor', 'throughput', 'latency', 'fanout', 'isolation', 'streams', 'scaleout', 'memory', 'size'] as const;
 export type PhaseName = (typeof PHASE_NAMES)[number];
 
 /** Sizes and durations of every phase: the in a full run, short ones with --quick. */
 export function settingsFor(quick: boolean) {
   const s = (full: number, short: number) => (quick ? short : full);
   return {
-    raw: { durationMs: s(10_000, 3000) },
+    /** Events each stack is warmed up with before it is used (support/stack.ts). */
+    stack: { warmUpEvents: s(2000, 100) },
+    raw: { durationMs: s(10_000, 1500) },
     /** Deliveries measured, after a warm-up of a fifth as many (support/durableFloor.ts). */
-    floor: { deliveries: s(20_000, 3000) },
+    floor: { deliveries: s(20_000, 2000) },
     throughput: {
       bulkEvents: s(20_000, 3000),
       batchSize: 500,
@@ -24,14 +26,16 @@ export function settingsFor(quick: boolean) {
      * coldStartMs: offered first, on a stack not warmed up, and judged on its own; leadInMs: then at
      * the same rate just before the measured run, not counted (see support/latency.ts).
      */
-    latency: { rate: 500, durationMs: s(30_000, 5000), drainMs: s(30_000, 10_000), coldStartMs: s(5000, 1000), leadInMs: s(5000, 1000) },
-    fanout: { endpoints: 1000, rounds: s(3, 1), capMs: s(30_000, 15_000) },
+    latency: { rate: 500, durationMs: s(30_000, 3000), drainMs: s(30_000, 10_000), coldStartMs: s(5000, 1000), leadInMs: s(5000, 1000) },
+    fanout: { endpoints: s(1000, 300), rounds: s(3, 1), capMs: s(30_000, 15_000) },
     /** leadInMs: before each of the two measured runs alike, so that neither is judged cold. */
-    isolation: { rate: 30, durationMs: s(20_000, 6000), drainMs: s(20_000, 10_000), leadInMs: s(5000, 1000), hangTimeoutSeconds: 5 },
-    streams: { subscribers: 200, rate: 50, durationMs: s(20_000, 5000), drainMs: s(30_000, 10_000) },
-    memory: { rate: 500, durationMs: s(300_000, 30_000), windowMs: s(60_000, 6000) },
+    isolation: { rate: 30, durationMs: s(20_000, 4000), drainMs: s(20_000, 10_000), leadInMs: s(5000, 1000), hangTimeoutSeconds: 5 },
+    /** warmUpMs: streamed at the rate before measuring, not counted (phases/streams.ts). */
+    streams: { subscribers: 200, rate: 50, durationMs: s(20_000, 3000), drainMs: s(30_000, 10_000), warmUpMs: s(3000, 1000) },
+    /** idleMs: after start, before the idle RSS is read. */
+    memory: { rate: 500, durationMs: s(300_000, 10_000), windowMs: s(60_000, 2000), idleMs: s(3000, 1000) },
     scaleout: { events: s(10_000, 3000), capMs: s(60_000, 15_000) },
-    size: { events: s(1_000_000, 100_000), latencyDurationMs: s(10_000, 3000), readRuns: 21 },
+    size: { events: s(1_000_000, 20_000), latencyDurationMs: s(10_000, 2000), readRuns: 21 },
   };
 }
 export type Settings = ReturnType<typeof settingsFor>;

@@ -40,7 +40,7 @@ for (const name of options.phases) {
     options,
     receiver,
     progress,
-    stackOptions: (label, extra = {}) => ({ label, receiver, logDir: options.logDir, progress, ...extra }),
+    stackOptions: (label, extra = {}) => ({ label, receiver, logDir: options.logDir, progress, ...options.settings.stack, ...extra }),
   };
   const started = Date.now();
   progress(`— ${phase.title}`);

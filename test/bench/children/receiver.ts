@@ -12,6 +12,8 @@ const FLUSH_MS = 20;
 
 let pending: ArrivalRecord[] = [];
 const held = new Set<ServerResponse>();
+/** Once a phase let go of its slow and hanging endpoints, their later requests are dropped at once. */
+let released = false;
 
 function describe(path: string, headers: Record<string, string | string[] | undefined>, body: string, arrivedAt: number): ArrivalRecord {
   let data: { tag?: unknown; seq?: unknown; sentAt?: unknown } = {};
@@ -38,12 +40,18 @@ const server = createServer((req, res) => {
     const arrivedAt = now();
     const path = req.url ?? '/';
     pending.push(describe(path, req.headers, Buffer.concat(chunks).toString('utf8'), arrivedAt));
-    if (path.startsWith('/hang/')) {
+    if (released && (path.startsWith('/hang/') || path.startsWith('/slow/'))) {
+      res.destroy();
+    } else if (path.startsWith('/hang/')) {
       held.add(res);
       res.on('close', () => held.delete(res));
     } else if (path.startsWith('/slow/')) {
       const timer = setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'), SLOW_ANSWER_MS);
-      res.on('close', () => clearTimeout(timer));
+      held.add(res);
+      res.on('close', () => {
+        clearTimeout(timer);
+        held.delete(res);
+      });
     } else {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     }
@@ -64,8 +72,9 @@ serveRequests({
     pending = [];
     return { ok: true };
   },
-  /** Lets go of requests that were never to be answered (a finished isolation phase). */
+  /** Lets go of the requests still held, slow or never to be answered (a finished isolation phase). */
   release: () => {
+    released = true;
     for (const res of held) res.destroy();
     return { released: true };
   },

@@ -2,7 +2,7 @@ import { now, sleep } from '../support/clock.ts';
 import { figure, TARGETS } from '../support/figures.ts';
 import { createWebhooks } from '../support/fixtures.ts';
 import { closedLoop } from '../support/publish.ts';
-import { withStack } from '../support/stack.ts';
+import { withPhaseStack } from '../support/sharedStack.ts';
 import { median, round } from '../support/stats.ts';
 import type { Phase } from './phase.ts';
 
@@ -15,10 +15,10 @@ interface Round {
 
 export const fanoutPhase: Phase = {
   name: 'fanout',
-  title: 'fan-out to 1,000 endpoints',
+  title: 'fan-out',
   async run({ options, receiver, progress, stackOptions }) {
     const s = options.settings.fanout;
-    const rounds = await withStack(stackOptions('fanout'), async (stack) => {
+    const rounds = await withPhaseStack(stackOptions('fanout'), options.quick, async (stack) => {
       const created = now();
       const specs = Array.from({ length: s.endpoints }, (_, i) => ({ url: receiver.url(`/fanout/${stack.label}/${i}`), events: ['bench.fanout'] }));
       await createWebhooks(stack.gql, stack.features, specs);

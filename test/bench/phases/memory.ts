@@ -31,7 +31,7 @@ export const memoryPhase: Phase = {
     return withStack(stackOptions('memory'), async (stack) => {
       const path = `/memory/${stack.label}`;
       await createWebhook(stack.gql, stack.features, { url: receiver.url(path), events: ['bench.memory'] });
-      await sleep(3000);
+      await sleep(s.idleMs);
       const idle = stack.rss.samples[stack.rss.samples.length - 1];
       progress(`idle after start: API ${Math.round(idle.api)} MB, worker ${Math.round(worker(idle))} MB`);
       // Every 30 s: RSS, the deliveries not yet settled (a backlog shows as a count that keeps

@@ -4,7 +4,8 @@ import { now, pollUntil, sleep } from '../support/clock.ts';
 import { figure, TARGETS } from '../support/figures.ts';
 import { createWebhook, eventData } from '../support/fixtures.ts';
 import { openLoop, publishEvent } from '../support/publish.ts';
-import { type Stack, withStack } from '../support/stack.ts';
+import { withPhaseStack } from '../support/sharedStack.ts';
+import type { Stack } from '../support/stack.ts';
 import { round, summarize, type Summary } from '../support/stats.ts';
 import type { Phase, PhaseContext } from './phase.ts';
 
@@ -26,12 +27,6 @@ interface StreamReport {
 }
 
 const TYPE = 'bench.streams';
-/**
- * Streaming at the measured rate before measuring: the stack's warm-up (withStack) sends events with
- * no subscriber, so the first second of the fan-out to 200 sockets would still run cold and decide
- * the p99 alone (docs/performance.md, Method).
- */
-const STREAM_WARM_UP_MS = 3000;
 
 /** Publishes until every subscriber has had a message: only then are all subscriptions known to be live. */
 async function proveLive(stack: Stack, clients: ChildProcess, count: number, progress: PhaseContext['progress']): Promise<void> {
@@ -61,7 +56,7 @@ export const streamsPhase: Phase = {
   title: 'live streams (graphql-ws)',
   async run({ options, receiver, progress, stackOptions }) {
     const s = options.settings.streams;
-    const result = await withStack(stackOptions('streams'), async (stack) => {
+    const result = await withPhaseStack(stackOptions('streams'), options.quick, async (stack) => {
       await createWebhook(stack.gql, stack.features, { url: receiver.url(`/streams/${stack.label}`), events: [TYPE] });
       const clients = forkChild('streamClients', [`${stack.apiUrl.replace('http', 'ws')}/graphql`, stack.key, String(s.subscribers)]);
       try {
@@ -71,7 +66,9 @@ export const streamsPhase: Phase = {
           type: TYPE,
           tag: warmTag,
           ratePerSecond: s.rate,
-          durationMs: Math.min(STREAM_WARM_UP_MS, s.durationMs),
+          // The stack's warm-up (withStack) sends events with no subscriber, so the first second of
+          // the fan-out to 200 sockets would still run cold and decide the p99 alone.
+          durationMs: s.warmUpMs,
           settleMs: s.drainMs,
         });
         await receiver.waitForCount(warmTag, warm.published, s.drainMs);

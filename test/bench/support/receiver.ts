@@ -34,6 +34,7 @@ export interface Receiver {
    * (retries of a slow endpoint, say), to keep the bench's memory flat.
    */
   forget(tag: string): void;
+  /** Drops every slow or hanging request held, and those that come later (only isolation has such endpoints). */
   releaseHeld(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -6,8 +6,8 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort, spawnEntry } from '../../support/processes.ts';
 import { stopChild, track } from './children.ts';
-import { now, pollUntil, sleep } from './clock.ts';
-import { dropDatabase, PG_SERVER } from './databases.ts';
+import { now, pollUntil } from './clock.ts';
+import { createStackDatabase, dropDatabase, PG_SERVER } from './databases.ts';
 import { createProject, createWebhook, eventData } from './fixtures.ts';
 import { closedLoop, publishEvent } from './publish.ts';
 import { detectFeatures, type Features, type Gql, gqlClient } from './gql.ts';
@@ -121,6 +121,7 @@ const seconds = (ms: number) => (ms / 1000).toFixed(1);
  * the latency phase's p99 (docs/performance.md, Method). The cold start has a row of its own.
  */
 async function warmUp(
+  db: pg.Pool,
   gql: Gql,
   features: Features,
   o: StackOptions,
@@ -130,7 +131,7 @@ async function warmUp(
   events = WARMUP_EVENTS,
 ): Promise<void> {
   const tag = `warmup-${label}`;
-  await createWebhook(gql, features, { url: o.receiver.url(`/warmup/${label}`), events: [type] });
+  const webhookId = await createWebhook(gql, features, { url: o.receiver.url(`/warmup/${label}`), events: [type] });
   let seq = 0;
   const delivered = await pollUntil(
     async () => {
@@ -144,10 +145,15 @@ async function warmUp(
   );
   if (!delivered) throw new Error('no warm-up delivery arrived in 120 s');
   const tally = await closedLoop(gql, { type, tag, total: events, clients: 8, deadline: now() + 30_000 });
-  await o.receiver.waitForCount(tag, seq + tally.published, 30_000);
+  const expected = seq + tally.published;
+  await o.receiver.waitForCount(tag, expected, 30_000);
   o.receiver.forget(tag);
-  // Let the last attempts be committed before anything is measured.
-  await sleep(1000);
+  // Nothing is measured before the warm-up's attempts are committed.
+  const recorded = async () => {
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM delivery_attempts WHERE webhook_id = $1 AND succeeded', [webhookId]);
+    return rows[0].n >= expected;
+  };
+  await pollUntil(recorded, 30_000, 50);
 }
 
 export async function startStack(o: StackOptions): Promise<Stack> {
@@ -189,9 +195,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
   try {
     const started = now();
+    await createStackDatabase(databaseName);
     const api = track(spawnEntry('dist/server/api.js', serviceEnv(databaseUrl, redisPrefix, { ...o.env, HOST: '127.0.0.1', PORT: String(port) }))) as Service;
     children.push(api);
-    const healthy = await pollUntil(
+    // The database is migrated already (a copy of the template), so the workers boot beside the API.
+    const healthy = pollUntil(
       async () => {
         failIfExited(api, 'the API');
         return fetch(`${apiUrl}/healthz`).then(
@@ -202,7 +210,20 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       120_000,
       100,
     );
-    if (!healthy) throw new Error(`the API did not answer /healthz in 120 s:\n${api.output().slice(-2000)}`);
+    const workers = o.workers ?? 1;
+    const before = await namedConnections(redis, redisPrefix);
+    for (let i = 0; i < workers; i++) children.push(track(spawnEntry('dist/server/worker.js', serviceEnv(databaseUrl, redisPrefix, { ...o.env }))) as Service);
+    const up = await pollUntil(
+      async () => {
+        children.slice(1).forEach((w, i) => failIfExited(w, `worker ${i + 1}`));
+        return (await namedConnections(redis, redisPrefix)) >= before + workers;
+      },
+      60_000,
+      100,
+    );
+    if (!up) o.progress(`not every worker opened a named Redis connection in 60 s; going on`);
+    if (!(await healthy)) throw new Error(`the API did not answer /healthz in 120 s:\n${api.output().slice(-2000)}`);
+    const booted = now();
     const admin = gqlClient(apiUrl, ADMIN_KEY, 16);
     clients.push(admin);
     const features = await detectFeatures(admin);
@@ -211,23 +232,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     clients.push(gql);
     db = new pg.Pool({ connectionString: databaseUrl, max: 3 });
 
-    for (let i = 0; i < (o.workers ?? 1); i++) {
-      const before = await namedConnections(redis, redisPrefix);
-      const worker = track(spawnEntry('dist/server/worker.js', serviceEnv(databaseUrl, redisPrefix, { ...o.env }))) as Service;
-      children.push(worker);
-      const up = await pollUntil(
-        async () => {
-          failIfExited(worker, `worker ${i + 1}`);
-          return (await namedConnections(redis, redisPrefix)) > before;
-        },
-        60_000,
-        100,
-      );
-      if (!up) o.progress(`worker ${i + 1} opened no named Redis connection in 60 s; going on`);
-    }
-
     const checkAlive = () => children.forEach((c, i) => failIfExited(c, i === 0 ? 'the API' : `worker ${i}`));
-    await warmUp(gql, features, o, label, checkAlive, 'bench.warmup', o.warmUpEvents ?? WARMUP_EVENTS);
+    await warmUp(db, gql, features, o, label, checkAlive, 'bench.warmup', o.warmUpEvents ?? WARMUP_EVENTS);
 
     const [apiProc, ...workerProcs] = children;
     rss = sampleRss(
@@ -235,7 +241,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       workerProcs.map((w) => w.pid!),
     );
     o.progress(
-      `stack ${label} up in ${seconds(now() - started)} s (${workerProcs.length} worker${workerProcs.length > 1 ? 's' : ''}; bulk publish ${features.publishEventsInput ? 'yes' : 'no'}, maxConcurrency ${features.maxConcurrency ? 'yes' : 'no'})`,
+      `stack ${label} up in ${seconds(now() - started)} s (processes ${seconds(booted - started)} s, warm-up ${seconds(now() - booted)} s; ${workerProcs.length} worker${workerProcs.length > 1 ? 's' : ''}; bulk publish ${features.publishEventsInput ? 'yes' : 'no'}, maxConcurrency ${features.maxConcurrency ? 'yes' : 'no'})`,
     );
     return {
       label,
@@ -250,7 +256,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       apiPid: apiProc.pid!,
       workerPids: workerProcs.map((w) => w.pid!),
       rss,
-      rewarm: () => warmUp(gql, features, o, `${label}-again`, checkAlive, 'bench.rewarm', o.warmUpEvents ?? WARMUP_EVENTS),
+      rewarm: () => warmUp(db!, gql, features, o, `${label}-again`, checkAlive, 'bench.rewarm', o.warmUpEvents ?? WARMUP_EVENTS),
     };
   } catch (err) {
     await stop().catch(() => {});
