@@ -84,7 +84,11 @@ export function createEndpointForm(
     returnTo = opener;
     editing = s;
     replace(error);
-    const catalog = await loadCatalog(api);
+    // Without the catalog the form still works: types can be typed as patterns.
+    const catalog = await loadCatalog(api).catch((err: Error) => {
+      replace(error, `Could not load the event types: ${err.message}. Type them under "Other types or patterns".`);
+      return [];
+    });
     url.value = s?.url ?? '';
     name.value = s?.name ?? '';
     description.value = s?.description ?? '';
