@@ -107,21 +107,22 @@ export const ENV_DOCS: Record<string, Record<string, string>> = {
     HOOKPOST_TOKEN_SIGNING_KEY:
       'Base64 keys of at least 32 bytes signing tenant tokens, comma-separated, newest first; a token signed by a key no longer listed stops working. Unset: derived from the encryption keys.',
   },
-  'What receivers get': {
-    HOOKPOST_USER_AGENT: 'The `User-Agent` of every delivery.',
+  // Each project keeps its own (docs/receivers.md#brand-settings): these are a new project's first settings.
+  'What receivers get (a new project\'s defaults)': {
+    HOOKPOST_USER_AGENT: "A new project's `User-Agent`; each project then keeps its own (`Project.delivery`).",
     HOOKPOST_HEADER_PREFIX:
-      'Prefix of the branded headers `<prefix>-Signature`, `<prefix>-Event` and `<prefix>-Delivery`: letters, digits and `-`, starting with a letter.',
+      "A new project's prefix of the branded headers `<prefix>-Signature`, `<prefix>-Event` and `<prefix>-Delivery`: letters, digits and `-`, starting with a letter.",
     HOOKPOST_SIGNATURE_FORMAT:
-      'The branded signature: `sha256=<hex>` or the bare `<hex>` HMAC-SHA256 of the raw body, keyed by the whole secret. The Standard Webhooks headers are sent either way.',
+      "A new project's branded signature: `sha256=<hex>` or the bare `<hex>` HMAC-SHA256 of the raw body, keyed by the whole secret. The Standard Webhooks headers are sent either way.",
     HOOKPOST_ENVELOPE:
-      "The body's keys, in order: each one of `id`, `type`, `timestamp`, `project_id` and `data`, or `name=source` to rename one (`createdAt=timestamp`). It must carry `data`.",
+      "A new project's body keys, in order: each one of `id`, `type`, `timestamp`, `project_id` and `data`, or `name=source` to rename one (`createdAt=timestamp`). It must carry `data`.",
   },
   Delivery: {
     HOOKPOST_WORKER_CONCURRENCY: 'Requests in flight at once per worker process, across all endpoints (each endpoint also has its own `maxConcurrency`).',
     HOOKPOST_RETRY_SCHEDULE:
-      'Seconds to wait after each failed attempt (at most 29, decimals allowed), for webhooks without a `retryPolicy` of their own; each wait gets ±20 % jitter.',
+      "A new project's retry policy: seconds to wait after each failed attempt (at most 29, decimals allowed), for webhooks without a `retryPolicy` of their own; each wait gets ±20 % jitter.",
     HOOKPOST_DISABLE_AFTER_FAILURES:
-      'Consecutive failed attempts to a webhook, across its deliveries, that disable it (a success resets the count); while its circuit is open, only a failed probe does.',
+      "A new project's threshold: consecutive failed attempts to a webhook, across its deliveries, that disable it (a success resets the count); while its circuit is open, only a failed probe does.",
     HOOKPOST_RATE_LIMIT_HEADROOM_MS:
       "A rate-limited endpoint's window is one second plus this, so that requests reaching the receiver a little early or late still keep to its limit there.",
     HOOKPOST_POLL_INTERVAL_MS:
