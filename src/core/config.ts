@@ -108,7 +108,7 @@ export const ENV_DOCS: Record<string, Record<string, string>> = {
       'Base64 keys of at least 32 bytes signing tenant tokens, comma-separated, newest first; a token signed by a key no longer listed stops working. Unset: derived from the encryption keys.',
   },
   // Each project keeps its own (docs/receivers.md#brand-settings): these are a new project's first settings.
-  'What receivers get (a new project\'s defaults)': {
+  "What receivers get (a new project's defaults)": {
     HOOKPOST_USER_AGENT: "A new project's `User-Agent`; each project then keeps its own (`Project.delivery`).",
     HOOKPOST_HEADER_PREFIX:
       "A new project's prefix of the branded headers `<prefix>-Signature`, `<prefix>-Event` and `<prefix>-Delivery`: letters, digits and `-`, starting with a letter.",
