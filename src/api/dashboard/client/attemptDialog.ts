@@ -11,13 +11,13 @@ function block(title: string, body: string): HTMLElement {
 }
 
 /**
- * The event's data, which the request body carried inside the server's envelope. The log keeps the
+ * The event's data, which the request body carried inside the project's envelope. The log keeps the
  * data rather than the bytes sent, so this says so instead of passing it off as the body.
  */
 function eventData(a: AttemptDetail): HTMLElement {
   const { data, dataPurgedAt } = a.delivery.event;
   const section = block('Request body: the event data', dataPurgedAt ? `Removed by retention on ${time(dataPurgedAt)}.` : json(data));
-  section.append(h('p', { class: 'hint' }, 'Sent inside the envelope (id, type, timestamp…) this server is configured with.'));
+  section.append(h('p', { class: 'hint' }, "Sent inside the project's body envelope (id, type, timestamp…)."));
   return section;
 }
 

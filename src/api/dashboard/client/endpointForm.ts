@@ -18,7 +18,7 @@ interface Created {
 
 const seconds = (schedule: number[]) => (schedule.length ? schedule.map((s) => `${s} s`).join(', ') : 'no retries');
 
-/** "60, 300, 900" → a schedule; empty → null (the default); "none" → a single attempt. */
+/** "60, 300, 900" → a schedule; empty → null (the project's policy); "none" → a single attempt. */
 function parseRetry(text: string): { schedule: number[] } | null {
   const t = text.trim();
   if (!t) return null;
@@ -101,10 +101,10 @@ export function createEndpointForm(
     replace(
       retryHint,
       !s
-        ? 'Empty: the default schedule. none: a single attempt, no retries.'
+        ? "Empty: the project's retry policy. none: a single attempt, no retries."
         : s.retryPolicy && !schedule
           ? `Set through the API as a backoff policy (now ${seconds(s.retrySchedule)}); a schedule typed here replaces it.`
-          : `Empty: the default schedule. Now: ${seconds(s.retrySchedule)}.`,
+          : `Empty: the project's retry policy. Now: ${seconds(s.retrySchedule)}.`,
     );
     // What the form reads back untouched: an edit sends only what differs from it.
     initial = s ? collect() : {};
