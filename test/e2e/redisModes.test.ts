@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Cluster } from 'ioredis';
 import { pino } from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { startOpsServer } from '../../worker/opsServer.ts';
 import { checkReadiness } from '../../src/core/readiness.ts';
 import { createRedis } from '../../src/core/redis.ts';
 import { watchMemoryPolicy } from '../../src/core/redisMemoryPolicy.ts';
@@ -110,9 +111,18 @@ describe('Redis in each managed shape', () => {
     const started = Date.now();
     const ids: string[] = [];
     let failover: Promise<{ from: number; to: number; doneMs: number }> | undefined;
+    let failoverDone: number | undefined;
+    let duringFailover = 0;
+    // A steady flow, a batch every 400 ms, so that the failover (a second or two) falls among batches.
     for (let batch = 0; batch < 10; batch++) {
-      if (batch === 5) failover = sentinel.failover().then((f) => ({ ...f, doneMs: Date.now() - started }));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + batch * 400 - Date.now())));
+      if (batch === 5)
+        failover = sentinel.failover().then((f) => {
+          failoverDone = Date.now() - started;
+          return { ...f, doneMs: failoverDone };
+        });
       ids.push(...(await publish(h, key, 'failover.tick', 100, batch * 100)));
+      if (batch >= 5 && failoverDone === undefined) duringFailover += 100;
     }
     const publishedMs = Date.now() - started;
     const { from, to, doneMs } = await (failover as Promise<{ from: number; to: number; doneMs: number }>);
@@ -141,7 +151,8 @@ describe('Redis in each managed shape', () => {
     expect(successes.every((s) => s._count === 1)).toBe(true);
     const duplicates = receiver.requests.length - received(receiver).size;
     console.info(
-      `sentinel failover ${from} -> ${to}: 1000 events published in ${publishedMs} ms, sentinels agreed on the new master at ${doneMs} ms, ` +
+      `sentinel failover ${from} -> ${to}: 1000 events published in ${publishedMs} ms (${duringFailover} while failing over), ` +
+        `sentinels agreed on the new master at ${doneMs} ms, ` +
         `all received at ${allReceivedMs} ms, ${duplicates} duplicate requests`,
     );
 
@@ -163,9 +174,13 @@ describe('Redis in each managed shape', () => {
     const h = await startHarness({ REDIS_URL: redis.url });
     onTestFinished(() => h.close());
     await waitUntil(() => h.deps.redisMemoryPolicy().state !== 'pending', 10_000, 'the policy to be checked');
-    const res = await fetch(`${h.url}/readyz`);
+    const workerOps = await startOpsServer(h.deps, 0, '127.0.0.1');
+    onTestFinished(() => workerOps.close());
+    // The API's /readyz and a worker's say the same.
+    const [res, fromWorker] = await Promise.all([fetch(`${h.url}/readyz`), fetch(`${workerOps.url}/readyz`)]);
     const body = await res.json();
     expect(res.status).toBe(200);
+    expect(await fromWorker.json()).toEqual(body);
     expect(body).toMatchObject({
       ok: true,
       failing: [],
