@@ -1,7 +1,9 @@
 // Managing endpoints from the page, in a real browser (Debian's Chromium via playwright-core), as
 // ComplianceLayer's doc walks its customers through it: add an endpoint for their receiver, copy the
-// secret shown once, send a test event and check its signature, find it in the log, edit, disable and
-// enable the endpoint, delete it. The steps share one page and run in order.
+// secret shown once, send a test event and check its signature, find it in the log, rotate the secret
+// and finish the rotation, edit, disable (holding a retry) and enable the endpoint, delete it. The
+// steps share one page and run in order.
+import { createHmac } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
@@ -27,10 +29,20 @@ let page: Page;
 const problems: string[] = [];
 const foreign: string[] = [];
 
-const SETTINGS = 'query($id: ID!) { webhook(id: $id) { id url name description events filter headers ordered retryPolicy active tenantId } }';
+const SETTINGS =
+  'query($id: ID!) { webhook(id: $id) { id url name description events filter headers ordered retryPolicy active tenantId previousSecretExpiresAt } }';
 const settingsOf = async (id: string) => (await h.ok(SETTINGS, { id }, project.key)).webhook;
 const card = (id: string): Locator => page.locator(`#webhooks li[data-webhook-id="${id}"]`);
 const button = (scope: Locator | Page, name: string) => scope.getByRole('button', { name, exact: true });
+/** The branded header as ComplianceLayer's receiver checks it: a hex HMAC of the body, keyed by the secret. */
+const branded = (body: string, secret: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+const sendTest = async (id: string) => {
+  const before = inbox.requests.length;
+  await button(card(id), 'Send test event').click();
+  await page.waitForSelector('#test-dialog[open]');
+  await button(page, 'Send').click();
+  return (await inbox.waitFor(before + 1))[before];
+};
 
 beforeAll(async () => {
   await buildDashboard();
@@ -180,6 +192,32 @@ describe('managing endpoints from the page', () => {
     await page.waitForSelector('#attempt-dialog:not([open])', { state: 'attached' });
   });
 
+  it('rotates the secret: the old one alone signs the branded header until Finish rotation', async () => {
+    const old = secret;
+    await button(card(webhookId), 'Rotate secret').click();
+    await button(page, 'Rotate now').click();
+    secret = (await (await page.waitForSelector('#secret-dialog[open] #new-secret', { timeout: 5000 })).textContent())!;
+    expect(await page.textContent('#secret-body')).toContain('Once your receiver uses this new secret, finish the rotation');
+    await page.keyboard.press('Escape');
+    const rotation = card(webhookId).locator('.rotation');
+    expect(await rotation.textContent({ timeout: 5000 })).toMatch(/old secret still signs until .+; finish once your receiver has the new secret/);
+
+    // A receiver holding only the old secret still accepts a delivery made during the rotation.
+    const during = await sendTest(webhookId);
+    expect(during.headers['x-hookpost-signature']).toBe(branded(during.body, old));
+    expect(new StandardWebhook(secret).verify(during.body, during.headers as Record<string, string>)).toBeTruthy();
+
+    await button(card(webhookId), 'Finish rotation').click();
+    await page.waitForSelector('#confirm-dialog[open]');
+    await button(page, 'Finish now').click();
+    await waitUntil(async () => (await settingsOf(webhookId)).previousSecretExpiresAt === null, 5000, 'the rotation finished');
+    await rotation.waitFor({ state: 'detached', timeout: 5000 });
+    expect(await button(card(webhookId), 'Finish rotation').count()).toBe(0);
+    const after = await sendTest(webhookId);
+    expect(after.headers['x-hookpost-signature']).toBe(branded(after.body, secret));
+    expect(() => new StandardWebhook(old).verify(after.body, after.headers as Record<string, string>)).toThrow();
+  });
+
   it("edits the endpoint's description in the same form, which keeps everything else", async () => {
     const edit = button(card(webhookId), 'Edit');
     await edit.click();
@@ -204,17 +242,29 @@ describe('managing endpoints from the page', () => {
     await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.focus)).toBe(`${webhookId}:edit`);
   });
 
-  it('disables the endpoint and enables it again', async () => {
+  it('disables the endpoint, which holds its retrying delivery, and enables it again', async () => {
+    // The receiver fails once: its delivery is due again in 5 s (the schedule 5, 30), then disabled.
+    inbox.respondWith((_req, res) => res.writeHead(500).end('down'));
+    const failed = await sendTest(webhookId);
+    inbox.respondWith((_req, res) => res.writeHead(200).end('ok'));
+    const deliveryId = failed.headers['x-hookpost-delivery'] as string;
+    const status = async () => (await h.ok('query($id: ID!) { delivery(id: $id) { status } }', { id: deliveryId }, project.key)).delivery.status;
+    await waitUntil(async () => (await status()) === 'RETRYING', 5000, 'the delivery retrying');
     await button(card(webhookId), 'Disable').click();
     await waitUntil(async () => (await settingsOf(webhookId)).active === false, 5000, 'the endpoint disabled');
     await button(card(webhookId), 'Enable').waitFor({ timeout: 5000 });
     expect(await card(webhookId).locator('.state').textContent()).toBe('disabled');
     expect(await button(card(webhookId), 'Send test event').isDisabled()).toBe(true);
+    await page.locator(`#feed li[data-delivery-id="${deliveryId}"] button.row`).click();
+    expect(await page.locator('#attempt-dialog[open] .facts').textContent({ timeout: 5000 })).toContain('Next attemptheld: webhook disabled');
+    await page.keyboard.press('Escape');
 
     await button(card(webhookId), 'Enable').click();
     await waitUntil(async () => (await settingsOf(webhookId)).active === true, 5000, 'the endpoint enabled');
     await button(card(webhookId), 'Disable').waitFor({ timeout: 5000 });
     expect(await card(webhookId).locator('.state').textContent()).toBe('active');
+    // Enabled, it sends what it held.
+    await waitUntil(async () => (await status()) === 'SUCCEEDED', 15_000, 'the held delivery sent');
     await page.screenshot({ path: path.join(ARTIFACTS, 'endpoints-1280.png'), fullPage: true });
   });
 

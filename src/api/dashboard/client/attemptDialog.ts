@@ -1,6 +1,6 @@
 import type { Api } from './api.ts';
-import { ATTEMPT, type AttemptDetail, RETRY } from './documents.ts';
-import { h, json, replace, statusBadge, time } from './dom.ts';
+import { ATTEMPT, type AttemptDetail, type DeliveryTiming, RETRY } from './documents.ts';
+import { h, json, nextAttempt, replace, statusBadge, time } from './dom.ts';
 
 export interface AttemptDialog {
   open(attemptId: string, opener: HTMLElement): Promise<void>;
@@ -37,8 +37,9 @@ export function createAttemptDialog(api: Api, dialog: HTMLDialogElement, onRetri
     button.addEventListener('click', async () => {
       button.disabled = true;
       try {
-        const { retryDelivery } = await api.query<{ retryDelivery: { delivery: { status: string } } }>(RETRY, { id: a.delivery.id });
-        notify(`Delivery ${a.delivery.id} queued again (${retryDelivery.delivery.status.toLowerCase()})`);
+        const { retryDelivery: r } = await api.query<{ retryDelivery: { delivery: DeliveryTiming & { status: string } } }>(RETRY, { id: a.delivery.id });
+        const held = r.delivery.heldBy ? `, ${nextAttempt(r.delivery)}` : '';
+        notify(`Delivery ${a.delivery.id} queued again (${r.delivery.status.toLowerCase()}${held})`);
         onRetried();
         dialog.close();
       } catch (err) {
@@ -59,6 +60,7 @@ export function createAttemptDialog(api: Api, dialog: HTMLDialogElement, onRetri
         const { node: a } = await api.query<{ node: AttemptDetail | null }>(ATTEMPT, { id: attemptId });
         if (!a) throw new Error('this attempt no longer exists (retention may have removed it)');
         replace(title, `${a.delivery.event.type} · attempt ${a.attemptNumber}`);
+        const due = a.delivery.nextAttemptAt || a.delivery.heldBy;
         replace(
           body,
           h(
@@ -72,8 +74,8 @@ export function createAttemptDialog(api: Api, dialog: HTMLDialogElement, onRetri
             h('dd', { class: 'url' }, a.url),
             h('dt', {}, 'Delivery'),
             h('dd', {}, `${a.delivery.id} · ${a.delivery.status.toLowerCase()} after ${a.delivery.attemptCount} attempt(s)`),
-            a.delivery.nextAttemptAt ? h('dt', {}, 'Next attempt') : null,
-            a.delivery.nextAttemptAt ? h('dd', {}, time(a.delivery.nextAttemptAt)) : null,
+            due ? h('dt', {}, 'Next attempt') : null,
+            due ? h('dd', { class: a.delivery.heldBy ? 'held' : '' }, nextAttempt(a.delivery)) : null,
             a.error ? h('dt', {}, 'Error') : null,
             a.error ? h('dd', { class: 'error' }, a.error) : null,
           ),

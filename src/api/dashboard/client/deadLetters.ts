@@ -1,6 +1,6 @@
 import type { Api } from './api.ts';
-import { DEAD_LETTERS, type DeadLetter, RECOVER, RETRY, type Webhook } from './documents.ts';
-import { h, replace, statusBadge, time } from './dom.ts';
+import { DEAD_LETTERS, type DeadLetter, type DeliveryTiming, RECOVER, RETRY, type Webhook } from './documents.ts';
+import { h, nextAttempt, replace, statusBadge, time } from './dom.ts';
 
 export interface DeadLetters {
   refresh(): Promise<void>;
@@ -22,8 +22,9 @@ export function createDeadLetters(api: Api, els: Els, changed: () => void, notif
   const retry = async (d: DeadLetter, button: HTMLButtonElement) => {
     button.disabled = true;
     try {
-      await api.query(RETRY, { id: d.id });
-      notify(`Delivery ${d.id} queued again`);
+      const { retryDelivery: r } = await api.query<{ retryDelivery: { delivery: DeliveryTiming } }>(RETRY, { id: d.id });
+      // Retried while its endpoint is disabled or failing, it leaves this list but does not go yet.
+      notify(`Delivery ${d.id} queued again${r.delivery.heldBy ? `, ${nextAttempt(r.delivery)}` : ''}`);
       changed();
     } catch (err) {
       notify(`Retry refused: ${(err as Error).message}`);

@@ -29,6 +29,13 @@ export interface Webhook {
   stats: Stats;
 }
 
+/** When an open delivery goes next, or what holds it past that time. */
+export interface DeliveryTiming {
+  nextAttemptAt: string | null;
+  heldBy: 'WEBHOOK_DISABLED' | 'CIRCUIT_OPEN' | null;
+  heldUntil: string | null;
+}
+
 export interface AttemptRow {
   id: string;
   attemptNumber: number;
@@ -45,11 +52,11 @@ export interface AttemptDetail extends AttemptRow {
   requestHeaders: Record<string, string>;
   responseHeaders: Record<string, string | string[]> | null;
   responseBody: string | null;
-  delivery: AttemptRow['delivery'] & {
-    attemptCount: number;
-    nextAttemptAt: string | null;
-    event: AttemptRow['delivery']['event'] & { data: unknown; dataPurgedAt: string | null };
-  };
+  delivery: AttemptRow['delivery'] &
+    DeliveryTiming & {
+      attemptCount: number;
+      event: AttemptRow['delivery']['event'] & { data: unknown; dataPurgedAt: string | null };
+    };
 }
 
 export interface DeadLetter {
@@ -90,7 +97,7 @@ export const ATTEMPT = /* GraphQL */ `query DashboardAttempt($id: ID!) {
   node(id: $id) {
     ... on DeliveryAttempt {
       id attemptNumber responseStatus succeeded durationMs error createdAt
-      delivery { id status attemptCount nextAttemptAt event { id type data dataPurgedAt } webhook { id url name } }
+      delivery { id status attemptCount nextAttemptAt heldBy heldUntil event { id type data dataPurgedAt } webhook { id url name } }
       url requestHeaders responseHeaders responseBody
     }
   }
@@ -103,7 +110,7 @@ export const DEAD_LETTERS = /* GraphQL */ `query DashboardDeadLetters {
   }
 }`;
 
-export const RETRY = /* GraphQL */ `mutation DashboardRetryDelivery($id: ID!) { retryDelivery(input: { id: $id }) { delivery { id status } } }`;
+export const RETRY = /* GraphQL */ `mutation DashboardRetryDelivery($id: ID!) { retryDelivery(input: { id: $id }) { delivery { id status nextAttemptAt heldBy heldUntil } } }`;
 
 export const RECOVER = /* GraphQL */ `mutation DashboardRecover($webhookId: ID!, $since: DateTime!, $until: DateTime) {
   recoverFailedDeliveries(input: { webhookId: $webhookId, since: $since, until: $until }) { count }

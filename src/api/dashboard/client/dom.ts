@@ -1,4 +1,5 @@
 // A few DOM helpers. Everything a server or receiver sent is set as text, never as HTML.
+import type { DeliveryTiming } from './documents.ts';
 
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | ((e: Event) => void)>;
@@ -34,6 +35,17 @@ export function time(iso: string | null | undefined): string {
   const d = new Date(iso);
   const sameDay = d.toDateString() === new Date().toDateString();
   return sameDay ? d.toLocaleTimeString() : d.toLocaleString();
+}
+
+/**
+ * When a delivery goes next. A held one keeps the `nextAttemptAt` it was due at, which slips into
+ * the past while it waits: say what holds it instead.
+ */
+export function nextAttempt(d: DeliveryTiming): string {
+  if (d.heldBy === 'WEBHOOK_DISABLED') return 'held: webhook disabled';
+  // No probe time: the circuit is half-open, its probe already on its way.
+  if (d.heldBy === 'CIRCUIT_OPEN') return d.heldUntil ? `held: circuit open, next probe ${time(d.heldUntil)}` : 'held: circuit probing';
+  return time(d.nextAttemptAt);
 }
 
 export function percent(rate: number | null | undefined): string {

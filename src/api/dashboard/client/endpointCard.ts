@@ -1,7 +1,7 @@
 import type { Webhook } from './documents.ts';
 import { h, ms, percent, time } from './dom.ts';
 
-export type EndpointAction = 'edit' | 'test' | 'toggle' | 'rotate' | 'delete';
+export type EndpointAction = 'edit' | 'test' | 'toggle' | 'rotate' | 'finish' | 'delete';
 
 function state(w: Webhook): HTMLElement {
   if (!w.active) return h('span', { class: 'state off', title: w.disabledReason ?? '' }, 'disabled');
@@ -29,6 +29,13 @@ export function endpointCard(w: Webhook, act: (action: EndpointAction, w: Webhoo
     w.description ? h('p', { class: 'description' }, w.description) : null,
     !w.active && w.disabledReason ? h('p', { class: 'reason' }, w.disabledReason) : null,
     w.active && w.circuit.state !== 'CLOSED' ? h('p', { class: 'reason' }, `Failing: deliveries wait for the probe at ${time(w.circuit.nextProbeAt)}.`) : null,
+    w.previousSecretExpiresAt
+      ? h(
+          'p',
+          { class: 'rotation' },
+          `Secret rotation under way: the old secret still signs until ${time(w.previousSecretExpiresAt)}; finish once your receiver has the new secret.`,
+        )
+      : null,
     h(
       'dl',
       { class: 'mini' },
@@ -43,7 +50,7 @@ export function endpointCard(w: Webhook, act: (action: EndpointAction, w: Webhoo
       h('dt', {}, 'last failure'),
       h('dd', {}, time(w.stats.lastFailureAt)),
       h('dt', {}, 'secret'),
-      h('dd', { class: 'secret-hint' }, `••••${w.secretHint}`, w.previousSecretExpiresAt ? ` (old one until ${time(w.previousSecretExpiresAt)})` : ''),
+      h('dd', { class: 'secret-hint' }, `••••${w.secretHint}`),
       w.tenantId ? h('dt', {}, 'tenant') : null,
       w.tenantId ? h('dd', {}, w.tenantId) : null,
     ),
@@ -56,6 +63,7 @@ export function endpointCard(w: Webhook, act: (action: EndpointAction, w: Webhoo
       button('test', 'Send test event', { disabled: !w.active }),
       button('toggle', w.active ? 'Disable' : 'Enable'),
       button('rotate', 'Rotate secret'),
+      w.previousSecretExpiresAt ? button('finish', 'Finish rotation') : null,
       button('delete', 'Delete', { class: 'danger' }),
     ),
   );

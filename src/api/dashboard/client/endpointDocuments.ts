@@ -54,3 +54,7 @@ export const TEST_FILTER = /* GraphQL */ `mutation DashboardTestWebhookFilter($i
 export const SEND_TEST = /* GraphQL */ `mutation DashboardSendTestEvent($webhookId: ID!, $eventType: String) {
   sendTestEvent(input: { webhookId: $webhookId, eventType: $eventType }) { delivery { id } }
 }`;
+
+export const FINISH_ROTATION = /* GraphQL */ `mutation DashboardFinishSecretRotation($id: ID!) {
+  finishWebhookSecretRotation(input: { id: $id }) { webhook { id secretHint previousSecretExpiresAt } }
+}`;

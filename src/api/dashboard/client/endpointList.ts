@@ -3,7 +3,7 @@ import { createConfirmDialog } from './confirmDialog.ts';
 import type { Webhook } from './documents.ts';
 import { byId, h, replace } from './dom.ts';
 import { type EndpointAction, endpointCard } from './endpointCard.ts';
-import { DELETE_WEBHOOK, UPDATE_WEBHOOK } from './endpointDocuments.ts';
+import { DELETE_WEBHOOK, FINISH_ROTATION, UPDATE_WEBHOOK } from './endpointDocuments.ts';
 import { createEndpointForm } from './endpointForm.ts';
 import type { SecretDialog } from './secretDialog.ts';
 import { createTestEventDialog } from './testEventDialog.ts';
@@ -14,7 +14,8 @@ export interface EndpointList {
 
 /**
  * The endpoints and everything done to them: add and edit (one form), delete (after a confirmation),
- * disable and enable, rotate the secret, send a test event. `changed` asks the page to refresh.
+ * disable and enable, rotate the secret and finish the rotation, send a test event. `changed` asks the
+ * page to refresh.
  */
 export function createEndpointList(
   api: Api,
@@ -62,11 +63,36 @@ export function createEndpointList(
     }
   };
 
+  // Asked first: a receiver still checking the old secret rejects every delivery from then on.
+  const finish = async (w: Webhook, button: HTMLButtonElement) => {
+    const sure = await confirm.ask(
+      {
+        title: `Finish the secret rotation of ${label(w)}?`,
+        text: `From the next delivery on only the new secret (••••${w.secretHint}) signs, the branded signature header included. Finish once your receiver checks the new secret.`,
+        confirm: 'Finish now',
+      },
+      button,
+    );
+    if (!sure) return;
+    button.disabled = true;
+    try {
+      await api.query(FINISH_ROTATION, { id: w.id });
+      notify(`Secret rotation of ${label(w)} finished: only the new secret signs`);
+      // The button goes with the rotation: keep the keyboard on the card.
+      els.list.querySelector<HTMLElement>(`[data-focus="${CSS.escape(`${w.id}:rotate`)}"]`)?.focus();
+      changed();
+    } catch (err) {
+      notify(`Could not finish the rotation of ${label(w)}: ${(err as Error).message}`);
+      button.disabled = false;
+    }
+  };
+
   const act = (action: EndpointAction, w: Webhook, button: HTMLButtonElement) => {
     if (action === 'edit') void form.edit(w.id, button);
     else if (action === 'test') void tests.open(w, button);
     else if (action === 'toggle') void toggle(w, button);
     else if (action === 'rotate') secrets.open(w, button);
+    else if (action === 'finish') void finish(w, button);
     else void remove(w, button);
   };
 

@@ -40,7 +40,8 @@ function secretBlock(secret: string): HTMLElement[] {
 /**
  * Rotating an endpoint's signing secret: asked for first (a click by mistake must not change what the
  * receiver has to check), then the new secret shown this once. The old one keeps signing for the
- * server's grace period, so the receiver can switch without missing a delivery.
+ * server's grace period, so the receiver can switch without missing a delivery, until the grace
+ * period ends or the rotation is finished from the endpoint's card.
  */
 export function createSecretDialog(api: Api, dialog: HTMLDialogElement, onRotated: () => void, notify: (msg: string) => void): SecretDialog {
   const body = dialog.querySelector<HTMLElement>('#secret-body')!;
@@ -62,7 +63,11 @@ export function createSecretDialog(api: Api, dialog: HTMLDialogElement, onRotate
         body,
         ...secretBlock(r.secret),
         r.webhook.previousSecretExpiresAt
-          ? h('p', { class: 'muted' }, `The previous secret also signs deliveries until ${time(r.webhook.previousSecretExpiresAt)}.`)
+          ? h(
+              'p',
+              { class: 'muted' },
+              `Until ${time(r.webhook.previousSecretExpiresAt)} the previous secret still signs deliveries too, and alone signs the branded signature header. Once your receiver uses this new secret, finish the rotation (Finish rotation on the endpoint) so that only the new one signs.`,
+            )
           : null,
       );
       notify(`Signing secret of ${w.name ?? w.url} rotated`);
