@@ -48,10 +48,22 @@ export class WantedEndpoints {
   claimed(plan: ClaimPlan, room: number, claimed: DueDelivery[], heads: DueDelivery[]): string[] {
     for (const id of plan.lines) this.lines.delete(id);
     for (const d of heads) this.linesInHand.add(d.webhook.id);
-    const gave = new Set(claimed.map((d) => d.webhook.id));
-    const filled = plan.requests.filter((r) => this.slots.isFull(r.webhookId) && gave.has(r.webhookId)).map((r) => r.webhookId);
+    const gave = new Map<string, { count: number; cap: number }>();
+    for (const d of claimed) {
+      const g = gave.get(d.webhook.id) ?? { count: 0, cap: d.webhook.maxConcurrency };
+      g.count++;
+      gave.set(d.webhook.id, g);
+    }
+    // Judged against what the claim asked for, not against the slots now: sends that finished while
+    // the claim ran free slots, and that must not read as "nothing more is due".
+    const filled = plan.requests
+      .filter((r) => {
+        const g = gave.get(r.webhookId);
+        return g !== undefined && g.count >= g.cap - r.held;
+      })
+      .map((r) => r.webhookId);
     // A claim cut short by `room` says nothing of the endpoints it did not reach.
-    if (claimed.length < room) for (const r of plan.requests) if (!this.slots.isFull(r.webhookId)) this.webhooks.delete(r.webhookId);
+    if (claimed.length < room) for (const r of plan.requests) if (!filled.includes(r.webhookId)) this.webhooks.delete(r.webhookId);
     return filled;
   }
 
