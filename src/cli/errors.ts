@@ -6,7 +6,7 @@ export class CliError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    /** The input field the server named (`extensions.field`), e.g. `events.19` for the 20th event of a batch. */
+    /** The input field the server named (`extensions.field`), e.g. `input.events.19` for the 20th event of a batch. */
     readonly field?: string,
   ) {
     super(message);

@@ -151,7 +151,7 @@ export async function publishAll(
       } catch (err) {
         const { code, message, field } = err instanceof CliError ? err : { code: 'INTERNAL_ERROR', message: String(err), field: undefined };
         // A bulk call refused whole names the event at fault (`events.<index>`): report its line.
-        const index = Number(/^events\.(\d+)/.exec(field ?? '')?.[1] ?? 0);
+        const index = Number(/^(?:input\.)?events\.(\d+)/.exec(field ?? '')?.[1] ?? 0);
         tally.failure ??= { code, message, line: (batch[index] ?? batch[0]).line };
       }
     }

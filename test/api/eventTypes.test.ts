@@ -131,16 +131,16 @@ describe('the catalog', () => {
   it('refuses a bad schema or an example that does not fit it, and writes nothing', async () => {
     const p = await h.createProject('Bad schemas');
     const cases: [string, Record<string, unknown>, RegExp][] = [
-      ['an unknown type', { name: 'a.b', schema: { type: 'strin' } }, /^schema: .*must be equal to one of the allowed values/],
+      ['an unknown type', { name: 'a.b', schema: { type: 'strin' } }, /^createEventType\(input\.schema\): .*must be equal to one of the allowed values/],
       ['an unknown keyword', { name: 'a.b', schema: { type: 'object', propertiez: {} } }, /unknown keyword: "propertiez"/],
       ['a remote $ref', { name: 'a.b', schema: { $ref: 'https://example.com/order.json' } }, /only references within the schema/],
       [
         'an example failing the schema',
         { name: 'a.b', schema: ORDER_SCHEMA, example: { orderId: 'nope', total: 1 } },
-        /^example: does not match the schema: data\/orderId must match pattern/,
+        /^createEventType\(input\.example\): does not match the schema: data\/orderId must match pattern/,
       ],
-      ['an example that is not an object', { name: 'a.b', example: [1] }, /^example: data must be a JSON object/],
-      ['a bad name', { name: 'a..b' }, /^name: /],
+      ['an example that is not an object', { name: 'a.b', example: [1] }, /^createEventType\(input\.example\): data must be a JSON object/],
+      ['a bad name', { name: 'a..b' }, /^createEventType\(input\.name\): /],
     ];
     for (const [what, input, message] of cases) {
       const res = await h.gql(CREATE, { input }, p.key);
@@ -153,7 +153,7 @@ describe('the catalog', () => {
     const { createEventType } = await h.ok(CREATE, { input: { name: 'a.b', schema: ORDER_SCHEMA, example: { orderId: 'ord_1', total: 1 } } }, p.key);
     const stricter = { ...ORDER_SCHEMA, required: ['orderId', 'total', 'currency'] };
     const refused = await h.gql(UPDATE, { input: { id: createEventType.eventType.id, schema: stricter } }, p.key);
-    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'example' } });
+    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.example' } });
     expect((await h.deps.db.eventType.findUniqueOrThrow({ where: { id: createEventType.eventType.id } })).schema).toEqual(ORDER_SCHEMA);
     // With a new example it goes through; null removes the schema.
     const both = await h.ok(
@@ -177,8 +177,8 @@ describe('publishing against schemas', () => {
 
     const one = await h.gql(PUBLISH_EVENT, { input: { type: 'order.shipped', data: { orderId: 'ord_1', total: -3 } } }, p.key);
     expect(one.errors?.[0]).toMatchObject({
-      message: 'data: does not match the schema of "order.shipped": data/total must be >= 0',
-      extensions: { code: 'BAD_USER_INPUT', field: 'data', validationErrors: [{ instancePath: '/total', keyword: 'minimum', message: 'must be >= 0' }] },
+      message: 'publishEvent(input.data): does not match the schema of "order.shipped": data/total must be >= 0',
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.data', validationErrors: [{ instancePath: '/total', keyword: 'minimum', message: 'must be >= 0' }] },
     });
     const missing = await h.gql(PUBLISH_EVENT, { input: { type: 'order.shipped', data: { total: 3 } } }, p.key);
     expect(missing.errors?.[0].extensions?.validationErrors).toEqual([
@@ -197,8 +197,8 @@ describe('publishing against schemas', () => {
       p.key,
     );
     expect(many.errors?.[0]).toMatchObject({
-      message: 'events.2.data: does not match the schema of "order.shipped": data/orderId must be string',
-      extensions: { code: 'BAD_USER_INPUT', field: 'events.2', validationErrors: [{ instancePath: '/orderId', keyword: 'type' }] },
+      message: 'publishEvents(input.events.2.data): does not match the schema of "order.shipped": data/orderId must be string',
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.events.2', validationErrors: [{ instancePath: '/orderId', keyword: 'type' }] },
     });
     expect(await rows(p.projectId)).toEqual(before);
 
@@ -259,7 +259,7 @@ describe('strict projects', () => {
     const before = await rows(projectId);
 
     const unknown = await h.gql(PUBLISH_EVENT, { input: { type: 'invoice.lost', data: {} } }, key);
-    expect(unknown.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'type' } });
+    expect(unknown.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.type' } });
     expect(unknown.errors?.[0].message).toMatch(/"invoice\.lost" is not in the project's event-type catalog/);
     const inBulk = await h.gql(
       PUBLISH_MANY,
@@ -271,10 +271,10 @@ describe('strict projects', () => {
       },
       key,
     );
-    expect(inBulk.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'events.1' } });
+    expect(inBulk.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.events.1' } });
 
     const hook = await h.gql(CREATE_WEBHOOK, { input: { url: 'https://x.example', events: ['invoice.paid', 'invoice.lost'] } }, key);
-    expect(hook.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'events' } });
+    expect(hook.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.events' } });
     expect(hook.errors?.[0].message).toMatch(/"invoice\.lost" is not in the project's event-type catalog/);
     expect(await rows(projectId)).toEqual(before);
 

@@ -59,8 +59,8 @@ describe('publishEvents (bulk)', () => {
       },
       key,
     );
-    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'events.1' } });
-    expect(refused.errors?.[0].message).toMatch(/^events\.1\.type: /);
+    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.events.1' } });
+    expect(refused.errors?.[0].message).toMatch(/^publishEvents\(input\.events\.1\.type\): /);
     const tooMany = await h.gql(PUBLISH_MANY, { e: Array.from({ length: 1001 }, () => ({ type: 'order.x', data: {} })) }, key);
     expect(tooMany.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.events' } });
     const none = await h.gql(PUBLISH_MANY, { e: [] }, key);

@@ -34,6 +34,6 @@ describe('hookpost event-types list', () => {
     expect(asAdmin.nodes.map((t: { name: string }) => t.name)).toEqual(['order.shipped']);
     const noProject = await runCli(['event-types', 'list'], { HOOKPOST_URL: h.url, HOOKPOST_API_KEY: TEST_ADMIN_KEY });
     expect(noProject.code).toBe(1);
-    expect(noProject.stderr).toMatch(/\[BAD_USER_INPUT\] projectId is required/);
+    expect(noProject.stderr).toMatch(/\[BAD_USER_INPUT\] eventTypes\(projectId\): projectId is required/);
   });
 });

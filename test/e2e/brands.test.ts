@@ -124,10 +124,10 @@ describe('brand settings per project', () => {
   it('refuses bad settings with the field named, writing nothing; a tenant token or another project cannot change them', async () => {
     const before = await h.deps.db.project.count();
     for (const [delivery, field] of [
-      [{ headerPrefix: 'X Bad' }, 'delivery.headerPrefix'],
-      [{ envelope: 'id,type' }, 'delivery.envelope'],
-      [{ retryPolicy: { initialDelaySeconds: 60 } }, 'delivery.retryPolicy'],
-      [{ disableAfterFailures: 0 }, 'delivery.disableAfterFailures'],
+      [{ headerPrefix: 'X Bad' }, 'input.delivery.headerPrefix'],
+      [{ envelope: 'id,type' }, 'input.delivery.envelope'],
+      [{ retryPolicy: { initialDelaySeconds: 60 } }, 'input.delivery.retryPolicy'],
+      [{ disableAfterFailures: 0 }, 'input.delivery.disableAfterFailures'],
     ] as const) {
       const res = await h.gql(CREATE_PROJECT, { name: 'Bad', delivery });
       expect(res.errors?.[0]?.extensions, JSON.stringify(res.errors)).toMatchObject({ code: 'BAD_USER_INPUT', field });

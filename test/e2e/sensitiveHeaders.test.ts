@@ -102,7 +102,7 @@ describe('sensitive custom headers', () => {
 
     for (const headers of [{ Authorization: '••••0000' }, { 'X-Unknown-Token': '••••WXYZ' }]) {
       const refused = await h.gql(UPDATE, { input: { id: webhookId, headers } }, project.key);
-      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: `headers.${Object.keys(headers)[0]}` });
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: `input.headers.${Object.keys(headers)[0]}` });
     }
     // Nothing half-written: the refused updates changed nothing.
     expect((await deliverOne('cred.refused')).headers['x-custom']).toBe('new-custom-value-ABCD');

@@ -124,10 +124,10 @@ describe('routing by tenant', () => {
   it('refuses a bad tenant id, and a tenant id together with broadcast, writing nothing', async () => {
     const before = await h.deps.db.event.count();
     const bad = [
-      [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: 'no spaces' } }, 'tenantId'],
-      [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: '' } }, 'tenantId'],
+      [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: 'no spaces' } }, 'input.tenantId'],
+      [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: '' } }, 'input.tenantId'],
       [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: 'x'.repeat(256) } }, 'input.tenantId'],
-      [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: 'cust:acme', broadcast: true } }, 'tenantId'],
+      [PUBLISH, { input: { type: 'filing.x', data: {}, tenantId: 'cust:acme', broadcast: true } }, 'input.tenantId'],
       [
         PUBLISH_MANY,
         {
@@ -138,10 +138,10 @@ describe('routing by tenant', () => {
             ],
           },
         },
-        'events.1.tenantId',
+        'input.events.1.tenantId',
       ],
-      [PUBLISH_MANY, { input: { tenantId: 'ü', events: [{ type: 'filing.x', data: {} }] } }, 'tenantId'],
-      [CREATE_WEBHOOK, { input: { url: acme.url, events: ['*'], tenantId: 'a/b' } }, 'tenantId'],
+      [PUBLISH_MANY, { input: { tenantId: 'ü', events: [{ type: 'filing.x', data: {} }] } }, 'input.tenantId'],
+      [CREATE_WEBHOOK, { input: { url: acme.url, events: ['*'], tenantId: 'a/b' } }, 'input.tenantId'],
     ] as const;
     for (const [query, vars, field] of bad) {
       const res = await h.gql(query, vars, project.key);

@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { mayLoadNode } from './node.ts';
 import { builder } from './builder.ts';
+import { qualifyInputErrors } from './qualifiedInputErrors.ts';
 import type { GraphQLContext } from './context.ts';
 import { DeliveryRef } from './types/delivery.ts';
 import { EventRef } from './types/event.ts';
@@ -38,6 +39,6 @@ let subgraph: GraphQLSchema | undefined;
 
 /** The same schema plus `_service`, `_entities` and the `@link`/`@key` directives of a subgraph (built once). */
 export function subgraphSchema(): GraphQLSchema {
-  subgraph ??= builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6', federationDirectives: ['@key'] });
+  subgraph ??= qualifyInputErrors(builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6', federationDirectives: ['@key'] }));
   return subgraph;
 }

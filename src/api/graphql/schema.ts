@@ -1,5 +1,6 @@
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.ts';
+import { qualifyInputErrors } from './qualifiedInputErrors.ts';
 import './types/project.ts';
 import './types/delivery.ts';
 import './types/deliveryMutations.ts';
@@ -14,7 +15,7 @@ import './subscriptions.ts';
 // Registers the federation entities; their keys show only in the subgraph schema.
 export { subgraphSchema } from './federation.ts';
 
-export const schema = builder.toSchema();
+export const schema = qualifyInputErrors(builder.toSchema());
 
 /** The SDL checked in as schema.graphql (sorted, so the file diffs cleanly). */
 export function printHookpostSchema(): string {
