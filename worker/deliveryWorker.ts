@@ -69,7 +69,7 @@ export function createDeliveryWorker(deps: CoreDeps, opts: { resolver?: Resolver
     onDue: (wakeup) => pump.want(wakeup),
     onLook: deps.metrics.observeSweep,
   });
-  const connection = createRedis(config.redisUrl, logger);
+  const connection = createRedis(config.redis, logger);
   const wakeups = new Worker<Wakeup>(WAKEUP_QUEUE_NAME, async (job) => pump.want(job.data), {
     connection,
     prefix: config.redisPrefix,

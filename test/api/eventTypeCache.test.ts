@@ -65,7 +65,7 @@ describe('the validator cache while Redis is away', () => {
     // Changes below are written straight to Postgres: no message tells the caches.
 
     // Never connected: every call reads Postgres.
-    const away = createRedis(h.config.redisUrl, h.deps.logger, { lazyConnect: true });
+    const away = createRedis(h.config.redis, h.deps.logger, { lazyConnect: true });
     const uncached = createEventCatalog({ sql: h.deps.sql, redis: away, broadcaster: h.deps.broadcaster });
     onTestFinished(async () => {
       await uncached.close();
@@ -79,7 +79,7 @@ describe('the validator cache while Redis is away', () => {
     expect(await refusedUnknown(uncached)).toBe(false);
 
     // Connected: cached (so a silent change goes unseen) until the connection comes back.
-    const redis = createRedis(h.config.redisUrl, h.deps.logger);
+    const redis = createRedis(h.config.redis, h.deps.logger);
     const cached = createEventCatalog({ sql: h.deps.sql, redis, broadcaster: h.deps.broadcaster });
     onTestFinished(async () => {
       await cached.close();
@@ -107,7 +107,7 @@ describe('compiled schemas', () => {
       key,
     );
     const compiled: unknown[] = [];
-    const away = createRedis(h.config.redisUrl, h.deps.logger, { lazyConnect: true });
+    const away = createRedis(h.config.redis, h.deps.logger, { lazyConnect: true });
     const catalog = createEventCatalog({
       sql: h.deps.sql,
       redis: away,

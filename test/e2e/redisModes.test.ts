@@ -199,7 +199,7 @@ describe('Redis in each managed shape', () => {
     const redis = await startConfiguredRedis(['--rename-command', 'CONFIG', '']);
     onTestFinished(() => redis.stop());
     const { logger, lines } = capturingLogger();
-    const client = createRedis(redis.url, logger);
+    const client = createRedis({ url: redis.url, mode: 'single' }, logger);
     // Closed before the server goes (hooks run last-registered first), so quit gets its answer.
     onTestFinished(async () => {
       await client.quit();

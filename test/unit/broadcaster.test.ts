@@ -7,8 +7,8 @@ import { createRedis } from '../../src/core/redis.ts';
 import { waitUntil } from '../support/wait.ts';
 
 const logger = pino({ level: 'silent' });
-const publisher = createRedis('redis://127.0.0.1:6379', logger, { autoPipelining: true }) as Redis;
-const subscriber = createRedis('redis://127.0.0.1:6379', logger, { lazyConnect: true }) as Redis;
+const publisher = createRedis({ url: 'redis://127.0.0.1:6379', mode: 'single' }, logger, { autoPipelining: true }) as Redis;
+const subscriber = createRedis({ url: 'redis://127.0.0.1:6379', mode: 'single' }, logger, { lazyConnect: true }) as Redis;
 afterAll(async () => {
   await Promise.all([publisher.quit(), subscriber.quit()]);
 });
