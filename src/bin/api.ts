@@ -9,8 +9,12 @@ run(async () => {
   limitHeapGrowth(config.heapGrowthPercent);
   const deps = await createCoreDeps(config);
   const app = await startApi(deps);
-  onShutdown(deps.logger, async () => {
-    await app.close();
-    await deps.close();
-  });
+  onShutdown(
+    deps.logger,
+    [
+      ['the requests and subscriptions in flight', () => app.close()],
+      ['the Postgres and Redis connections', () => deps.close()],
+    ],
+    config.shutdownTimeoutMs,
+  );
 });

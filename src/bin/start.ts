@@ -12,9 +12,13 @@ run(async () => {
   const deps = await createCoreDeps(config);
   const app = await startApi(deps);
   const worker = createDeliveryWorker(deps);
-  onShutdown(deps.logger, async () => {
-    await app.close();
-    await worker.close();
-    await deps.close();
-  });
+  onShutdown(
+    deps.logger,
+    [
+      ['the requests and subscriptions in flight', () => app.close()],
+      ['the deliveries in flight and the wake-up queue', () => worker.close()],
+      ['the Postgres and Redis connections', () => deps.close()],
+    ],
+    config.shutdownTimeoutMs,
+  );
 });

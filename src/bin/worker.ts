@@ -12,9 +12,13 @@ run(async () => {
   const deps = await createCoreDeps(config);
   const ops = await startOpsServer(deps);
   const worker = createDeliveryWorker(deps);
-  onShutdown(deps.logger, async () => {
-    await worker.close();
-    await ops.close();
-    await deps.close();
-  });
+  onShutdown(
+    deps.logger,
+    [
+      ['the deliveries in flight and the wake-up queue', () => worker.close()],
+      ['the metrics and health server', () => ops.close()],
+      ['the Postgres and Redis connections', () => deps.close()],
+    ],
+    config.shutdownTimeoutMs,
+  );
 });

@@ -68,6 +68,7 @@ const envFields = {
   HOOKPOST_RETENTION_INTERVAL_MS: z.coerce.number().int().min(100).default(3_600_000),
   HOOKPOST_PORTAL_FRAME_ANCESTORS: z.string().transform(parsedWith(parseFrameAncestors)).default(DEFAULT_FRAME_ANCESTORS),
   HOOKPOST_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(300).default(20),
+  HOOKPOST_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 
@@ -83,6 +84,8 @@ export const ENV_DOCS: Record<string, Record<string, string>> = {
     PORT: "The API's port: GraphQL over HTTP, SSE and WebSocket, the dashboard, the portal, `/healthz`, `/readyz` and `/metrics`. `0` takes any free port.",
     HOOKPOST_HEAP_GROWTH_PERCENT:
       "How far a process's V8 old generation may grow past its live heap before the next full collection, which keeps memory flat under load. `0` leaves it to V8.",
+    HOOKPOST_SHUTDOWN_TIMEOUT_MS:
+      'How long a stop (SIGTERM, SIGINT) may take: finishing requests and deliveries in flight, handing back the rest, closing connections. Past it the process logs what it was still waiting for and exits with code 1; what Postgres holds is kept.',
     LOG_LEVEL: 'The log level. Logs are JSON lines on standard output; outside production, on a terminal, one readable line each.',
   },
   Storage: {
@@ -202,6 +205,8 @@ const configSchema = envSchema.transform((e, ctx) => ({
    * request garbage would otherwise pile up to three times its live heap (see src/core/lifecycle.ts).
    */
   heapGrowthPercent: e.HOOKPOST_HEAP_GROWTH_PERCENT,
+  /** The longest a stop may take before the process gives up waiting and exits 1. */
+  shutdownTimeoutMs: e.HOOKPOST_SHUTDOWN_TIMEOUT_MS,
   /** Serve the schema as an Apollo Federation v2 subgraph (`_service`, `_entities`, `@key`). */
   federation: e.HOOKPOST_FEDERATION === 'true',
   encryption: { key: e.HOOKPOST_ENCRYPTION_KEY, keyFile: e.HOOKPOST_ENCRYPTION_KEY_FILE },

@@ -1,17 +1,37 @@
 import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
 
-/** Runs `stop` once on SIGTERM or SIGINT; a second signal exits at once. */
-export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
+/** One step of a stop, named for the log line that says what a stop past its deadline waited for. */
+export type StopStep = readonly [name: string, run: () => Promise<void>];
+
+/**
+ * Runs the steps of a stop once, in order, on SIGTERM or SIGINT; a second signal exits at once.
+ * A dependency that is down must not hang a stop: past `deadlineMs` the process logs the step it is
+ * waiting for and exits 1 (what Postgres already holds is kept; leases run out for another worker).
+ */
+export function onShutdown(logger: Logger, steps: readonly StopStep[], deadlineMs: number): void {
   let stopping = false;
+  let current = 'starting to stop';
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1);
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    stop().then(
-      () => process.exit(0),
+    const deadline = setTimeout(() => {
+      logger.error({ waitingFor: current, deadlineMs }, `shutdown did not finish within ${deadlineMs} ms (waiting for: ${current}); exiting`);
+      process.exit(1);
+    }, deadlineMs);
+    (async () => {
+      for (const [name, run] of steps) {
+        current = name;
+        await run();
+      }
+    })().then(
+      () => {
+        clearTimeout(deadline);
+        process.exit(0);
+      },
       (err) => {
-        logger.error({ err }, 'shutdown failed');
+        logger.error({ err, step: current }, 'shutdown failed');
         process.exit(1);
       },
     );
