@@ -123,6 +123,20 @@ export function createMetrics({ registry, backlog, processMetrics = true }: Metr
     },
   });
   new Gauge({
+    name: 'hookpost_webhooks',
+    help: 'Webhooks by state: enabled with their circuit closed, open or half_open, or disabled (a count per state, never a series per webhook; Webhook.circuit says which)',
+    labelNames: ['state'] as const,
+    registers,
+    async collect() {
+      const w = (await readOnce())?.webhooks;
+      if (!w) return this.reset();
+      this.set({ state: 'closed' }, w.closed);
+      this.set({ state: 'open' }, w.open);
+      this.set({ state: 'half_open' }, w.halfOpen);
+      this.set({ state: 'disabled' }, w.disabled);
+    },
+  });
+  new Gauge({
     name: 'hookpost_oldest_due_delivery_age_seconds',
     help: 'How long the oldest due, unclaimed delivery has waited: the lag a receiver feels (0 when none waits, NaN when Postgres does not answer)',
     registers,

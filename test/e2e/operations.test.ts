@@ -53,6 +53,8 @@ describe('the API', () => {
     // No worker runs here: the three deliveries are due and wait.
     expect(sampleValue(samples, 'hookpost_deliveries_open', { state: 'due' })).toBe(3);
     expect(sampleValue(samples, 'hookpost_deliveries_open', { state: 'in_flight' })).toBe(0);
+    expect(sampleValue(samples, 'hookpost_webhooks', { state: 'closed' })).toBe(1);
+    expect(sampleValue(samples, 'hookpost_webhooks', { state: 'open' })).toBe(0);
     expect(sampleValue(samples, 'hookpost_oldest_due_delivery_age_seconds')).toBeGreaterThanOrEqual(0);
     expect(sampleValue(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(sampleValue(samples, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);

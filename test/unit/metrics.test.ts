@@ -22,14 +22,23 @@ describe('metrics', () => {
   });
 
   it('show the delivery backlog it can read, and none when Postgres does not answer', async () => {
-    let answer: () => Promise<Backlog> = async () => ({ due: 4, scheduled: 2, inFlight: 1, held: 3, oldestDueSeconds: 7.5 });
+    let answer: () => Promise<Backlog> = async () => ({
+      due: 4,
+      scheduled: 2,
+      inFlight: 1,
+      held: 3,
+      oldestDueSeconds: 7.5,
+      webhooks: { closed: 9, open: 2, halfOpen: 1, disabled: 5 },
+    });
     const m = createMetrics({ registry: new Registry(), processMetrics: false, backlog: () => answer() });
     const first = await render(m);
     expect(['due', 'scheduled', 'in_flight', 'held'].map((state) => sampleValue(first, 'hookpost_deliveries_open', { state }))).toEqual([4, 2, 1, 3]);
     expect(sampleValue(first, 'hookpost_oldest_due_delivery_age_seconds')).toBe(7.5);
+    expect(['closed', 'open', 'half_open', 'disabled'].map((state) => sampleValue(first, 'hookpost_webhooks', { state }))).toEqual([9, 2, 1, 5]);
     answer = () => new Promise(() => {});
     const second = await render(m);
     expect(sampleValue(second, 'hookpost_deliveries_open')).toBeUndefined();
+    expect(sampleValue(second, 'hookpost_webhooks')).toBeUndefined();
     expect(sampleValue(second, 'hookpost_oldest_due_delivery_age_seconds')).toBeNaN();
   });
 
