@@ -192,6 +192,8 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
     wsServer,
   );
 
+  const stopCountingSockets = deps.metrics.countWebSockets(() => wsServer.clients.size);
+
   // A revoked key loses its live streams at once, on every API replica.
   const stopRevocations = deps.broadcaster.listen('apiKeyRevoked', ({ keyId }) => {
     for (const socket of socketsByKey.get(keyId) ?? []) socket.close(WS_CLOSE_REVOKED, 'API key revoked');
@@ -210,6 +212,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
       }),
     async close() {
       stopRevocations();
+      stopCountingSockets();
       await ownAuthenticator?.close();
       await deps.eventCatalog.close();
       for (const client of wsServer.clients) client.close(1001, 'Server shutting down');

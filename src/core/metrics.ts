@@ -24,6 +24,8 @@ export interface Metrics {
   observeSweep(): void;
   retentionPurged(kind: 'attempts' | 'payloads', count: number): void;
   graphqlOperation(name: string | null | undefined, type: string, outcome: GraphQLOutcome): void;
+  /** Counts what `open` returns in hookpost_websocket_connections at each scrape; the returned function stops it. */
+  countWebSockets(open: () => number): () => void;
   /** The Prometheus text exposition of every metric. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -146,6 +148,18 @@ export function createMetrics({ registry, backlog, processMetrics = true }: Metr
     },
   });
 
+  const webSocketSources = new Set<() => number>();
+  new Gauge({
+    name: 'hookpost_websocket_connections',
+    help: 'GraphQL over WebSocket connections this API process holds (live dashboards and other subscribers; SSE streams are not counted)',
+    registers,
+    collect() {
+      let open = 0;
+      for (const source of webSocketSources) open += source();
+      this.set(open);
+    },
+  });
+
   const seenNames = new Set<string>();
   const operationLabel = (name: string | null | undefined): string => {
     if (!name || !OPERATION_NAME.test(name)) return 'anonymous';
@@ -171,6 +185,10 @@ export function createMetrics({ registry, backlog, processMetrics = true }: Metr
     observeSweep: () => sweeps.inc(),
     retentionPurged: (kind, count) => purged.inc({ kind }, count),
     graphqlOperation: (name, type, outcome) => operations.inc({ operation: operationLabel(name), type, outcome }),
+    countWebSockets(open) {
+      webSocketSources.add(open);
+      return () => webSocketSources.delete(open);
+    },
     render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };
 }

@@ -58,6 +58,14 @@ describe('the API', () => {
     expect(sampleValue(samples, 'hookpost_oldest_due_delivery_age_seconds')).toBeGreaterThanOrEqual(0);
     expect(sampleValue(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(sampleValue(samples, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(samples, 'hookpost_websocket_connections')).toBe(0);
+    // A live dashboard's socket is counted while it is open.
+    const socket = h.wsClient(key);
+    const connected = new Promise<void>((resolve) => socket.on('connected', () => resolve()));
+    await connected;
+    expect(sampleValue(await scrape(h.url), 'hookpost_websocket_connections')).toBe(1);
+    await socket.dispose();
+    await waitUntil(async () => sampleValue(await scrape(h.url), 'hookpost_websocket_connections') === 0, 5000, 'the socket uncounted');
   });
 
   it('counts delivery attempts by outcome, their durations and SSRF blocks when the worker shares the process', async () => {
