@@ -1,10 +1,11 @@
 // The dashboard page: a project key in, then the project's endpoints to add, edit, test and remove,
-// with their stats, a live feed of attempts, and the dead letters, all through the GraphQL API that
-// served the page. Opened with a tenant token in its fragment (`/portal#token=…`), the same page is
-// that tenant's portal, where the tenant manages its own endpoints.
+// with their stats, a live feed of attempts, the dead letters and the searchable delivery log, all
+// through the GraphQL API that served the page. Opened with a tenant token in its fragment
+// (`/portal#token=…`), the same page is that tenant's portal, where the tenant manages its own endpoints.
 import { type Api, ApiError, createApi } from './api.ts';
 import { createAttemptDialog } from './attemptDialog.ts';
 import { createDeadLetters } from './deadLetters.ts';
+import { createDeliveryLog } from './deliveryLog.ts';
 import { PORTAL_VIEWER, type StatsWindow, VIEWER, WEBHOOK_STATUS } from './documents.ts';
 import { byId, replace } from './dom.ts';
 import { createEndpointList } from './endpointList.ts';
@@ -107,7 +108,9 @@ async function open(key: string, portal: boolean): Promise<void> {
     try {
       const hooks = await overview.refresh();
       dead.setWebhooks(hooks);
-      await dead.refresh();
+      log.setWebhooks(hooks);
+      // The log says itself why it could not load; it never fails the refresh.
+      await Promise.all([dead.refresh(), log.refresh()]);
     } catch (err) {
       notify(`Could not refresh: ${(err as Error).message}`);
     }
@@ -127,6 +130,7 @@ async function open(key: string, portal: boolean): Promise<void> {
     notify,
   );
   const dialog = createAttemptDialog(api, byId<HTMLDialogElement>('attempt-dialog'), soon, notify);
+  const log = createDeliveryLog(api, dialog);
   windowSelect.addEventListener('change', () => void refreshAll());
   byId('forget').addEventListener('click', () => {
     sessionStorage.removeItem(KEY);
