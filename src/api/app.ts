@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createInMemoryAPQStore, useAPQ } from '@graphql-yoga/plugin-apq';
 import type { AddressInfo } from 'node:net';
 import { useServer } from 'graphql-ws/use/ws';
+import { drainOnClose } from './httpDrain.ts';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -193,6 +194,7 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
   );
 
   const stopCountingSockets = deps.metrics.countWebSockets(() => wsServer.clients.size);
+  const drainHttp = drainOnClose(server);
 
   // A revoked key loses its live streams at once, on every API replica.
   const stopRevocations = deps.broadcaster.listen('apiKeyRevoked', ({ keyId }) => {
@@ -213,12 +215,12 @@ export function buildApp(core: CoreDeps, opts: { authenticate?: Authenticator } 
     async close() {
       stopRevocations();
       stopCountingSockets();
-      await ownAuthenticator?.close();
-      await deps.eventCatalog.close();
+      // graphql-ws clients reconnect on 1001, to another replica; requests in flight are answered first.
       for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
       await wsDisposable.dispose();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await drainHttp();
+      await ownAuthenticator?.close();
+      await deps.eventCatalog.close();
       await deps.eventWriter.drain();
     },
   };
