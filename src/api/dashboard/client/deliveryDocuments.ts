@@ -1,5 +1,5 @@
 // The GraphQL of the delivery log: a filtered, cursor-paged `deliveries(…)`, and one delivery with its attempts.
-import type { DeliveryTiming } from './documents.ts';
+import type { AttemptRow, DeliveryTiming } from './documents.ts';
 
 export type DeliveryStatus = 'PENDING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED';
 
@@ -14,15 +14,8 @@ export interface LogDelivery extends DeliveryTiming {
   attempts: { edges: { node: { id: string; responseStatus: number | null; succeeded: boolean } }[] };
 }
 
-export interface LogAttempt {
-  id: string;
-  attemptNumber: number;
-  responseStatus: number | null;
-  succeeded: boolean;
-  durationMs: number;
-  error: string | null;
-  createdAt: string;
-}
+/** An attempt as the delivery view lists it: the attempt dialog's row, without its delivery. */
+export type LogAttempt = Omit<AttemptRow, 'delivery'>;
 
 export interface DeliveryDetail extends Omit<LogDelivery, 'attempts'> {
   tenantId: string | null;
