@@ -47,6 +47,9 @@ export class DeliveryPump {
   private recording = 0;
   private claiming: Promise<void> | undefined;
   private claimAgain = false;
+  /** Claims started so far; and per endpoint whose circuit this process opened, the claim under way then. */
+  private claimSeq = 0;
+  private readonly openedDuringClaim = new Map<string, number>();
   private stopped = false;
   private readonly idleWaiters: (() => void)[] = [];
 
@@ -104,11 +107,21 @@ export class DeliveryPump {
     if (room <= 0 || this.recording >= 4 * this.deps.limit) return;
     const plan = this.wanted.plan();
     if (!plan.requests.length && !plan.lines.length) return;
-    const [claimed, heads] = await Promise.all([
+    const seq = ++this.claimSeq;
+    let [claimed, heads] = await Promise.all([
       claimDue(this.deps.preparedSql, plan.requests, room, this.deps.leaseMs),
       plan.lines.length ? claimLineHeads(this.deps.sql, plan.lines, this.deps.leaseMs) : [],
     ]);
     if (this.stopped) return this.handBack([...claimed, ...heads], false);
+    // A claim that read the endpoint's circuit closed just before this process's last record opened
+    // it: what it took goes back unsent (the circuit's probe is claimed afresh).
+    const openedMeanwhile = (d: DueDelivery) => (this.openedDuringClaim.get(d.webhook.id) ?? 0) >= seq;
+    const late = claimed.filter(openedMeanwhile);
+    if (late.length) {
+      claimed = claimed.filter((d) => !openedMeanwhile(d));
+      await this.handBack(late, false);
+    }
+    for (const [id, at] of this.openedDuringClaim) if (at < seq) this.openedDuringClaim.delete(id);
     for (const d of [...claimed, ...heads]) {
       this.deps.leases.hold(d.id);
       this.slots.park(d);
@@ -166,6 +179,7 @@ export class DeliveryPump {
     const wakeup = delivery.line ? { webhookIds: [], lines: [webhookId] } : { webhookIds: [webhookId], lines: [] };
     if (settled.retryAtMs !== undefined) this.retries.at(wakeup, settled.retryAtMs);
     if (settled.circuit === 'held') {
+      this.openedDuringClaim.set(webhookId, this.claimSeq);
       // The circuit is open: what this process claimed of the endpoint goes back unsent, for its probe.
       this.wanted.drop(webhookId);
       await this.handBack(this.slots.evict(webhookId), false);

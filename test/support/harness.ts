@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { buildApp, type App } from '../../src/api/app.ts';
 import type { Config, Env } from '../../src/core/config.ts';
 import { createCoreDeps, type CoreDeps } from '../../src/core/deps.ts';
+import { withTimeout } from '../../src/core/withTimeout.ts';
 import { createDeliveryWorker, type DeliveryWorker } from '../../worker/deliveryWorker.ts';
 import { createTestDatabase, dropTestDatabase } from './database.ts';
 import { waitUntil } from './wait.ts';
@@ -112,7 +113,11 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
     },
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));
-      await Promise.all(workers.map((w) => w.close()));
+      // As a worker process's stop has a deadline (HOOKPOST_SHUTDOWN_TIMEOUT_MS), so does the harness's:
+      // a close stuck on a Redis that was restarted under it must not hang the suite.
+      await Promise.all(
+        workers.map((w) => withTimeout(w.close(), 15_000, 'closing a worker').catch((err) => console.warn(`harness: ${(err as Error).message}`))),
+      );
       await app.close();
       await deps.queue.obliterate().catch(() => {});
       await deps.close();
