@@ -6,6 +6,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../../src/api/dashboard/build.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { watchPage } from '../support/pageWatch.ts';
 import { CREATE_WEBHOOK, PUBLISH_EVENT } from '../support/operations.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -55,19 +56,7 @@ beforeAll(async () => {
 
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const origin = new URL(h.url);
-  page.on('request', (req) => {
-    const u = new URL(req.url());
-    if (u.protocol !== 'data:' && u.host !== origin.host) foreign.push(req.url());
-  });
-  page.on('requestfailed', (req) => problems.push(`failed: ${req.url()} ${req.failure()?.errorText}`));
-  page.on('response', (res) => {
-    if (res.status() >= 400) problems.push(`${res.status()}: ${res.url()}`);
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-  });
+  watchPage(page, h.url, { foreign, problems });
 }, 120_000);
 
 afterAll(async () => {

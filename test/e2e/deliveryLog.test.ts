@@ -8,6 +8,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../../src/api/dashboard/build.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { watchPage } from '../support/pageWatch.ts';
 import { CREATE_WEBHOOK } from '../support/operations.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -73,19 +74,7 @@ const localInput = (at: number) =>
   }, at);
 
 function watch(p: Page): void {
-  const origin = new URL(h.url);
-  p.on('request', (req) => {
-    const u = new URL(req.url());
-    if (u.protocol !== 'data:' && u.host !== origin.host) foreign.push(req.url());
-  });
-  p.on('requestfailed', (req) => problems.push(`failed: ${req.url()} ${req.failure()?.errorText}`));
-  p.on('response', (res) => {
-    if (res.status() >= 400) problems.push(`${res.status()}: ${res.url()}`);
-  });
-  p.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  p.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-  });
+  watchPage(p, h.url, { foreign, problems });
 }
 
 beforeAll(async () => {

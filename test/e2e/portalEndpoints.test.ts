@@ -11,6 +11,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../../src/api/dashboard/build.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { watchPage } from '../support/pageWatch.ts';
 import { CREATE_WEBHOOK } from '../support/operations.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -66,19 +67,7 @@ beforeAll(async () => {
   // The Copy button writes to the clipboard; the test reads it back to see what was copied.
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.url });
   page = await context.newPage();
-  const origin = new URL(h.url);
-  page.on('request', (req) => {
-    const u = new URL(req.url());
-    if (u.protocol !== 'data:' && u.host !== origin.host) foreign.push(req.url());
-  });
-  page.on('requestfailed', (req) => problems.push(`failed: ${req.url()} ${req.failure()?.errorText}`));
-  page.on('response', (res) => {
-    if (res.status() >= 400) problems.push(`${res.status()}: ${res.url()}`);
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-  });
+  watchPage(page, h.url, { foreign, problems });
 }, 120_000);
 
 afterAll(async () => {
