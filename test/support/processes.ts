@@ -77,35 +77,43 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
+/** What every test's redis-server is: on loopback only, keeping nothing on disk. */
+export const THROWAWAY_REDIS_ARGS = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+
+/** Starts a throw-away redis-server on `port` with extra directives, once it answers PING. */
+export async function launchRedisServer(port: number, directives: string[] = []): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), ...THROWAWAY_REDIS_ARGS, ...directives], { stdio: 'ignore' });
+  const { Redis } = await import('ioredis');
+  const probe = new Redis(`redis://127.0.0.1:${port}`, { retryStrategy: () => 50, maxRetriesPerRequest: null });
+  probe.on('error', () => {}); // refused until the server is up
+  try {
+    await probe.ping();
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  } finally {
+    probe.disconnect();
+  }
+  return child;
+}
+
 /** A private, throw-away Redis server, for tests that flush or restart Redis under a running worker. */
 export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
-  const launch = async () => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    const { Redis } = await import('ioredis');
-    const probe = new Redis(url, { retryStrategy: () => 50, maxRetriesPerRequest: null });
-    probe.on('error', () => {}); // refused until the server is up
-    await probe.ping();
-    probe.disconnect();
-    return child;
-  };
-  let child = await launch();
+  let child = await launchRedisServer(port);
   const stop = async () => {
     child.kill('SIGKILL');
     await exited(child);
   };
   return {
-    url,
+    url: `redis://127.0.0.1:${port}`,
     port,
     async restart(whileDown) {
       await stop();
       try {
         await whileDown();
       } finally {
-        child = await launch();
+        child = await launchRedisServer(port);
       }
     },
     stop,

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { exited, freePort } from './processes.ts';
+import { exited, freePort, THROWAWAY_REDIS_ARGS } from './processes.ts';
 import { redisCliTlsArgs, redisTlsArgs, type TlsFiles } from './tlsCerts.ts';
 import { waitUntil } from './wait.ts';
 
@@ -35,16 +35,11 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
       [
         ...(opts.tls ? [...redisTlsArgs(opts.tls, port), '--tls-cluster', 'yes'] : ['--port', String(port)]),
         ...auth,
-        '--bind',
-        '127.0.0.1',
+        ...THROWAWAY_REDIS_ARGS,
         '--cluster-enabled',
         'yes',
         '--cluster-config-file',
         `nodes-${port}.conf`,
-        '--save',
-        '',
-        '--appendonly',
-        'no',
         '--dir',
         dir,
       ],

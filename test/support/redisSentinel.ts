@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { exited, freePort } from './processes.ts';
+import { exited, freePort, THROWAWAY_REDIS_ARGS } from './processes.ts';
 import { waitUntil } from './wait.ts';
 
 const run = promisify(execFile);
@@ -40,23 +40,7 @@ export async function startRedisSentinel(): Promise<RedisSentinel> {
   const data = (port: number, extra: string[]) =>
     spawn(
       'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-        '--requirepass',
-        MASTER_PASSWORD,
-        '--masterauth',
-        MASTER_PASSWORD,
-        ...extra,
-      ],
+      ['--port', String(port), ...THROWAWAY_REDIS_ARGS, '--dir', dir, '--requirepass', MASTER_PASSWORD, '--masterauth', MASTER_PASSWORD, ...extra],
       { stdio: 'ignore' },
     );
   const cli = (port: number, password: string, ...args: string[]) =>
