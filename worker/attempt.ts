@@ -2,7 +2,7 @@ import type { Dispatcher as HttpDispatcher } from 'undici';
 import type { Config } from '../src/core/config.ts';
 import type { AttemptObserver } from '../src/core/metrics.ts';
 import { decideOutcome, type Outcome } from '../src/core/delivery/outcome.ts';
-import { defaultProjectSettings, resolveProjectSettings } from '../src/core/delivery/projectSettings.ts';
+import { defaultProjectSettings, type ProjectSettings, resolveProjectSettings } from '../src/core/delivery/projectSettings.ts';
 import type { SendResult } from '../src/core/delivery/sendResult.ts';
 import { newId } from '../src/core/ids.ts';
 import type { CircuitVerdict } from './circuitBreaker.ts';
@@ -29,6 +29,8 @@ export interface Sent {
   request: OutboundRequest;
   result: SendResult;
   at: Date;
+  /** The project's settings the request was built with; its outcome is judged by the same. */
+  settings: ProjectSettings;
 }
 
 /** What an attempt left behind for the worker's own bookkeeping. */
@@ -47,12 +49,12 @@ export interface Settled {
 export function createAttempts(deps: AttemptDeps) {
   const now = deps.now ?? (() => new Date());
   const defaults = defaultProjectSettings(deps.config.delivery);
-  const settingsOf = (delivery: DueDelivery) => resolveProjectSettings(delivery.project, defaults);
 
   async function send(delivery: DueDelivery): Promise<Sent> {
-    const request = buildRequest(delivery, settingsOf(delivery), deps.openSecret, now(), deps.openHeaders);
+    const settings = resolveProjectSettings(delivery.project, defaults);
+    const request = buildRequest(delivery, settings, deps.openSecret, now(), deps.openHeaders);
     const result = await sendWebhook(request, deps.http);
-    return { request, result, at: now() };
+    return { request, result, at: now(), settings };
   }
 
   /**
@@ -61,8 +63,7 @@ export function createAttempts(deps: AttemptDeps) {
    * Returns null when the attempt was logged already by another run of the same delivery.
    */
   async function record(delivery: DueDelivery, sent: Sent, urgent: boolean): Promise<Settled | null> {
-    const { request, result, at } = sent;
-    const settings = settingsOf(delivery);
+    const { request, result, at, settings } = sent;
     const outcome = decideOutcome({
       result,
       attemptInSchedule: delivery.attemptCount + 1 - delivery.scheduleOffset,
